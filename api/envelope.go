@@ -1,0 +1,89 @@
+// Package api is Linli's HTTP layer: the gin router, middleware, handlers, request and response
+// DTOs, the single error mapping, and the OpenAPI document generated from the same DTOs.
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"linli/service"
+)
+
+// Envelope is the body of every successful response.
+type Envelope[T any] struct {
+	Code    int    `json:"code" description:"0 on success"`
+	Message string `json:"message" example:"ok"`
+	Data    T      `json:"data"`
+}
+
+// ErrorEnvelope is the body of every error response.
+type ErrorEnvelope struct {
+	Code      int                  `json:"code" description:"non-zero: the HTTP status × 100 (40000 bad input, 40100 not logged in, 40300 forbidden, 40400 not found, 40500 wrong method, 40900 conflict, 41300 too large, 41500 wrong content type, 42200 refused by a rule, 42900 rate limited, 50000 internal, 50300 unavailable)"`
+	Message   string               `json:"message" description:"Chinese, shown to the user"`
+	RequestID string               `json:"request_id" description:"quote it when reporting a problem"`
+	Fields    []service.FieldError `json:"fields,omitempty" description:"each invalid field and what is wrong with it"`
+}
+
+// ok writes the success envelope with the given status.
+func ok[T any](c *gin.Context, status int, data T) {
+	c.JSON(status, Envelope[T]{Code: 0, Message: "ok", Data: data})
+}
+
+// statusOf is the single mapping from an error kind to its HTTP status.
+func statusOf(k service.Kind) int {
+	switch k {
+	case service.KindInvalid:
+		return http.StatusBadRequest
+	case service.KindUnauthorized:
+		return http.StatusUnauthorized
+	case service.KindForbidden:
+		return http.StatusForbidden
+	case service.KindNotFound:
+		return http.StatusNotFound
+	case service.KindConflict:
+		return http.StatusConflict
+	case service.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case service.KindUnsupportedType:
+		return http.StatusUnsupportedMediaType
+	case service.KindUnprocessable:
+		return http.StatusUnprocessableEntity
+	case service.KindTooManyRequests:
+		return http.StatusTooManyRequests
+	case service.KindUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// fail writes the error envelope for err and aborts the chain. Errors that are not a
+// *service.Error are internal: logged with the request id, hidden from the user.
+func fail(c *gin.Context, log *slog.Logger, err error) {
+	var se *service.Error
+	if !errors.As(err, &se) {
+		se = service.Internal(err)
+	}
+	status := statusOf(se.Kind)
+	if status >= 500 {
+		log.ErrorContext(c.Request.Context(), "request failed",
+			"request_id", requestID(c), "route", c.FullPath(), "status", status, "error", err.Error())
+	}
+	if se.RetryAfterSeconds > 0 {
+		c.Header("Retry-After", strconv.Itoa(se.RetryAfterSeconds))
+	}
+	abortJSON(c, status, se.Message, se.Fields)
+}
+
+// abortJSON writes an error envelope with an explicit status.
+func abortJSON(c *gin.Context, status int, message string, fields []service.FieldError) {
+	c.AbortWithStatusJSON(status, ErrorEnvelope{
+		Code:      status * 100,
+		Message:   message,
+		RequestID: requestID(c),
+		Fields:    fields,
+	})
+}

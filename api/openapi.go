@@ -1,0 +1,128 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/swaggest/openapi-go"
+	"github.com/swaggest/openapi-go/openapi3"
+	"github.com/swaggest/swgui/v5emb"
+)
+
+// route describes one endpoint once, for both gin and the OpenAPI document, so the document
+// cannot list an endpoint the router lacks or describe a body the handler does not use.
+type route struct {
+	method, path string // gin syntax: /issues/:id
+	summary      string
+	description  string
+	tag          string
+	auth         bool // needs a Bearer session token
+	req          any  // pointer to the request struct (json/query/path tags), or nil
+	resp         any  // pointer to the response body (usually from data[T]), or nil for none
+	status       int  // success status; 200 when zero
+	contentType  string
+	errors       []int // error statuses the endpoint can answer besides 500
+}
+
+// data is the documented body of a success envelope carrying T.
+func data[T any]() any { return new(Envelope[T]) }
+
+// docs accumulates the OpenAPI document while routes are registered.
+type docs struct {
+	r *openapi3.Reflector
+}
+
+func newDocs() *docs {
+	r := openapi3.NewReflector()
+	r.Spec = &openapi3.Spec{Openapi: "3.0.3"}
+	r.Spec.Info.WithTitle("Linli 邻里 API").WithVersion("1.0.0").WithDescription(
+		"社区自治小程序后端。所有 /api/v1 响应使用统一信封 {code, message, data}；错误时另含 request_id 与 fields。" +
+			"ID 一律为字符串；时间为带时区的 RFC 3339（默认 Asia/Shanghai）。")
+	r.Spec.SetHTTPBearerTokenSecurity("bearer", "opaque", "登录返回的会话令牌")
+	return &docs{r: r}
+}
+
+// add documents one route.
+func (d *docs) add(rt route) error {
+	oc, err := d.r.NewOperationContext(rt.method, ginToOpenAPI(rt.path))
+	if err != nil {
+		return err
+	}
+	oc.SetSummary(rt.summary)
+	if rt.description != "" {
+		oc.SetDescription(rt.description)
+	}
+	if rt.tag != "" {
+		oc.SetTags(rt.tag)
+	}
+	if rt.auth {
+		oc.AddSecurity("bearer")
+	}
+	if rt.req != nil {
+		oc.AddReqStructure(rt.req)
+	}
+	status := rt.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	opts := []openapi.ContentOption{openapi.WithHTTPStatus(status)}
+	if rt.contentType != "" {
+		opts = append(opts, openapi.WithContentType(rt.contentType))
+	}
+	oc.AddRespStructure(rt.resp, opts...)
+	errs := append([]int{}, rt.errors...)
+	if rt.req != nil {
+		errs = append(errs, http.StatusBadRequest)
+	}
+	if rt.auth {
+		errs = append(errs, http.StatusUnauthorized)
+	}
+	errs = append(errs, http.StatusInternalServerError)
+	seen := map[int]bool{}
+	for _, s := range errs {
+		if !seen[s] {
+			seen[s] = true
+			oc.AddRespStructure(new(ErrorEnvelope), openapi.WithHTTPStatus(s))
+		}
+	}
+	return d.r.AddOperation(oc)
+}
+
+// ginToOpenAPI turns /issues/:id into /issues/{id}.
+func ginToOpenAPI(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if strings.HasPrefix(s, ":") || strings.HasPrefix(s, "*") {
+			parts[i] = "{" + s[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// mount serves the document and its browsable UI (embedded assets, no CDN).
+func (d *docs) mount(r *gin.Engine) error {
+	jsonDoc, err := d.r.Spec.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("openapi: %w", err)
+	}
+	yamlDoc, err := d.r.Spec.MarshalYAML()
+	if err != nil {
+		return fmt.Errorf("openapi: %w", err)
+	}
+	ui := v5emb.New("Linli 邻里 API", "/api/docs/openapi.json", "/api/docs/")
+	serve := func(c *gin.Context) {
+		switch c.Param("path") {
+		case "/openapi.json":
+			c.Data(http.StatusOK, "application/json", jsonDoc)
+		case "/openapi.yaml":
+			c.Data(http.StatusOK, "application/yaml", yamlDoc)
+		default:
+			ui.ServeHTTP(c.Writer, c.Request)
+		}
+	}
+	r.GET("/api/docs", serve)
+	r.GET("/api/docs/*path", serve)
+	return nil
+}

@@ -1,0 +1,140 @@
+// Package app wires Linli together from a configuration: database, Redis, services, HTTP.
+// main uses it to serve; tests use it to build a complete server of their own.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"linli/api"
+	"linli/cache"
+	"linli/config"
+	"linli/model"
+	"linli/service"
+)
+
+// App is one fully wired server.
+type App struct {
+	Config config.Config
+	Log    *slog.Logger
+	Store  *model.Store
+	Redis  *cache.Redis
+	API    *api.API
+	// Handler serves HTTP; it is API.Handler() unless a test wraps it.
+	Handler http.Handler
+}
+
+// New connects to the database and Redis, migrates when configured to, and builds the router.
+// On error everything opened so far is closed again.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err error) {
+	a = &App{Config: cfg, Log: log}
+	defer func() {
+		if err != nil {
+			a.Close()
+			a = nil
+		}
+	}()
+	if a.Store, err = model.Open(ctx, cfg.DB, cfg.DataDir); err != nil {
+		return nil, err
+	}
+	if cfg.DB.AutoMigrate {
+		if err = a.Store.Migrate(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if a.Redis, err = cache.Open(cfg.Redis, cfg.RedisAddrs()); err != nil {
+		return nil, err
+	}
+	if a.Config.SecretKey == "" {
+		if a.Config.SecretKey, err = devSecretKey(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	a.API, err = api.New(api.Deps{
+		Config: a.Config,
+		Log:    log,
+		SQL:    a.Store.SQL(),
+		Health: service.NewHealth(a.Store, a.Redis),
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Handler = a.API.Handler()
+	return a, nil
+}
+
+// Close releases the database and Redis. It is safe on a partly built App.
+func (a *App) Close() {
+	if a.Redis != nil {
+		_ = a.Redis.Close()
+	}
+	if a.Store != nil {
+		_ = a.Store.Close()
+	}
+}
+
+// Serve listens on the configured address until ctx is done, then stops accepting, lets
+// in-flight requests finish within the grace period, and returns nil on a clean stop.
+func (a *App) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.Config.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", a.Config.HTTP.Addr, err)
+	}
+	return a.ServeListener(ctx, ln)
+}
+
+// ServeListener is Serve on an existing listener (tests listen on 127.0.0.1:0).
+func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
+	h := a.Config.HTTP
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadTimeout:       h.ReadTimeout,
+		ReadHeaderTimeout: min(h.ReadTimeout, 10*time.Second),
+		WriteTimeout:      h.WriteTimeout,
+		IdleTimeout:       h.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.logStart(ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down", "grace", h.ShutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), h.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: in-flight requests did not finish within %s: %w", h.ShutdownGrace, err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	a.Log.Info("stopped")
+	return nil
+}
+
+func (a *App) logStart(addr string) {
+	login := "dev login enabled (no WeChat AppID configured): POST /api/v1/auth/dev-login"
+	if !a.Config.DevMode() {
+		login = "WeChat login (AppID configured); dev login disabled"
+	}
+	redis := "in-process (miniredis)"
+	if !a.Redis.Embedded {
+		redis = a.Config.Redis.Addr
+	}
+	db := a.Store.Driver()
+	if db == "sqlite" {
+		db = "sqlite " + model.SQLitePath(a.Config.DataDir)
+	}
+	a.Log.Info("linli serving", "addr", addr, "login", login, "database", db, "redis", redis,
+		"docs", "/api/docs")
+}

@@ -1,0 +1,152 @@
+// Package apptest builds complete Linli servers for tests. Each Env owns its data: a fresh
+// SQLite file and in-process Redis by default, or, when LINLI_TEST_MYSQL_DSN and
+// LINLI_TEST_REDIS_ADDR are set, a new MariaDB/MySQL schema (dropped at cleanup) and a unique
+// key prefix on the real Redis (deleted at cleanup). Tests may therefore run in parallel.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"linli/app"
+	"linli/config"
+	"linli/model"
+)
+
+// Environment variables that point the tests at real servers.
+const (
+	EnvMySQLDSN  = "LINLI_TEST_MYSQL_DSN"  // e.g. root:@tcp(127.0.0.1:3306)/
+	EnvRedisAddr = "LINLI_TEST_REDIS_ADDR" // e.g. 127.0.0.1:6379
+)
+
+// Env is one test's server and everything it owns.
+type Env struct {
+	T   testing.TB
+	App *app.App
+	// Config is the configuration the App was built with.
+	Config config.Config
+	logs   *syncBuffer
+}
+
+// Option adjusts the configuration before the App is built.
+type Option func(*config.Config)
+
+// Backend names the back end the tests run on: "sqlite+miniredis" or "mysql+redis".
+func Backend() string {
+	if os.Getenv(EnvMySQLDSN) != "" {
+		return "mysql+redis"
+	}
+	return "sqlite+miniredis"
+}
+
+// Config returns a configuration with a fresh database and Redis namespace of its own; the
+// cleanup drops them when the test ends.
+func Config(t testing.TB, opts ...Option) config.Config {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.DB.MaxOpenConns = 8
+	cfg.DB.MaxIdleConns = 8
+	suffix := randomSuffix()
+	if dsn := os.Getenv(EnvMySQLDSN); dsn != "" {
+		cfg.DB.Driver = "mysql"
+		cfg.DB.DSN = freshSchema(t, dsn, "linli_t_"+suffix)
+	}
+	if addr := os.Getenv(EnvRedisAddr); addr != "" {
+		cfg.Redis.Addr = addr
+		cfg.Redis.Prefix = "linlitest:" + suffix + ":"
+		t.Cleanup(func() { deleteKeys(addr, cfg.Redis.Prefix) })
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("test config: %v", err)
+	}
+	return cfg
+}
+
+// New builds a migrated server for the test.
+func New(t testing.TB, opts ...Option) *Env {
+	t.Helper()
+	cfg := Config(t, opts...)
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := app.New(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatalf("build app: %v", err)
+	}
+	t.Cleanup(a.Close)
+	return &Env{T: t, App: a, Config: a.Config, logs: logs}
+}
+
+// Logs returns everything the server logged so far.
+func (e *Env) Logs() string { return e.logs.String() }
+
+func randomSuffix() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// freshSchema creates a database on the server of dsn and returns a DSN that uses it; the
+// database is dropped when the test ends.
+func freshSchema(t testing.TB, dsn, name string) string {
+	t.Helper()
+	c, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvMySQLDSN, err)
+	}
+	c.DBName = ""
+	db, err := sql.Open("mysql", c.FormatDSN())
+	if err != nil {
+		t.Fatalf("mysql: %v", err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		t.Fatalf("create test schema: %v", err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("mysql", c.FormatDSN())
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		_, _ = db.Exec("DROP DATABASE IF EXISTS `" + name + "`")
+	})
+	out, err := model.MySQLWithDatabase(dsn, name)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvMySQLDSN, err)
+	}
+	return out
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,120 @@
+// Package cache connects Linli to Redis: a real server (single node or cluster) or, in the
+// embedded default, an in-process miniredis behind the same go-redis client, so one code path
+// serves both. Redis only holds what can be lost or rebuilt; the database is the truth.
+package cache
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"linli/config"
+)
+
+// Redis is a connected client with the key prefix every key must start with.
+type Redis struct {
+	// Client talks to the server; use Key to name keys.
+	Client redis.UniversalClient
+	// Prefix starts every key.
+	Prefix string
+	// Embedded reports an in-process server (for start-up logs and tests).
+	Embedded bool
+
+	stop func()
+}
+
+// Open connects to the configured Redis, or starts an in-process one when no address is set.
+// It does not fail when a real server is down: readiness reports that, and calls fail until it
+// is back (the client reconnects by itself).
+func Open(cfg config.Redis, addrs []string) (*Redis, error) {
+	opts := &redis.UniversalOptions{
+		Addrs:           addrs,
+		Password:        cfg.Password,
+		DB:              cfg.DB,
+		IsClusterMode:   cfg.Cluster,
+		DisableIdentity: true,
+		// Redis 7.0 and miniredis reject CLIENT MAINT_NOTIFICATIONS.
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+		DialTimeout:              2 * time.Second,
+		ReadTimeout:              2 * time.Second,
+		WriteTimeout:             2 * time.Second,
+		PoolTimeout:              3 * time.Second,
+	}
+	r := &Redis{Prefix: cfg.Prefix, stop: func() {}}
+	if len(addrs) == 0 {
+		m := miniredis.NewMiniRedis()
+		if err := m.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("redis: start in-process server: %w", err)
+		}
+		opts.Addrs = []string{m.Addr()}
+		opts.DB = 0
+		opts.IsClusterMode = false
+		r.Embedded = true
+		r.stop = expireLoop(m)
+	}
+	r.Client = redis.NewUniversalClient(opts)
+	return r, nil
+}
+
+// expireLoop advances miniredis's clock so that keys expire (it never expires keys by itself),
+// accurate to one tick. The returned function stops the loop and the server.
+func expireLoop(m *miniredis.Miniredis) func() {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		const tick = 200 * time.Millisecond
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-t.C:
+				m.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+		m.Close()
+	}
+}
+
+// Key joins the prefix and the parts with ':'.
+func (r *Redis) Key(parts ...string) string {
+	n := len(r.Prefix)
+	for _, p := range parts {
+		n += len(p) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, r.Prefix...)
+	for i, p := range parts {
+		if i > 0 {
+			b = append(b, ':')
+		}
+		b = append(b, p...)
+	}
+	return string(b)
+}
+
+// Ping checks that Redis answers, for readiness probes.
+func (r *Redis) Ping(ctx context.Context) error {
+	return r.Client.Ping(ctx).Err()
+}
+
+// Close closes the client and stops an in-process server.
+func (r *Redis) Close() error {
+	err := r.Client.Close()
+	r.stop()
+	return err
+}

@@ -1,0 +1,107 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Validate refuses values the server cannot run with, naming the key and its variable.
+func (c *Config) Validate() error {
+	bad := func(key, format string, args ...any) error {
+		return fmt.Errorf("config: %s (%s): %s", key, EnvName(key), fmt.Sprintf(format, args...))
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		return bad("data_dir", "must not be empty")
+	}
+	if _, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || port == "" {
+		return bad("http.addr", "must be host:port or :port, got %q", c.HTTP.Addr)
+	}
+	for key, d := range map[string]time.Duration{
+		"http.read_timeout":   c.HTTP.ReadTimeout,
+		"http.write_timeout":  c.HTTP.WriteTimeout,
+		"http.idle_timeout":   c.HTTP.IdleTimeout,
+		"http.shutdown_grace": c.HTTP.ShutdownGrace,
+		"wechat.timeout":      c.WeChat.Timeout,
+	} {
+		if d <= 0 {
+			return bad(key, "must be a positive duration such as 15s, got %s", d)
+		}
+	}
+	if c.HTTP.MaxBodyBytes < 1024 {
+		return bad("http.max_body_bytes", "must be at least 1024, got %d", c.HTTP.MaxBodyBytes)
+	}
+	for _, o := range c.HTTP.CORSOrigins {
+		if o == "*" {
+			continue
+		}
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" {
+			return bad("http.cors_origins", "%q is not an origin such as https://example.com", o)
+		}
+	}
+	switch c.DB.Driver {
+	case "sqlite":
+	case "mysql":
+		if c.DB.DSN == "" {
+			return bad("db.dsn", "is required when db.driver is mysql")
+		}
+	default:
+		return bad("db.driver", "must be sqlite or mysql, got %q", c.DB.Driver)
+	}
+	if c.DB.MaxOpenConns < 1 || c.DB.MaxOpenConns > 1000 {
+		return bad("db.max_open_conns", "must be between 1 and 1000, got %d", c.DB.MaxOpenConns)
+	}
+	if c.DB.MaxIdleConns < 0 {
+		return bad("db.max_idle_conns", "must not be negative, got %d", c.DB.MaxIdleConns)
+	}
+	if c.DB.ConnMaxLifetime < 0 {
+		return bad("db.conn_max_lifetime", "must not be negative")
+	}
+	if c.Redis.DB < 0 || c.Redis.DB > 15 {
+		return bad("redis.db", "must be between 0 and 15, got %d", c.Redis.DB)
+	}
+	for _, a := range c.RedisAddrs() {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return bad("redis.addr", "%q is not host:port", a)
+		}
+	}
+	if (c.WeChat.AppID == "") != (c.WeChat.AppSecret == "") {
+		return bad("wechat.app_secret", "wechat.app_id and wechat.app_secret must be set together")
+	}
+	if c.WeChat.APIBase != "" {
+		if u, err := url.Parse(c.WeChat.APIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad("wechat.api_base", "must be an http(s) URL, got %q", c.WeChat.APIBase)
+		}
+	}
+	if c.SecretKey != "" && len(c.SecretKey) < 32 {
+		return bad("secret_key", "must be at least 32 characters")
+	}
+	if !c.DevMode() && c.SecretKey == "" {
+		return bad("secret_key", "is required when WeChat is configured")
+	}
+	if c.Session.TTL < time.Hour {
+		return bad("session.ttl", "must be at least 1h, got %s", c.Session.TTL)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	if c.Log.Format != "json" && c.Log.Format != "text" {
+		return bad("log.format", "must be json or text, got %q", c.Log.Format)
+	}
+	return nil
+}
+
+// RedisAddrs splits Redis.Addr into its nodes; nil means in-process Redis.
+func (c *Config) RedisAddrs() []string {
+	var out []string
+	for _, a := range strings.Split(c.Redis.Addr, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}

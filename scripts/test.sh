@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The whole test suite: gofmt, go vet, go test -race on the embedded default (SQLite +
+# in-process Redis), the binary's smoke test, then the same suite against real MariaDB + Redis.
+# With CI=true the real servers are started if installed and stopped, and must be reachable;
+# otherwise the real-server run is skipped (and says so) when they are not reachable.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+
+MYSQL_HOST=127.0.0.1 MYSQL_PORT=3306 REDIS_PORT=6379
+MYSQL_DSN="${LINLI_TEST_MYSQL_DSN:-root:@tcp(${MYSQL_HOST}:${MYSQL_PORT})/}"
+REDIS_ADDR="${LINLI_TEST_REDIS_ADDR:-127.0.0.1:${REDIS_PORT}}"
+logdir=$(mktemp -d)
+trap 'rm -rf "$logdir"' EXIT
+
+echo "== gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './vendor/*'))
+if [ -n "$bad" ]; then echo "gofmt would change:"; echo "$bad"; exit 1; fi
+echo "== go vet"
+go vet ./...
+
+total_pass=0 total_fail=0 total_skip=0
+# suite NAME: go test -race over every package, counting tests from the -v output.
+suite() {
+  local name=$1 log="$logdir/$1.log" rc=0
+  echo "== go test -race ($name)"
+  go test -race -count=1 -timeout 15m -v ./... >"$log" 2>&1 || rc=$?
+  local p f s
+  p=$(grep -c -- '^\s*--- PASS' "$log" || true)
+  f=$(grep -c -- '^\s*--- FAIL' "$log" || true)
+  s=$(grep -c -- '^\s*--- SKIP' "$log" || true)
+  grep -E '^(ok|FAIL|---|panic|\?)\s' "$log" | grep -v -- '--- PASS' | grep -v -- '--- SKIP' || true
+  if [ "$rc" -ne 0 ]; then
+    echo "---- failures ($name) ----"
+    grep -B2 -A30 -E -- '--- FAIL|^panic|DATA RACE' "$log" | head -400 || true
+  fi
+  grep -h -- '--- SKIP' -A1 "$log" | grep -v -- '--- SKIP' | sed 's/^ */skip: /' | sort | uniq -c | head -20 || true
+  echo "$name: $p passed, $f failed, $s skipped"
+  total_pass=$((total_pass + p)) total_fail=$((total_fail + f)) total_skip=$((total_skip + s))
+  return "$rc"
+}
+
+tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# ensure_servers starts MariaDB and Redis when they are installed but not running.
+ensure_servers() {
+  if ! tcp_open "$MYSQL_HOST" "$MYSQL_PORT" && [ -x /usr/sbin/mariadbd ]; then
+    echo "starting MariaDB"
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
+  fi
+  if ! tcp_open 127.0.0.1 "$REDIS_PORT" && command -v redis-server >/dev/null; then
+    echo "starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no || true
+  fi
+  for _ in $(seq 1 60); do
+    if tcp_open "$MYSQL_HOST" "$MYSQL_PORT" && tcp_open 127.0.0.1 "$REDIS_PORT"; then return 0; fi
+    sleep 1
+  done
+  return 1
+}
+
+status=0
+suite embedded || status=1
+LINLI_SMOKE_REAL=0 scripts/smoke.sh || status=1
+
+real=0
+if [ "${CI:-}" = "true" ]; then
+  if ! ensure_servers; then
+    echo "CI: MariaDB ($MYSQL_HOST:$MYSQL_PORT) or Redis (127.0.0.1:$REDIS_PORT) cannot be reached"; exit 1
+  fi
+  real=1
+elif tcp_open "$MYSQL_HOST" "$MYSQL_PORT" && tcp_open 127.0.0.1 "$REDIS_PORT"; then
+  real=1
+else
+  echo "== skipping the real-server run: MariaDB or Redis is not reachable (set CI=true to start them)"
+fi
+if [ "$real" = 1 ]; then
+  export LINLI_TEST_MYSQL_DSN="$MYSQL_DSN" LINLI_TEST_REDIS_ADDR="$REDIS_ADDR"
+  suite mariadb+redis || status=1
+  LINLI_SMOKE_REAL=1 scripts/smoke.sh || status=1
+fi
+
+echo "== total"
+echo "tests: $total_pass passed, $total_fail failed, $total_skip skipped"
+exit "$status"
