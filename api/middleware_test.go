@@ -40,8 +40,16 @@ func testAPI(t *testing.T) *API {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
-	a, err := New(Deps{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), SQL: store.SQL(),
-		Health: service.NewHealth(store, rdb)})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	secrets, err := service.NewSecrets("0123456789abcdef0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := service.NewLimiter(rdb, log)
+	auth := service.NewAuth(store, rdb, nil, secrets, lim, service.LoginLimits{}, cfg.Session.TTL, log)
+	a, err := New(Deps{Config: cfg, Log: log, SQL: store.SQL(), Health: service.NewHealth(store, rdb),
+		Auth: auth, Users: service.NewUsers(store, auth, nil, secrets, lim, service.PhoneLimits{}, log),
+		Principals: service.NewPrincipals(store)})
 	if err != nil {
 		t.Fatal(err)
 	}

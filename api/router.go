@@ -20,6 +20,12 @@ type Deps struct {
 	// SQL is the database pool, only for pool metrics.
 	SQL    *sql.DB
 	Health *service.Health
+	// Auth checks session tokens and logs people in.
+	Auth *service.Auth
+	// Users serves the own profile, phone binding and account deletion.
+	Users *service.Users
+	// Principals loads what a user may do, for the policy.
+	Principals *service.Principals
 }
 
 // API is the HTTP layer of one server.
@@ -35,8 +41,8 @@ type API struct {
 
 // New builds the router with every route and its OpenAPI entry.
 func New(deps Deps) (*API, error) {
-	if deps.Log == nil || deps.Health == nil {
-		return nil, errors.New("api: Log and Health are required")
+	if deps.Log == nil || deps.Health == nil || deps.Auth == nil || deps.Users == nil || deps.Principals == nil {
+		return nil, errors.New("api: Log, Health, Auth, Users and Principals are required")
 	}
 	b, err := newBinder()
 	if err != nil {
@@ -100,5 +106,10 @@ func (a *API) handle(g *gin.RouterGroup, rt route, h ...gin.HandlerFunc) error {
 
 // routes registers the /api/v1 endpoints, one file per capability.
 func (a *API) routes() error {
+	for _, register := range []func() error{a.identityRoutes} {
+		if err := register(); err != nil {
+			return err
+		}
+	}
 	return nil
 }

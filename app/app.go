@@ -25,6 +25,8 @@ type App struct {
 	Store  *model.Store
 	Redis  *cache.Redis
 	API    *api.API
+	// Services are the business layer, for CLI commands and tests.
+	Services *Services
 	// Handler serves HTTP; it is API.Handler() unless a test wraps it.
 	Handler http.Handler
 }
@@ -55,11 +57,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 			return nil, err
 		}
 	}
+	a.Services, err = newServices(a.Config, a.Store, a.Redis, log)
+	if err != nil {
+		return nil, err
+	}
+	s := a.Services
 	a.API, err = api.New(api.Deps{
-		Config: a.Config,
-		Log:    log,
-		SQL:    a.Store.SQL(),
-		Health: service.NewHealth(a.Store, a.Redis),
+		Config:     a.Config,
+		Log:        log,
+		SQL:        a.Store.SQL(),
+		Health:     service.NewHealth(a.Store, a.Redis),
+		Auth:       s.Auth,
+		Users:      s.Users,
+		Principals: s.Principals,
 	})
 	if err != nil {
 		return nil, err

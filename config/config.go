@@ -18,6 +18,7 @@ type Config struct {
 	Redis     Redis   `koanf:"redis"`
 	WeChat    WeChat  `koanf:"wechat"`
 	Session   Session `koanf:"session"`
+	Limits    Limits  `koanf:"limits"`
 	Log       Log     `koanf:"log"`
 }
 
@@ -75,6 +76,14 @@ type Session struct {
 	TTL time.Duration `koanf:"ttl"`
 }
 
+// Limits are abuse limits, in requests per minute; 0 turns a limit off.
+type Limits struct {
+	LoginPerIP   int `koanf:"login_per_ip"`
+	LoginPerUser int `koanf:"login_per_user"`
+	PhonePerIP   int `koanf:"phone_per_ip"`
+	PhonePerUser int `koanf:"phone_per_user"`
+}
+
 // Log configures the structured logger.
 type Log struct {
 	// Level is debug, info, warn or error.
@@ -108,6 +117,7 @@ func Default() Config {
 		Redis:   Redis{Prefix: "linli:"},
 		WeChat:  WeChat{Timeout: 5 * time.Second},
 		Session: Session{TTL: 30 * 24 * time.Hour},
+		Limits:  Limits{LoginPerIP: 30, LoginPerUser: 10, PhonePerIP: 20, PhonePerUser: 5},
 		Log:     Log{Level: "info", Format: "json"},
 	}
 }

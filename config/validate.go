@@ -84,6 +84,14 @@ func (c *Config) Validate() error {
 	if c.Session.TTL < time.Hour {
 		return bad("session.ttl", "must be at least 1h, got %s", c.Session.TTL)
 	}
+	for key, n := range map[string]int{
+		"limits.login_per_ip": c.Limits.LoginPerIP, "limits.login_per_user": c.Limits.LoginPerUser,
+		"limits.phone_per_ip": c.Limits.PhonePerIP, "limits.phone_per_user": c.Limits.PhonePerUser,
+	} {
+		if n < 0 {
+			return bad(key, "must not be negative (0 turns the limit off), got %d", n)
+		}
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

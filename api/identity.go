@@ -1,0 +1,228 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"linli/model"
+	"linli/service"
+)
+
+// LoginRequest carries the code from wx.login.
+type LoginRequest struct {
+	Code string `json:"code" validate:"required,max=128" description:"wx.login 返回的 code，只能使用一次"`
+}
+
+// DevLoginRequest names the dev user to log in as.
+type DevLoginRequest struct {
+	OpenID string `json:"openid" validate:"required,min=1,max=48,alphanumunicode|printascii" description:"开发模式下自选的用户标识，例如 demo-resident-1"`
+}
+
+// LoginResponse is a new session.
+type LoginResponse struct {
+	Token     string    `json:"token" description:"会话令牌：请求头 Authorization: Bearer <token>"`
+	ExpiresAt time.Time `json:"expires_at" description:"过期时间（滑动续期）"`
+	NewUser   bool      `json:"new_user" description:"本次登录创建了新用户"`
+	User      UserDTO   `json:"user"`
+}
+
+// UserDTO is the own profile.
+type UserDTO struct {
+	ID          ID             `json:"id"`
+	Nickname    string         `json:"nickname"`
+	AvatarURL   string         `json:"avatar_url"`
+	Phone       string         `json:"phone" description:"已绑定的手机号（掩码，如 138****0000）；未绑定为空"`
+	CreatedAt   time.Time      `json:"created_at"`
+	Roles       []RoleDTO      `json:"roles"`
+	Residencies []ResidencyDTO `json:"residencies"`
+}
+
+// RoleDTO is one role with its scope.
+type RoleDTO struct {
+	ID          ID     `json:"id"`
+	Role        string `json:"role" enum:"admin,staff,captain"`
+	CommunityID ID     `json:"community_id" description:"admin 为 \"0\""`
+	BuildingIDs []ID   `json:"building_ids" description:"楼栋长负责的楼栋"`
+}
+
+// ResidencyDTO is a residency claim and its outcome.
+type ResidencyDTO struct {
+	ID            ID         `json:"id"`
+	UserID        ID         `json:"user_id"`
+	CommunityID   ID         `json:"community_id"`
+	CommunityName string     `json:"community_name"`
+	EstateID      ID         `json:"estate_id"`
+	EstateName    string     `json:"estate_name"`
+	BuildingID    ID         `json:"building_id"`
+	BuildingName  string     `json:"building_name"`
+	Room          string     `json:"room"`
+	Status        string     `json:"status" enum:"pending,approved,rejected"`
+	Reason        string     `json:"reason" description:"驳回理由"`
+	CreatedAt     time.Time  `json:"created_at"`
+	DecidedAt     *time.Time `json:"decided_at,omitempty"`
+}
+
+// UpdateMeRequest changes the profile; absent fields stay as they are.
+type UpdateMeRequest struct {
+	Nickname  *string `json:"nickname" validate:"omitempty,min=1,max=32"`
+	AvatarURL *string `json:"avatar_url" validate:"omitempty,max=512,url"`
+}
+
+// PhoneRequest carries the code from the getPhoneNumber button.
+type PhoneRequest struct {
+	Code string `json:"code" validate:"required,max=128" description:"getPhoneNumber 返回的 code（开发模式下直接填 11 位手机号）"`
+}
+
+// PhoneResponse is the bound number, masked.
+type PhoneResponse struct {
+	Phone string `json:"phone" example:"138****0000"`
+}
+
+func (a *API) identityRoutes() error {
+	v1 := a.v1
+	auth := a.requireUser
+	for _, r := range []struct {
+		rt route
+		h  []gin.HandlerFunc
+	}{
+		{route{method: "POST", path: "/auth/login", tag: "身份", summary: "微信登录",
+			description: "用 wx.login 的 code 换取会话；首次登录创建用户。code 无效或已使用 → 401；微信限流 → 429；微信不可用 → 503。",
+			req:         new(LoginRequest), resp: data[LoginResponse](),
+			errors: []int{401, 403, 429, 503}}, []gin.HandlerFunc{a.login}},
+		{route{method: "POST", path: "/auth/dev-login", tag: "身份", summary: "开发登录（仅开发模式）",
+			description: "未配置微信 AppID 时可用；配置后返回 404。", req: new(DevLoginRequest), resp: data[LoginResponse](),
+			errors: []int{404, 429}}, []gin.HandlerFunc{a.devLogin}},
+		{route{method: "POST", path: "/auth/logout", tag: "身份", summary: "退出登录（立即吊销令牌）", auth: true, status: 204},
+			[]gin.HandlerFunc{auth, a.logout}},
+		{route{method: "GET", path: "/me", tag: "身份", summary: "我的资料、角色与房屋认证", auth: true, resp: data[UserDTO]()},
+			[]gin.HandlerFunc{auth, a.me}},
+		{route{method: "PATCH", path: "/me", tag: "身份", summary: "修改昵称或头像", auth: true,
+			req: new(UpdateMeRequest), resp: data[UserDTO]()}, []gin.HandlerFunc{auth, a.updateMe}},
+		{route{method: "DELETE", path: "/me", tag: "身份", summary: "注销账号",
+			description: "抹去昵称、头像、手机号并释放 openid（之后再登录即为新用户）；吊销全部会话；删除房屋认证与角色。他人依赖的记录（报事、积分流水）保留，署名为“已注销用户”。",
+			auth:        true, status: 204}, []gin.HandlerFunc{auth, a.deleteMe}},
+		{route{method: "POST", path: "/me/phone", tag: "身份", summary: "绑定手机号（getPhoneNumber）",
+			description: "号码加密存储，响应中只显示掩码。", auth: true, req: new(PhoneRequest), resp: data[PhoneResponse](),
+			errors: []int{429, 503}}, []gin.HandlerFunc{auth, a.bindPhone}},
+	} {
+		if err := a.handle(v1, r.rt, r.h...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *API) login(c *gin.Context) {
+	var req LoginRequest
+	if err := a.bind.JSON(c, &req); err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	res, err := a.deps.Auth.Login(c.Request.Context(), req.Code, c.ClientIP())
+	a.finishLogin(c, res, err)
+}
+
+func (a *API) devLogin(c *gin.Context) {
+	if !a.deps.Auth.DevModeEnabled() {
+		abortJSON(c, http.StatusNotFound, "请求的接口不存在", nil)
+		return
+	}
+	var req DevLoginRequest
+	if err := a.bind.JSON(c, &req); err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	res, err := a.deps.Auth.DevLogin(c.Request.Context(), req.OpenID, c.ClientIP())
+	a.finishLogin(c, res, err)
+}
+
+func (a *API) finishLogin(c *gin.Context, res service.LoginResult, err error) {
+	if err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	p, err := a.deps.Users.Me(c.Request.Context(), res.UserID)
+	if err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	ok(c, http.StatusOK, LoginResponse{Token: res.Token, ExpiresAt: Time(res.ExpiresAt), NewUser: res.Created, User: userDTO(p)})
+}
+
+func (a *API) logout(c *gin.Context) {
+	token, _ := bearer(c.GetHeader("Authorization"))
+	if err := a.deps.Auth.Logout(c.Request.Context(), token); err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (a *API) me(c *gin.Context) {
+	p, err := a.deps.Users.Me(c.Request.Context(), userID(c))
+	if err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	ok(c, http.StatusOK, userDTO(p))
+}
+
+func (a *API) updateMe(c *gin.Context) {
+	var req UpdateMeRequest
+	if err := a.bind.JSON(c, &req); err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	if err := a.deps.Users.UpdateMe(c.Request.Context(), userID(c), req.Nickname, req.AvatarURL); err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	a.me(c)
+}
+
+func (a *API) deleteMe(c *gin.Context) {
+	if err := a.deps.Users.Delete(c.Request.Context(), userID(c)); err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (a *API) bindPhone(c *gin.Context) {
+	var req PhoneRequest
+	if err := a.bind.JSON(c, &req); err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	masked, err := a.deps.Users.BindPhone(c.Request.Context(), userID(c), req.Code, c.ClientIP())
+	if err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	ok(c, http.StatusOK, PhoneResponse{Phone: masked})
+}
+
+func userDTO(p *service.Profile) UserDTO {
+	u := p.User
+	out := UserDTO{ID: ID(u.ID), Nickname: u.Nickname, AvatarURL: u.AvatarURL, Phone: u.PhoneMasked,
+		CreatedAt: Time(u.CreatedAt), Roles: []RoleDTO{}, Residencies: []ResidencyDTO{}}
+	for _, r := range p.Roles {
+		out.Roles = append(out.Roles, roleDTO(r))
+	}
+	for _, r := range p.Residencies {
+		out.Residencies = append(out.Residencies, residencyDTO(r))
+	}
+	return out
+}
+
+func roleDTO(r model.RoleGrant) RoleDTO {
+	return RoleDTO{ID: ID(r.ID), Role: r.Role.Role, CommunityID: ID(r.CommunityID), BuildingIDs: IDs(r.BuildingIDs)}
+}
+
+func residencyDTO(r model.ResidencyView) ResidencyDTO {
+	return ResidencyDTO{ID: ID(r.ID), UserID: ID(r.UserID), CommunityID: ID(r.CommunityID), CommunityName: r.CommunityName,
+		EstateID: ID(r.EstateID), EstateName: r.EstateName, BuildingID: ID(r.BuildingID), BuildingName: r.BuildingName,
+		Room: r.Room, Status: r.Status, Reason: r.Reason, CreatedAt: Time(r.CreatedAt), DecidedAt: TimePtr(r.DecidedAt)}
+}

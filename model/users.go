@@ -1,0 +1,124 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// DeletedNickname replaces the nickname of an erased account.
+const DeletedNickname = "已注销用户"
+
+// UserByID returns the user, deleted or not.
+func (s *Store) UserByID(ctx context.Context, id uint64) (*User, error) {
+	var u User
+	err := s.db.WithContext(ctx).First(&u, id).Error
+	return &u, translate(err)
+}
+
+// UserByOpenID returns the live user holding openid.
+func (s *Store) UserByOpenID(ctx context.Context, openid string) (*User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("openid = ?", openid).First(&u).Error
+	return &u, translate(err)
+}
+
+// UserOfOpenID returns the user holding openid, creating it on first sight. Two first logins
+// racing each other end with one row: the loser's insert hits the unique key and reads the
+// winner's. created reports whether this call made the row.
+func (s *Store) UserOfOpenID(ctx context.Context, openid, unionid, nickname string) (u *User, created bool, err error) {
+	u, err = s.UserByOpenID(ctx, openid)
+	if err == nil {
+		if unionid != "" && (u.UnionID == nil || *u.UnionID != unionid) {
+			err = s.db.WithContext(ctx).Model(u).Update("unionid", unionid).Error
+		}
+		return u, false, translate(err)
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return nil, false, err
+	}
+	nu := &User{OpenID: &openid, Nickname: nickname}
+	if unionid != "" {
+		nu.UnionID = &unionid
+	}
+	err = translate(s.db.WithContext(ctx).Create(nu).Error)
+	if errors.Is(err, ErrConflict) {
+		u, err = s.UserByOpenID(ctx, openid)
+		return u, false, err
+	}
+	return nu, err == nil, err
+}
+
+// UpdateProfile sets the given non-nil fields of a live user.
+func (s *Store) UpdateProfile(ctx context.Context, id uint64, nickname, avatarURL *string) error {
+	set := map[string]any{}
+	if nickname != nil {
+		set["nickname"] = *nickname
+	}
+	if avatarURL != nil {
+		set["avatar_url"] = *avatarURL
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	res := s.db.WithContext(ctx).Model(&User{}).Where("id = ? AND deleted_at IS NULL", id).Updates(set)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// SetPhone stores the encrypted phone number and its masked form.
+func (s *Store) SetPhone(ctx context.Context, id uint64, cipher []byte, masked string) error {
+	res := s.db.WithContext(ctx).Model(&User{}).Where("id = ? AND deleted_at IS NULL", id).
+		Updates(map[string]any{"phone_cipher": cipher, "phone_masked": masked})
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// EraseUser deletes an account: personal fields are erased and the openid released, the
+// person's residencies and roles are deleted and every session is revoked, all in one
+// transaction. The row stays so that records others rely on keep their author. It returns
+// the token hashes of the sessions it revoked, for evicting caches.
+func (s *Store) EraseUser(ctx context.Context, id uint64) (revoked []string, err error) {
+	now := time.Now().UTC()
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var u User
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("deleted_at IS NULL").First(&u, id).Error; err != nil {
+			return translate(err)
+		}
+		if err := tx.Model(&u).Updates(map[string]any{
+			"openid": nil, "unionid": nil, "nickname": DeletedNickname, "avatar_url": "",
+			"phone_cipher": nil, "phone_masked": "", "deleted_at": now,
+		}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("user_id = ?", id).Delete(&Residency{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("role_id IN (?)", tx.Model(&Role{}).Select("id").Where("user_id = ?", id)).
+			Delete(&RoleBuilding{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("user_id = ?", id).Delete(&Role{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", id).
+			Pluck("token_hash", &revoked).Error; err != nil {
+			return err
+		}
+		return tx.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error
+	})
+	return revoked, err
+}

@@ -1,0 +1,218 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"linli/cache"
+	"linli/model"
+	"linli/wechat"
+)
+
+// WeChatLogin is the part of the WeChat adapter that identity uses.
+type WeChatLogin interface {
+	Code2Session(ctx context.Context, code string) (wechat.Session, error)
+	PhoneNumber(ctx context.Context, code string) (wechat.Phone, error)
+}
+
+// Auth logs people in and checks session tokens. Sessions live in the database (the truth);
+// Redis caches the lookup for a few minutes, so a Redis restart logs nobody out and a Redis
+// outage only costs a database query.
+type Auth struct {
+	store   *model.Store
+	redis   *cache.Redis
+	wx      WeChatLogin // nil in dev mode
+	secrets *Secrets
+	limiter *Limiter
+	limits  LoginLimits
+	ttl     time.Duration
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// LoginLimits are the per-minute login limits.
+type LoginLimits struct{ PerIP, PerUser int }
+
+// sessionCacheTTL bounds how long a cached lookup may outlive a revocation that could not
+// reach Redis.
+const sessionCacheTTL = 5 * time.Minute
+
+// extendAfter: a session's expiry is pushed forward at most once a day, so that sliding
+// expiry costs one write per day per session, not one per request.
+const extendAfter = 24 * time.Hour
+
+// NewAuth builds the login service; wx is nil in dev mode.
+func NewAuth(store *model.Store, r *cache.Redis, wx WeChatLogin, secrets *Secrets, limiter *Limiter,
+	limits LoginLimits, ttl time.Duration, log *slog.Logger) *Auth {
+	return &Auth{store: store, redis: r, wx: wx, secrets: secrets, limiter: limiter, limits: limits,
+		ttl: ttl, log: log, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// LoginResult is a new session.
+type LoginResult struct {
+	Token     string
+	ExpiresAt time.Time
+	UserID    uint64
+	Created   bool
+}
+
+// DevModeEnabled reports whether dev login is allowed (no WeChat configured).
+func (a *Auth) DevModeEnabled() bool { return a.wx == nil }
+
+// Login exchanges a wx.login code with WeChat and opens a session, creating the user on first
+// login. Nothing is written unless WeChat accepted the code.
+func (a *Auth) Login(ctx context.Context, code, ip string) (LoginResult, error) {
+	if a.wx == nil {
+		return LoginResult{}, Errorf(KindUnavailable, "未配置微信登录")
+	}
+	if err := a.limiter.Allow(ctx, a.limits.PerIP, "login-ip", ip); err != nil {
+		return LoginResult{}, err
+	}
+	sess, err := a.wx.Code2Session(ctx, code)
+	if err != nil {
+		return LoginResult{}, loginError(err)
+	}
+	return a.open(ctx, sess.OpenID, sess.UnionID)
+}
+
+// DevLogin opens a session for openid without WeChat; only in dev mode.
+func (a *Auth) DevLogin(ctx context.Context, openid, ip string) (LoginResult, error) {
+	if a.wx != nil {
+		return LoginResult{}, Errorf(KindNotFound, "请求的接口不存在")
+	}
+	if err := a.limiter.Allow(ctx, a.limits.PerIP, "login-ip", ip); err != nil {
+		return LoginResult{}, err
+	}
+	return a.open(ctx, "dev:"+openid, "")
+}
+
+func (a *Auth) open(ctx context.Context, openid, unionid string) (LoginResult, error) {
+	if err := a.limiter.Allow(ctx, a.limits.PerUser, "login-user", openid); err != nil {
+		return LoginResult{}, err
+	}
+	u, created, err := a.store.UserOfOpenID(ctx, openid, unionid, "邻居"+openid[max(0, len(openid)-4):])
+	if err != nil {
+		return LoginResult{}, Unavailable("数据库", err)
+	}
+	token, hash := a.secrets.NewToken()
+	now := a.now()
+	s := &model.Session{TokenHash: hash, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(a.ttl)}
+	if err := a.store.CreateSession(ctx, s); err != nil {
+		return LoginResult{}, Unavailable("数据库", err)
+	}
+	a.cache(ctx, hash, s)
+	return LoginResult{Token: token, ExpiresAt: s.ExpiresAt, UserID: u.ID, Created: created}, nil
+}
+
+// loginError maps WeChat's answers onto what the user is told.
+func loginError(err error) error {
+	switch {
+	case wechat.HasCode(err, wechat.CodeInvalidCode, wechat.CodeCodeUsed):
+		return &Error{Kind: KindUnauthorized, Message: "登录凭证无效或已使用，请重新登录", Err: err}
+	case wechat.HasCode(err, wechat.CodeRateLimit):
+		return &Error{Kind: KindTooManyRequests, Message: "登录过于频繁，请稍后再试", RetryAfterSeconds: 60, Err: err}
+	case wechat.HasCode(err, wechat.CodeRiskyUser):
+		return &Error{Kind: KindForbidden, Message: "微信判定该账号存在风险，暂时无法登录", Err: err}
+	case errors.Is(err, wechat.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return Unavailable("微信登录服务", err)
+	case errors.Is(err, wechat.ErrInvalidInput):
+		return &Error{Kind: KindUnauthorized, Message: "登录凭证无效或已使用，请重新登录", Err: err}
+	}
+	return Unavailable("微信登录服务", err)
+}
+
+// Authenticate returns the user of a live session token, sliding its expiry forward.
+func (a *Auth) Authenticate(ctx context.Context, token string) (uint64, error) {
+	if !plausibleToken(token) {
+		return 0, Errorf(KindUnauthorized, "登录已失效，请重新登录")
+	}
+	hash := a.secrets.TokenHash(token)
+	now := a.now()
+	if uid, exp, ok := a.cached(ctx, hash); ok && exp.After(now) && exp.Sub(now) > a.ttl-extendAfter {
+		return uid, nil
+	}
+	s, err := a.store.LiveSession(ctx, hash, now)
+	if errors.Is(err, model.ErrNotFound) {
+		return 0, Errorf(KindUnauthorized, "登录已失效，请重新登录")
+	}
+	if err != nil {
+		return 0, Unavailable("数据库", err)
+	}
+	if s.ExpiresAt.Sub(now) <= a.ttl-extendAfter {
+		s.ExpiresAt = now.Add(a.ttl)
+		if err := a.store.ExtendSession(ctx, s.ID, s.ExpiresAt); err != nil {
+			a.log.WarnContext(ctx, "extend session", "error", err.Error())
+		}
+	}
+	a.cache(ctx, hash, s)
+	return s.UserID, nil
+}
+
+// Logout revokes the token in the database and evicts it from the shared cache, so every
+// instance refuses it from now on.
+func (a *Auth) Logout(ctx context.Context, token string) error {
+	hash := a.secrets.TokenHash(token)
+	if err := a.store.RevokeSession(ctx, hash); err != nil {
+		return Unavailable("数据库", err)
+	}
+	a.Evict(ctx, hash)
+	return nil
+}
+
+// Evict drops cached lookups of revoked sessions. If Redis cannot be reached the entries
+// expire by themselves within sessionCacheTTL; the revocation itself is already in the database.
+func (a *Auth) Evict(ctx context.Context, hashes ...string) {
+	if len(hashes) == 0 {
+		return
+	}
+	keys := make([]string, len(hashes))
+	for i, h := range hashes {
+		keys[i] = a.redis.Key("sess", h)
+	}
+	if err := a.redis.Client.Del(ctx, keys...).Err(); err != nil {
+		a.log.ErrorContext(ctx, "evict revoked sessions from cache", "count", len(keys), "error", err.Error())
+	}
+}
+
+func (a *Auth) cache(ctx context.Context, hash string, s *model.Session) {
+	ttl := min(sessionCacheTTL, time.Until(s.ExpiresAt))
+	if ttl <= 0 {
+		return
+	}
+	v := strconv.FormatUint(s.UserID, 10) + ":" + strconv.FormatInt(s.ExpiresAt.Unix(), 10)
+	if err := a.redis.Client.Set(ctx, a.redis.Key("sess", hash), v, ttl).Err(); err != nil {
+		a.log.DebugContext(ctx, "session cache write failed", "error", err.Error())
+	}
+}
+
+func (a *Auth) cached(ctx context.Context, hash string) (uint64, time.Time, bool) {
+	v, err := a.redis.Client.Get(ctx, a.redis.Key("sess", hash)).Result()
+	if err != nil {
+		return 0, time.Time{}, false
+	}
+	us, es, ok := strings.Cut(v, ":")
+	uid, err1 := strconv.ParseUint(us, 10, 64)
+	exp, err2 := strconv.ParseInt(es, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return 0, time.Time{}, false
+	}
+	return uid, time.Unix(exp, 0), true
+}
+
+// plausibleToken rejects what NewToken cannot have made before any lookup.
+func plausibleToken(t string) bool {
+	if len(t) != 43 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,170 @@
+package service
+
+import (
+	"context"
+	"slices"
+
+	"linli/model"
+)
+
+// Action is something a user may or may not do in a scope. Every handler asks the policy,
+// through Authorize, before it reads or changes anything that is not public.
+type Action string
+
+// The actions the policy knows. Each comment says who may do it.
+const (
+	// ActCommunityCreate: admin.
+	ActCommunityCreate Action = "community.create"
+	// ActPlacesManage (estates, buildings): staff of the community, admin.
+	ActPlacesManage Action = "places.manage"
+	// ActRolesManage (grant and revoke captain/staff): staff of the community, admin.
+	ActRolesManage Action = "roles.manage"
+	// ActResidencyDecide (approve, reject, and list claims): captain of the building, staff of
+	// the community, admin. With BuildingID 0 it asks "any building of the community".
+	ActResidencyDecide Action = "residency.decide"
+	// ActResidentAct (report, sign up, …): approved resident of the community (of the building
+	// when BuildingID is set).
+	ActResidentAct Action = "resident.act"
+	// ActCommunityView (private community data such as queues): anyone with a role or an
+	// approved residency in the community.
+	ActCommunityView Action = "community.view"
+)
+
+// Scope is where an action happens. CommunityID is always set; BuildingID when the resource
+// belongs to one building.
+type Scope struct {
+	CommunityID uint64
+	BuildingID  uint64
+}
+
+// Principal is what one user may do: their roles and approved residencies.
+type Principal struct {
+	UserID uint64
+	Admin  bool
+	// Staff holds the communities the user is staff of.
+	Staff map[uint64]bool
+	// Captain maps each building the user captains to its community.
+	Captain map[uint64]uint64
+	// Resident maps each building the user has an approved residency in to its community.
+	Resident map[uint64]uint64
+}
+
+// LoadPrincipal reads a user's roles and approved residencies.
+func LoadPrincipal(ctx context.Context, store *model.Store, userID uint64) (*Principal, error) {
+	roles, err := store.RolesOfUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := store.ResidenciesOfUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	p := &Principal{UserID: userID, Staff: map[uint64]bool{}, Captain: map[uint64]uint64{}, Resident: map[uint64]uint64{}}
+	for _, r := range roles {
+		switch r.Role.Role {
+		case model.RoleAdmin:
+			p.Admin = true
+		case model.RoleStaff:
+			p.Staff[r.CommunityID] = true
+		case model.RoleCaptain:
+			for _, b := range r.BuildingIDs {
+				p.Captain[b] = r.CommunityID
+			}
+		}
+	}
+	for _, r := range res {
+		if r.Status == model.ResidencyApproved {
+			p.Resident[r.BuildingID] = r.CommunityID
+		}
+	}
+	return p, nil
+}
+
+// Can reports whether the principal may do action in scope.
+func (p *Principal) Can(action Action, s Scope) bool {
+	if p == nil || s.CommunityID == 0 {
+		return p != nil && p.Admin
+	}
+	if p.Admin {
+		return true
+	}
+	staff := p.Staff[s.CommunityID]
+	switch action {
+	case ActCommunityCreate:
+		return false
+	case ActPlacesManage, ActRolesManage:
+		return staff
+	case ActResidencyDecide:
+		if staff {
+			return true
+		}
+		if s.BuildingID == 0 {
+			return p.captainIn(s.CommunityID)
+		}
+		return p.Captain[s.BuildingID] == s.CommunityID
+	case ActResidentAct:
+		if s.BuildingID != 0 {
+			return p.Resident[s.BuildingID] == s.CommunityID
+		}
+		return inCommunity(p.Resident, s.CommunityID)
+	case ActCommunityView:
+		return p.Related(s.CommunityID)
+	}
+	return false
+}
+
+// Related reports whether the user has any role or approved residency in the community.
+func (p *Principal) Related(communityID uint64) bool {
+	return p.Admin || p.Staff[communityID] || p.captainIn(communityID) || inCommunity(p.Resident, communityID)
+}
+
+// CaptainBuildings lists the buildings of a community the user captains, ascending.
+func (p *Principal) CaptainBuildings(communityID uint64) []uint64 {
+	var out []uint64
+	for b, c := range p.Captain {
+		if c == communityID {
+			out = append(out, b)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (p *Principal) captainIn(communityID uint64) bool { return inCommunity(p.Captain, communityID) }
+
+func inCommunity(m map[uint64]uint64, communityID uint64) bool {
+	for _, c := range m {
+		if c == communityID {
+			return true
+		}
+	}
+	return false
+}
+
+// Authorize returns nil when the principal may act, else an error that hides what it must:
+// to a user with no relation to the community the resource does not exist (404, so ids of
+// other communities reveal nothing); to one inside it, 403.
+func Authorize(p *Principal, action Action, s Scope) error {
+	if p.Can(action, s) {
+		return nil
+	}
+	if s.CommunityID != 0 && !p.Related(s.CommunityID) {
+		return Errorf(KindNotFound, "内容不存在或无权查看")
+	}
+	return Errorf(KindForbidden, "没有权限进行此操作")
+}
+
+// Principals loads principals for the api layer.
+type Principals struct{ store *model.Store }
+
+// NewPrincipals builds the loader.
+func NewPrincipals(store *model.Store) *Principals { return &Principals{store: store} }
+
+// Load reads what the user may do now.
+func (ps *Principals) Load(ctx context.Context, userID uint64) (*Principal, error) {
+	p, err := LoadPrincipal(ctx, ps.store, userID)
+	if err != nil {
+		return nil, Unavailable("数据库", err)
+	}
+	return p, nil
+}

@@ -1,0 +1,165 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"linli/model"
+	"linli/wechat"
+)
+
+// Users serves a person's own profile: read, edit, bind a phone, delete the account.
+type Users struct {
+	store   *model.Store
+	auth    *Auth
+	wx      WeChatLogin // nil in dev mode
+	secrets *Secrets
+	limiter *Limiter
+	limits  PhoneLimits
+	log     *slog.Logger
+}
+
+// PhoneLimits are the per-minute limits on phone binding.
+type PhoneLimits struct{ PerIP, PerUser int }
+
+// NewUsers builds the profile service; wx is nil in dev mode.
+func NewUsers(store *model.Store, auth *Auth, wx WeChatLogin, secrets *Secrets, limiter *Limiter,
+	limits PhoneLimits, log *slog.Logger) *Users {
+	return &Users{store: store, auth: auth, wx: wx, secrets: secrets, limiter: limiter, limits: limits, log: log}
+}
+
+// Profile is everything GET /me shows.
+type Profile struct {
+	User        *model.User
+	Roles       []model.RoleGrant
+	Residencies []model.ResidencyView
+}
+
+// Me loads the user's own profile.
+func (u *Users) Me(ctx context.Context, userID uint64) (*Profile, error) {
+	usr, err := u.store.UserByID(ctx, userID)
+	if errors.Is(err, model.ErrNotFound) || (err == nil && usr.DeletedAt != nil) {
+		return nil, Errorf(KindUnauthorized, "登录已失效，请重新登录")
+	}
+	if err != nil {
+		return nil, Unavailable("数据库", err)
+	}
+	roles, err := u.store.RolesOfUser(ctx, userID)
+	if err != nil {
+		return nil, Unavailable("数据库", err)
+	}
+	res, err := u.store.ResidenciesOfUser(ctx, userID)
+	if err != nil {
+		return nil, Unavailable("数据库", err)
+	}
+	return &Profile{User: usr, Roles: roles, Residencies: res}, nil
+}
+
+// UpdateMe changes the nickname and/or avatar.
+func (u *Users) UpdateMe(ctx context.Context, userID uint64, nickname, avatarURL *string) error {
+	if nickname != nil {
+		n := strings.TrimSpace(*nickname)
+		if n == "" || n == model.DeletedNickname {
+			return Invalid("nickname", "昵称不能为空，也不能使用保留名称")
+		}
+		nickname = &n
+	}
+	if err := u.store.UpdateProfile(ctx, userID, nickname, avatarURL); err != nil {
+		if errors.Is(err, model.ErrNotFound) {
+			return Errorf(KindUnauthorized, "登录已失效，请重新登录")
+		}
+		return Unavailable("数据库", err)
+	}
+	return nil
+}
+
+// BindPhone exchanges a getPhoneNumber code and stores the number encrypted; it returns the
+// masked number. In dev mode the code itself is taken as the number (there is no WeChat).
+func (u *Users) BindPhone(ctx context.Context, userID uint64, code, ip string) (string, error) {
+	if err := u.limiter.Allow(ctx, u.limits.PerIP, "phone-ip", ip); err != nil {
+		return "", err
+	}
+	if err := u.limiter.Allow(ctx, u.limits.PerUser, "phone-user", idStr(userID)); err != nil {
+		return "", err
+	}
+	var phone string
+	if u.wx == nil {
+		if !isMainlandMobile(code) {
+			return "", Invalid("code", "开发模式下请直接填写 11 位手机号")
+		}
+		phone = code
+	} else {
+		p, err := u.wx.PhoneNumber(ctx, code)
+		if err != nil {
+			return "", phoneError(err)
+		}
+		phone = p.PureNumber
+		if phone == "" {
+			phone = p.Number
+		}
+	}
+	masked := MaskPhone(phone)
+	if err := u.store.SetPhone(ctx, userID, u.secrets.Seal(phone), masked); err != nil {
+		if errors.Is(err, model.ErrNotFound) {
+			return "", Errorf(KindUnauthorized, "登录已失效，请重新登录")
+		}
+		return "", Unavailable("数据库", err)
+	}
+	return masked, nil
+}
+
+func phoneError(err error) error {
+	switch {
+	case wechat.HasCode(err, wechat.CodeInvalidCode, wechat.CodeCodeUsed):
+		return &Error{Kind: KindInvalid, Message: "手机号授权凭证无效或已使用，请重新授权",
+			Fields: []FieldError{{Field: "code", Message: "授权凭证无效或已使用"}}, Err: err}
+	case wechat.HasCode(err, wechat.CodeRateLimit):
+		return &Error{Kind: KindTooManyRequests, Message: "操作过于频繁，请稍后再试", RetryAfterSeconds: 60, Err: err}
+	case errors.Is(err, wechat.ErrInvalidInput):
+		return Invalid("code", "手机号授权凭证无效，请重新授权")
+	}
+	if wechat.ErrorCode(err) > 0 {
+		return &Error{Kind: KindInvalid, Message: "手机号授权失败，请重新授权", Err: err}
+	}
+	return Unavailable("微信服务", err)
+}
+
+// PhoneOf decrypts a user's phone number for someone who must call them; "" when none.
+func (u *Users) PhoneOf(usr *model.User) string {
+	if len(usr.PhoneCipher) == 0 {
+		return ""
+	}
+	p, err := u.secrets.Open(usr.PhoneCipher)
+	if err != nil {
+		u.log.Error("phone number cannot be decrypted (secret key changed?)", "user_id", usr.ID)
+		return ""
+	}
+	return p
+}
+
+// Delete erases the account (注销) and ends every session at once.
+func (u *Users) Delete(ctx context.Context, userID uint64) error {
+	hashes, err := u.store.EraseUser(ctx, userID)
+	if errors.Is(err, model.ErrNotFound) {
+		return Errorf(KindUnauthorized, "登录已失效，请重新登录")
+	}
+	if err != nil {
+		return Unavailable("数据库", err)
+	}
+	u.auth.Evict(ctx, hashes...)
+	return nil
+}
+
+func isMainlandMobile(s string) bool {
+	if len(s) != 11 || s[0] != '1' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
