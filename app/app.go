@@ -33,12 +33,11 @@ type App struct {
 
 // New connects to the database and Redis, migrates when configured to, and builds the router.
 // On error everything opened so far is closed again.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err error) {
-	a = &App{Config: cfg, Log: log}
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err error) {
+	a := &App{Config: cfg, Log: log}
 	defer func() {
 		if err != nil {
 			a.Close()
-			a = nil
 		}
 	}()
 	if a.Store, err = model.Open(ctx, cfg.DB, cfg.DataDir); err != nil {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -42,17 +43,26 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if db.Dialector.Name() != "mysql" {
 		return run(db)
 	}
-	return db.Connection(func(conn *gorm.DB) error {
-		var got int
-		if err := conn.Raw("SELECT GET_LOCK(?, 120)", migrationLock).Scan(&got).Error; err != nil {
-			return fmt.Errorf("migrate: lock: %w", err)
-		}
-		if got != 1 {
-			return errors.New("migrate: another instance held the migration lock for 2 minutes")
-		}
-		defer conn.Exec("SELECT RELEASE_LOCK(?)", migrationLock)
-		return run(conn)
-	})
+	// The advisory lock lives on a connection of its own, held while the migrations run
+	// on the pool.
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Close()
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 120)", migrationLock).Scan(&got); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	if got.Int64 != 1 {
+		return errors.New("migrate: another instance held the migration lock for 2 minutes")
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", migrationLock)
+	return run(db)
 }
 
 // PendingMigrations lists the ids of migrations not yet applied.

@@ -11,9 +11,19 @@ import (
 // tables as they were at that version (local struct types), never the current models, so that
 // a later change to a model cannot rewrite history.
 func migrations() []*gormigrate.Migration {
-	return []*gormigrate.Migration{
+	list := []*gormigrate.Migration{
 		{ID: "0001_identity", Migrate: migrateIdentity},
 	}
+	for _, m := range list {
+		m.Migrate = freshSession(m.Migrate)
+	}
+	return list
+}
+
+// freshSession hands a migration a session without gormigrate's statement state (without it,
+// on MySQL the migration's CreateTable would target gormigrate's own table).
+func freshSession(f gormigrate.MigrateFunc) gormigrate.MigrateFunc {
+	return func(tx *gorm.DB) error { return f(tx.Session(&gorm.Session{NewDB: true})) }
 }
 
 func migrateIdentity(tx *gorm.DB) error {

@@ -80,7 +80,13 @@ func Config(t testing.TB, opts ...Option) config.Config {
 // New builds a migrated server for the test.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
-	cfg := Config(t, opts...)
+	return FromConfig(t, Config(t, opts...))
+}
+
+// FromConfig builds a server from a configuration made by Config; two servers built from
+// the same configuration share database and Redis, like two instances behind a balancer.
+func FromConfig(t testing.TB, cfg config.Config) *Env {
+	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := app.New(context.Background(), cfg, log)
