@@ -23,7 +23,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"linli/app"
+	"linli/cache"
 	"linli/config"
 	"linli/model"
 )
@@ -69,6 +72,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
+	redis.SetLogger(cache.SlogLogger{Log: log})
 	switch cmd {
 	case "migrate":
 		return migrate(ctx, cfg, stdout)

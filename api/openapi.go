@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/swaggest/jsonschema-go"
 	"github.com/swaggest/openapi-go"
 	"github.com/swaggest/openapi-go/openapi3"
 	"github.com/swaggest/swgui/v5emb"
@@ -36,6 +37,7 @@ type docs struct {
 
 func newDocs() *docs {
 	r := openapi3.NewReflector()
+	r.DefaultOptions = append(r.DefaultOptions, jsonschema.InterceptProp(validateToSchema))
 	r.Spec = &openapi3.Spec{Openapi: "3.0.3"}
 	r.Spec.Info.WithTitle("Linli 邻里 API").WithVersion("1.0.0").WithDescription(
 		"社区自治小程序后端。所有 /api/v1 响应使用统一信封 {code, message, data}；错误时另含 request_id 与 fields。" +

@@ -6,6 +6,7 @@ package cache
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -117,4 +118,13 @@ func (r *Redis) Close() error {
 	err := r.Client.Close()
 	r.stop()
 	return err
+}
+
+// SlogLogger routes go-redis's own messages (reconnects, pool errors) into the structured log.
+// Install it once per process with redis.SetLogger: go-redis keeps its logger in a global.
+type SlogLogger struct{ Log *slog.Logger }
+
+// Printf implements go-redis's internal logging interface.
+func (l SlogLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.Log.WarnContext(ctx, "redis client", "message", fmt.Sprintf(format, v...))
 }

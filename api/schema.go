@@ -1,0 +1,66 @@
+package api
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/swaggest/jsonschema-go"
+)
+
+// validateToSchema copies the constraints of `validate` tags into the OpenAPI schema, so the
+// document states the same limits the binder enforces (required, min/max, len, oneof).
+func validateToSchema(params jsonschema.InterceptPropParams) error {
+	if !params.Processed || params.PropertySchema == nil {
+		return nil
+	}
+	tag := params.Field.Tag.Get("validate")
+	if tag == "" {
+		return nil
+	}
+	s := params.PropertySchema
+	isString := s.HasType(jsonschema.String)
+	isNumber := s.HasType(jsonschema.Integer) || s.HasType(jsonschema.Number)
+	isArray := s.HasType(jsonschema.Array)
+	for _, rule := range strings.Split(tag, ",") {
+		name, arg, _ := strings.Cut(rule, "=")
+		n, numErr := strconv.ParseInt(arg, 10, 64)
+		switch {
+		case name == "required" && params.ParentSchema != nil && params.Name != "":
+			if params.Field.Tag.Get("json") != "" {
+				params.ParentSchema.Required = appendOnce(params.ParentSchema.Required, params.Name)
+			}
+		case name == "oneof":
+			var enum []any
+			for _, v := range strings.Fields(arg) {
+				enum = append(enum, v)
+			}
+			s.Enum = enum
+		case numErr != nil:
+		case (name == "min" || name == "gte") && isString:
+			s.MinLength = n
+		case (name == "max" || name == "lte") && isString:
+			s.WithMaxLength(n)
+		case name == "len" && isString:
+			s.MinLength = n
+			s.WithMaxLength(n)
+		case (name == "min" || name == "gte") && isNumber:
+			s.WithMinimum(float64(n))
+		case (name == "max" || name == "lte") && isNumber:
+			s.WithMaximum(float64(n))
+		case name == "min" && isArray:
+			s.MinItems = n
+		case name == "max" && isArray:
+			s.WithMaxItems(n)
+		}
+	}
+	return nil
+}
+
+func appendOnce(list []string, v string) []string {
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
+}
