@@ -2,6 +2,8 @@
 //
 //	linli [serve]  [-c config.yaml]   serve HTTP (the default)
 //	linli migrate  [-c config.yaml]   apply pending database migrations and exit
+//	linli admin create-community --name N [--district D]
+//	linli admin grant --openid O --role staff|captain|admin [--community ID] [--building ID ...]
 //	linli healthcheck [-c config.yaml] GET /healthz of the local server; exit 0 when it answers 200
 //
 // Configuration comes from the file named by -c or LINLI_CONFIG, overridden by LINLI_*
@@ -58,8 +60,10 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	cfgPath := fs.String("c", lookup(environ, "LINLI_CONFIG"), "configuration file (YAML); also LINLI_CONFIG")
 	switch cmd {
 	case "serve", "migrate", "healthcheck":
+	case "admin":
+		return runAdmin(ctx, args, environ, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q (commands: serve, migrate, healthcheck)", cmd)
+		return fmt.Errorf("unknown command %q (commands: serve, migrate, healthcheck, admin)", cmd)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

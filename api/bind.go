@@ -69,10 +69,40 @@ func (b *binder) JSON(c *gin.Context, dst any) error {
 
 // Query binds URL query parameters (tag `query`) into dst and validates it.
 func (b *binder) Query(c *gin.Context, dst any) error {
-	if err := binding.MapFormWithTag(dst, c.Request.URL.Query(), "query"); err != nil {
-		return service.Errorf(service.KindInvalid, "查询参数格式错误：%s", queryErrorText(err))
+	q := c.Request.URL.Query()
+	if err := binding.MapFormWithTag(dst, q, "query"); err != nil {
+		// Find the parameter at fault by mapping each one alone into a fresh value.
+		field := ""
+		for key, vals := range q {
+			probe := reflect.New(reflect.TypeOf(dst).Elem()).Interface()
+			if binding.MapFormWithTag(probe, map[string][]string{key: vals}, "query") != nil {
+				field = key
+				break
+			}
+		}
+		msg := "查询参数格式错误：" + queryErrorText(err)
+		if field == "" {
+			return service.Errorf(service.KindInvalid, "%s", msg)
+		}
+		msg = field + "格式错误：" + queryErrorText(err)
+		return &service.Error{Kind: service.KindInvalid, Message: msg, Fields: []service.FieldError{{Field: field, Message: msg}}}
 	}
 	return b.validate(dst)
+}
+
+// clientPath turns the validator's namespace (Request.PageQuery.limit, Request.items[0].name)
+// into the path the client wrote (limit, items[0].name): the request struct and embedded
+// structs, which carry Go names, are not part of it.
+func clientPath(ns string) string {
+	parts := strings.Split(ns, ".")
+	out := parts[:0]
+	for i, p := range parts {
+		if i == 0 || (p != "" && p[0] >= 'A' && p[0] <= 'Z') {
+			continue
+		}
+		out = append(out, p)
+	}
+	return strings.Join(out, ".")
 }
 
 func (b *binder) validate(dst any) error {
@@ -86,11 +116,7 @@ func (b *binder) validate(dst any) error {
 	}
 	fields := make([]service.FieldError, 0, len(verrs))
 	for _, fe := range verrs {
-		ns := fe.Namespace()
-		if _, rest, ok := strings.Cut(ns, "."); ok {
-			ns = rest
-		}
-		fields = append(fields, service.FieldError{Field: ns, Message: fe.Translate(b.trans)})
+		fields = append(fields, service.FieldError{Field: clientPath(fe.Namespace()), Message: fe.Translate(b.trans)})
 	}
 	return &service.Error{Kind: service.KindInvalid, Message: fields[0].Message, Fields: fields}
 }

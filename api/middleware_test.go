@@ -47,9 +47,11 @@ func testAPI(t *testing.T) *API {
 	}
 	lim := service.NewLimiter(rdb, log)
 	auth := service.NewAuth(store, rdb, nil, secrets, lim, service.LoginLimits{}, cfg.Session.TTL, log)
+	users := service.NewUsers(store, auth, nil, secrets, lim, service.PhoneLimits{}, log)
+	places := service.NewPlaces(store)
 	a, err := New(Deps{Config: cfg, Log: log, SQL: store.SQL(), Health: service.NewHealth(store, rdb),
-		Auth: auth, Users: service.NewUsers(store, auth, nil, secrets, lim, service.PhoneLimits{}, log),
-		Principals: service.NewPrincipals(store)})
+		Auth: auth, Users: users, Principals: service.NewPrincipals(store),
+		Places: places, Residencies: service.NewResidencies(store, places, users), Roles: service.NewRoles(store, auth)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,5 +141,32 @@ func TestRequestIDEchoedOrGenerated(t *testing.T) {
 	}
 	if rec.Header().Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatal("security headers missing")
+	}
+}
+
+type pageQ struct {
+	PageQuery
+	Flag int `query:"flag" validate:"omitempty,max=3"`
+}
+
+func TestQueryErrorsNameTheParameter(t *testing.T) {
+	t.Parallel()
+	a := testAPI(t)
+	a.v1.GET("/test/list", func(c *gin.Context) {
+		var q pageQ
+		if err := a.bind.Query(c, &q); err != nil {
+			fail(c, a.log, err)
+			return
+		}
+		ok(c, http.StatusOK, q.Size())
+	})
+	for query, field := range map[string]string{"limit=abc": "limit", "limit=500": "limit", "flag=9": "flag", "flag=x&limit=5": "flag"} {
+		rec := send(a, "GET", "/api/v1/test/list?"+query, "", "")
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), `"field":"`+field+`"`) {
+			t.Errorf("%s: %d %s", query, rec.Code, rec.Body)
+		}
+	}
+	if rec := send(a, "GET", "/api/v1/test/list?limit=7", "", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"data":7`) {
+		t.Errorf("valid query: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -26,6 +26,12 @@ type Deps struct {
 	Users *service.Users
 	// Principals loads what a user may do, for the policy.
 	Principals *service.Principals
+	// Places serves the directory of communities, estates and buildings.
+	Places *service.Places
+	// Residencies runs residency claims (房屋认证) and their decisions.
+	Residencies *service.Residencies
+	// Roles grants and revokes staff and captain roles.
+	Roles *service.Roles
 }
 
 // API is the HTTP layer of one server.
@@ -43,6 +49,9 @@ type API struct {
 func New(deps Deps) (*API, error) {
 	if deps.Log == nil || deps.Health == nil || deps.Auth == nil || deps.Users == nil || deps.Principals == nil {
 		return nil, errors.New("api: Log, Health, Auth, Users and Principals are required")
+	}
+	if deps.Places == nil || deps.Residencies == nil || deps.Roles == nil {
+		return nil, errors.New("api: Places, Residencies and Roles are required")
 	}
 	b, err := newBinder()
 	if err != nil {
@@ -106,7 +115,7 @@ func (a *API) handle(g *gin.RouterGroup, rt route, h ...gin.HandlerFunc) error {
 
 // routes registers the /api/v1 endpoints, one file per capability.
 func (a *API) routes() error {
-	for _, register := range []func() error{a.identityRoutes} {
+	for _, register := range []func() error{a.identityRoutes, a.placesRoutes, a.residencyRoutes, a.rolesRoutes} {
 		if err := register(); err != nil {
 			return err
 		}

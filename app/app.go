@@ -62,13 +62,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	}
 	s := a.Services
 	a.API, err = api.New(api.Deps{
-		Config:     a.Config,
-		Log:        log,
-		SQL:        a.Store.SQL(),
-		Health:     service.NewHealth(a.Store, a.Redis),
-		Auth:       s.Auth,
-		Users:      s.Users,
-		Principals: s.Principals,
+		Config:      a.Config,
+		Log:         log,
+		SQL:         a.Store.SQL(),
+		Health:      service.NewHealth(a.Store, a.Redis),
+		Auth:        s.Auth,
+		Users:       s.Users,
+		Principals:  s.Principals,
+		Places:      s.Places,
+		Residencies: s.Residencies,
+		Roles:       s.Roles,
 	})
 	if err != nil {
 		return nil, err

@@ -17,6 +17,12 @@ type Services struct {
 	Auth       *service.Auth
 	Users      *service.Users
 	Principals *service.Principals
+	// Places is the directory of communities, estates and buildings.
+	Places *service.Places
+	// Residencies runs residency claims and their decisions.
+	Residencies *service.Residencies
+	// Roles grants and revokes roles (the API and `linli admin grant`).
+	Roles *service.Roles
 	// WeChat is nil in dev mode.
 	WeChat *wechat.Client
 }
@@ -43,5 +49,8 @@ func newServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 		service.LoginLimits{PerIP: l.LoginPerIP, PerUser: l.LoginPerUser}, cfg.Session.TTL, log)
 	s.Users = service.NewUsers(store, s.Auth, wx, secrets, s.Limiter,
 		service.PhoneLimits{PerIP: l.PhonePerIP, PerUser: l.PhonePerUser}, log)
+	s.Places = service.NewPlaces(store)
+	s.Residencies = service.NewResidencies(store, s.Places, s.Users)
+	s.Roles = service.NewRoles(store, s.Auth)
 	return s, nil
 }

@@ -34,7 +34,7 @@ suite() {
     echo "---- failures ($name) ----"
     grep -B2 -A30 -E -- '--- FAIL|^panic|DATA RACE' "$log" | head -400 || true
   fi
-  grep -h -- '--- SKIP' -A1 "$log" | grep -v -- '--- SKIP' | sed 's/^ */skip: /' | sort | uniq -c | head -20 || true
+  grep -h -A1 -- '--- SKIP' "$log" | grep -v -- '--- SKIP' | sed 's/^ */skip: /' | sort | uniq -c | head -20 || true
   echo "$name: $p passed, $f failed, $s skipped"
   total_pass=$((total_pass + p)) total_fail=$((total_fail + f)) total_skip=$((total_skip + s))
   return "$rc"

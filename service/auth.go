@@ -87,16 +87,45 @@ func (a *Auth) DevLogin(ctx context.Context, openid, ip string) (LoginResult, er
 	if err := a.limiter.Allow(ctx, a.limits.PerIP, "login-ip", ip); err != nil {
 		return LoginResult{}, err
 	}
-	return a.open(ctx, "dev:"+openid, "")
+	return a.open(ctx, openid, "")
+}
+
+// StoredOpenID is the openid a login stores: dev-login users live in their own "dev:"
+// namespace, so that dev mode switched on by mistake over a production database cannot log in
+// as a real WeChat user.
+func (a *Auth) StoredOpenID(openid string) string {
+	if a.DevModeEnabled() {
+		return "dev:" + openid
+	}
+	return openid
+}
+
+// EnsureUser returns the user a login with openid reaches, creating it as a first login would
+// (used by the CLI to grant roles before someone's first login).
+func (a *Auth) EnsureUser(ctx context.Context, openid string) (*model.User, error) {
+	u, _, err := a.ensureUser(ctx, openid, "")
+	return u, err
+}
+
+func (a *Auth) ensureUser(ctx context.Context, openid, unionid string) (*model.User, bool, error) {
+	nickname := "邻居" + openid[max(0, len(openid)-4):]
+	if a.DevModeEnabled() {
+		nickname = openid
+	}
+	u, created, err := a.store.UserOfOpenID(ctx, a.StoredOpenID(openid), unionid, nickname)
+	if err != nil {
+		return nil, false, Unavailable("数据库", err)
+	}
+	return u, created, nil
 }
 
 func (a *Auth) open(ctx context.Context, openid, unionid string) (LoginResult, error) {
 	if err := a.limiter.Allow(ctx, a.limits.PerUser, "login-user", openid); err != nil {
 		return LoginResult{}, err
 	}
-	u, created, err := a.store.UserOfOpenID(ctx, openid, unionid, "邻居"+openid[max(0, len(openid)-4):])
+	u, created, err := a.ensureUser(ctx, openid, unionid)
 	if err != nil {
-		return LoginResult{}, Unavailable("数据库", err)
+		return LoginResult{}, err
 	}
 	token, hash := a.secrets.NewToken()
 	now := a.now()

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"linli/app"
+	"linli/cache"
+	"linli/config"
+	"linli/service"
+)
+
+// adminUsage lists the admin subcommands.
+const adminUsage = `usage:
+  linli admin create-community --name N [--district D] [-c config.yaml]
+  linli admin grant --openid O --role staff|captain|admin [--community ID] [--building ID ...] [-c config.yaml]`
+
+// runAdmin runs `linli admin <subcommand>`: platform administration that has no endpoint,
+// through the same services the API uses. In dev mode (no WeChat AppID) an openid is the one
+// given to dev login.
+func runAdmin(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprintln(stderr, adminUsage)
+		return errUsage
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("linli admin "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("c", lookup(environ, "LINLI_CONFIG"), "configuration file (YAML); also LINLI_CONFIG")
+	var do func(*app.App) error
+	switch sub {
+	case "create-community":
+		name := fs.String("name", "", "name of the community (required, unique)")
+		district := fs.String("district", "", "district or sub-district it belongs to")
+		do = func(a *app.App) error {
+			c, err := a.Services.Places.CreateCommunity(ctx, *name, *district)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, c.ID)
+			return nil
+		}
+	case "grant":
+		openid := fs.String("openid", "", "the user's openid (in dev mode: the one given to dev login)")
+		role := fs.String("role", "", "staff, captain or admin")
+		community := fs.Uint64("community", 0, "community id (staff and captain)")
+		var buildings idList
+		fs.Var(&buildings, "building", "building id of a captain; repeat or separate with commas")
+		do = func(a *app.App) error {
+			g, created, err := a.Services.Roles.GrantByOpenID(ctx, *openid,
+				service.Grant{Role: *role, CommunityID: *community, BuildingIDs: buildings})
+			if err != nil {
+				return err
+			}
+			verb := "granted"
+			if !created {
+				verb = "updated"
+			}
+			fmt.Fprintf(stdout, "%s %s (role id %d) to user %d", verb, g.Role.Role, g.ID, g.UserID)
+			if g.CommunityID != 0 {
+				fmt.Fprintf(stdout, " in community %d", g.CommunityID)
+			}
+			if len(g.BuildingIDs) > 0 {
+				fmt.Fprintf(stdout, ", buildings %s", joinIDs(g.BuildingIDs))
+			}
+			fmt.Fprintln(stdout)
+			return nil
+		}
+	default:
+		fmt.Fprintln(stderr, adminUsage)
+		return fmt.Errorf("unknown admin command %q (commands: create-community, grant)", sub)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("admin %s: unexpected argument %q", sub, fs.Arg(0))
+	}
+	cfg, err := config.Load(*cfgPath, environ)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	redis.SetLogger(cache.SlogLogger{Log: log})
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return adminError(sub, do(a))
+}
+
+// adminError turns a service error into one line naming the flag at fault.
+func adminError(sub string, err error) error {
+	var se *service.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	if se.Kind == service.KindInternal || se.Kind == service.KindUnavailable {
+		return fmt.Errorf("admin %s: %w", sub, err)
+	}
+	msg := se.Message
+	for _, f := range se.Fields {
+		flagName := map[string]string{"building_ids": "building", "community_id": "community"}[f.Field]
+		if flagName == "" {
+			flagName = f.Field
+		}
+		msg += " (--" + flagName + ")"
+	}
+	return fmt.Errorf("admin %s: %s", sub, msg)
+}
+
+// idList is a repeatable flag of ids, each occurrence possibly comma-separated.
+type idList []uint64
+
+// String shows the ids as given.
+func (l *idList) String() string { return joinIDs(*l) }
+
+// Set adds the ids of one occurrence.
+func (l *idList) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		id, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || id == 0 {
+			return fmt.Errorf("%q is not an id", s)
+		}
+		*l = append(*l, id)
+	}
+	return nil
+}
+
+func joinIDs(ids []uint64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatUint(id, 10)
+	}
+	return strings.Join(s, ",")
+}
