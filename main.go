@@ -4,6 +4,7 @@
 //	linli migrate  [-c config.yaml]   apply pending database migrations and exit
 //	linli admin create-community --name N [--district D]
 //	linli admin grant --openid O --role staff|captain|admin [--community ID] [--building ID ...]
+//	linli seed --demo [-c config.yaml] create the demo community (dev mode; a second run changes nothing)
 //	linli healthcheck [-c config.yaml] GET /healthz of the local server; exit 0 when it answers 200
 //
 // Configuration comes from the file named by -c or LINLI_CONFIG, overridden by LINLI_*
@@ -62,8 +63,10 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	case "serve", "migrate", "healthcheck":
 	case "admin":
 		return runAdmin(ctx, args, environ, stdout, stderr)
+	case "seed":
+		return runSeed(ctx, args, environ, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q (commands: serve, migrate, healthcheck, admin)", cmd)
+		return fmt.Errorf("unknown command %q (commands: serve, migrate, healthcheck, admin, seed)", cmd)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

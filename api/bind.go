@@ -116,9 +116,25 @@ func (b *binder) validate(dst any) error {
 	}
 	fields := make([]service.FieldError, 0, len(verrs))
 	for _, fe := range verrs {
-		fields = append(fields, service.FieldError{Field: clientPath(fe.Namespace()), Message: fe.Translate(b.trans)})
+		field := clientPath(fe.Namespace())
+		msg := fe.Translate(b.trans)
+		if strings.HasPrefix(msg, "Key: '") { // a rule the zh translations do not cover
+			msg = untranslated(field, fe.Tag())
+		}
+		fields = append(fields, service.FieldError{Field: field, Message: msg})
 	}
 	return &service.Error{Kind: service.KindInvalid, Message: fields[0].Message, Fields: fields}
+}
+
+// untranslated words the rules the validator's zh translations lack.
+func untranslated(field, tag string) string {
+	switch tag {
+	case "unique":
+		return field + "不能包含重复的值"
+	case "alphanumunicode", "printascii":
+		return field + "包含不允许的字符"
+	}
+	return field + "的值无效"
 }
 
 func decodeError(err error) error {

@@ -88,9 +88,9 @@ func (a *API) identityRoutes() error {
 		h  []gin.HandlerFunc
 	}{
 		{route{method: "POST", path: "/auth/login", tag: "身份", summary: "微信登录",
-			description: "用 wx.login 的 code 换取会话；首次登录创建用户。code 无效或已使用 → 401；微信限流 → 429；微信不可用 → 503。",
+			description: "用 wx.login 的 code 换取会话；首次登录创建用户。code 无效或已使用 → 401；微信限流 → 429；微信不可用 → 503；开发模式（未配置 AppID）下为 404。",
 			req:         new(LoginRequest), resp: data[LoginResponse](),
-			errors: []int{401, 403, 429, 503}}, []gin.HandlerFunc{a.login}},
+			errors: []int{401, 403, 404, 429, 503}}, []gin.HandlerFunc{a.login}},
 		{route{method: "POST", path: "/auth/dev-login", tag: "身份", summary: "开发登录（仅开发模式）",
 			description: "未配置微信 AppID 时可用；配置后返回 404。", req: new(DevLoginRequest), resp: data[LoginResponse](),
 			errors: []int{404, 429}}, []gin.HandlerFunc{a.devLogin}},

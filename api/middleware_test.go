@@ -41,17 +41,12 @@ func testAPI(t *testing.T) *API {
 	}
 	t.Cleanup(func() { rdb.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	secrets, err := service.NewSecrets("0123456789abcdef0123456789abcdef")
+	cfg.SecretKey = "0123456789abcdef0123456789abcdef"
+	services, err := service.NewServices(cfg, store, rdb, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lim := service.NewLimiter(rdb, log)
-	auth := service.NewAuth(store, rdb, nil, secrets, lim, service.LoginLimits{}, cfg.Session.TTL, log)
-	users := service.NewUsers(store, auth, nil, secrets, lim, service.PhoneLimits{}, log)
-	places := service.NewPlaces(store)
-	a, err := New(Deps{Config: cfg, Log: log, SQL: store.SQL(), Health: service.NewHealth(store, rdb),
-		Auth: auth, Users: users, Principals: service.NewPrincipals(store),
-		Places: places, Residencies: service.NewResidencies(store, places, users), Roles: service.NewRoles(store, auth)})
+	a, err := New(Deps{Config: cfg, Log: log, SQL: store.SQL(), Health: service.NewHealth(store, rdb), Services: services})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,18 +20,8 @@ type Deps struct {
 	// SQL is the database pool, only for pool metrics.
 	SQL    *sql.DB
 	Health *service.Health
-	// Auth checks session tokens and logs people in.
-	Auth *service.Auth
-	// Users serves the own profile, phone binding and account deletion.
-	Users *service.Users
-	// Principals loads what a user may do, for the policy.
-	Principals *service.Principals
-	// Places serves the directory of communities, estates and buildings.
-	Places *service.Places
-	// Residencies runs residency claims (房屋认证) and their decisions.
-	Residencies *service.Residencies
-	// Roles grants and revokes staff and captain roles.
-	Roles *service.Roles
+	// Services is the business layer (service.NewServices).
+	*service.Services
 }
 
 // API is the HTTP layer of one server.
@@ -47,11 +37,8 @@ type API struct {
 
 // New builds the router with every route and its OpenAPI entry.
 func New(deps Deps) (*API, error) {
-	if deps.Log == nil || deps.Health == nil || deps.Auth == nil || deps.Users == nil || deps.Principals == nil {
-		return nil, errors.New("api: Log, Health, Auth, Users and Principals are required")
-	}
-	if deps.Places == nil || deps.Residencies == nil || deps.Roles == nil {
-		return nil, errors.New("api: Places, Residencies and Roles are required")
+	if deps.Log == nil || deps.Health == nil || deps.Services == nil {
+		return nil, errors.New("api: Log, Health and Services are required")
 	}
 	b, err := newBinder()
 	if err != nil {
@@ -88,6 +75,10 @@ func New(deps Deps) (*API, error) {
 	if err := a.routes(); err != nil {
 		return nil, err
 	}
+	// Outside the /api/v1 group: uploads have their own body limit, files need no login.
+	if err := a.uploadRoutes(); err != nil {
+		return nil, err
+	}
 	if err := a.docs.mount(e); err != nil {
 		return nil, err
 	}
@@ -115,7 +106,8 @@ func (a *API) handle(g *gin.RouterGroup, rt route, h ...gin.HandlerFunc) error {
 
 // routes registers the /api/v1 endpoints, one file per capability.
 func (a *API) routes() error {
-	for _, register := range []func() error{a.identityRoutes, a.placesRoutes, a.residencyRoutes, a.rolesRoutes} {
+	for _, register := range []func() error{a.identityRoutes, a.placesRoutes, a.residencyRoutes, a.rolesRoutes,
+		a.notificationRoutes, a.issueRoutes} {
 		if err := register(); err != nil {
 			return err
 		}

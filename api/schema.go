@@ -23,6 +23,9 @@ func validateToSchema(params jsonschema.InterceptPropParams) error {
 	isArray := s.HasType(jsonschema.Array)
 	for _, rule := range strings.Split(tag, ",") {
 		name, arg, _ := strings.Cut(rule, "=")
+		if name == "dive" { // the rules after it are the elements', not the list's
+			break
+		}
 		n, numErr := strconv.ParseInt(arg, 10, 64)
 		switch {
 		case name == "required" && params.ParentSchema != nil && params.Name != "":

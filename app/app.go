@@ -26,9 +26,12 @@ type App struct {
 	Redis  *cache.Redis
 	API    *api.API
 	// Services are the business layer, for CLI commands and tests.
-	Services *Services
+	Services *service.Services
 	// Handler serves HTTP; it is API.Handler() unless a test wraps it.
 	Handler http.Handler
+	// Jobs run in the background while the server serves (see jobs.go); add one with a line
+	// in New.
+	Jobs *Jobs
 }
 
 // New connects to the database and Redis, migrates when configured to, and builds the router.
@@ -56,22 +59,27 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 			return nil, err
 		}
 	}
-	a.Services, err = newServices(a.Config, a.Store, a.Redis, log)
+	a.Services, err = service.NewServices(a.Config, a.Store, a.Redis, log)
 	if err != nil {
 		return nil, err
 	}
 	s := a.Services
+	a.Jobs = NewJobs(log)
+	a.Jobs.Add("uploads.cleanup", 15*time.Minute, func(ctx context.Context) error {
+		_, err := s.Uploads.Cleanup(ctx, cfg.Uploads.CleanupAfter)
+		return err
+	})
+	a.Jobs.Add("notify.deliver", cfg.Notify.PollInterval, s.Notifier.DeliverBacklog)
+	a.Jobs.Add("issues.autoclose", 10*time.Minute, func(ctx context.Context) error {
+		_, err := s.Issues.AutoClose(ctx)
+		return err
+	})
 	a.API, err = api.New(api.Deps{
-		Config:      a.Config,
-		Log:         log,
-		SQL:         a.Store.SQL(),
-		Health:      service.NewHealth(a.Store, a.Redis),
-		Auth:        s.Auth,
-		Users:       s.Users,
-		Principals:  s.Principals,
-		Places:      s.Places,
-		Residencies: s.Residencies,
-		Roles:       s.Roles,
+		Config:   a.Config,
+		Log:      log,
+		SQL:      a.Store.SQL(),
+		Health:   service.NewHealth(a.Store, a.Redis),
+		Services: s,
 	})
 	if err != nil {
 		return nil, err
@@ -114,6 +122,9 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	waitJobs := a.Jobs.Start(jobsCtx)
+	defer func() { stopJobs(); waitJobs() }()
 	a.logStart(ln.Addr().String())
 	select {
 	case err := <-errc:

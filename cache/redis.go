@@ -5,6 +5,7 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -59,6 +60,9 @@ func Open(cfg config.Redis, addrs []string) (*Redis, error) {
 		r.stop = expireLoop(m)
 	}
 	r.Client = redis.NewUniversalClient(opts)
+	stop := r.stop
+	var once sync.Once
+	r.stop = func() { once.Do(stop) }
 	return r, nil
 }
 
@@ -113,10 +117,13 @@ func (r *Redis) Ping(ctx context.Context) error {
 	return r.Client.Ping(ctx).Err()
 }
 
-// Close closes the client and stops an in-process server.
+// Close closes the client and stops an in-process server; closing twice is harmless.
 func (r *Redis) Close() error {
 	err := r.Client.Close()
 	r.stop()
+	if errors.Is(err, redis.ErrClosed) {
+		return nil
+	}
 	return err
 }
 

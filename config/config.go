@@ -20,6 +20,10 @@ type Config struct {
 	Session   Session `koanf:"session"`
 	Limits    Limits  `koanf:"limits"`
 	Log       Log     `koanf:"log"`
+	Uploads   Uploads `koanf:"uploads"`
+	Safety    Safety  `koanf:"safety"`
+	Notify    Notify  `koanf:"notify"`
+	Issues    Issues  `koanf:"issues"`
 }
 
 // HTTP configures the listener and the request pipeline.
@@ -84,12 +88,69 @@ type Limits struct {
 	PhonePerUser int `koanf:"phone_per_user"`
 }
 
+// Issues configures issue reporting (报事).
+type Issues struct {
+	// AutoCloseAfter closes a resolved issue its reporter has not confirmed; 0 never does.
+	AutoCloseAfter time.Duration `koanf:"auto_close_after"`
+}
+
 // Log configures the structured logger.
 type Log struct {
 	// Level is debug, info, warn or error.
 	Level string `koanf:"level"`
 	// Format is json or text.
 	Format string `koanf:"format"`
+}
+
+// Notify configures notifications: the in-app inbox (always) and WeChat subscription messages
+// sent on top of it from a durable outbox.
+type Notify struct {
+	// Templates maps a notification kind (issue_new, issue_status, …) to the subscription
+	// message template id to send for it; kinds without one stay in the inbox only.
+	Templates map[string]string `koanf:"templates"`
+	// TemplateFields maps each data key of the templates (thing1, time3, …) to what fills it:
+	// title, body or time. Empty means DefaultTemplateFields. Every template must use these keys.
+	TemplateFields map[string]string `koanf:"template_fields"`
+	// PollInterval is how often each instance looks for messages due to be sent.
+	PollInterval time.Duration `koanf:"poll_interval"`
+	// Lease is how long a claimed message stays reserved for the instance sending it; a
+	// crashed instance's messages are taken over after it.
+	Lease time.Duration `koanf:"lease"`
+	// BatchSize is how many messages one poll claims at most.
+	BatchSize int `koanf:"batch_size"`
+	// MaxAttempts is how many failed sends a message gets before it is marked failed.
+	MaxAttempts int `koanf:"max_attempts"`
+}
+
+// DefaultTemplateFields is the template data layout used when notify.template_fields is empty.
+func DefaultTemplateFields() map[string]string {
+	return map[string]string{"thing1": "title", "thing2": "body", "time3": "time"}
+}
+
+// Fields returns TemplateFields, or DefaultTemplateFields when it is empty.
+func (n Notify) Fields() map[string]string {
+	if len(n.TemplateFields) == 0 {
+		return DefaultTemplateFields()
+	}
+	return n.TemplateFields
+}
+
+// Uploads configures image uploads (POST /api/v1/uploads) and the signed links that serve them.
+type Uploads struct {
+	// MaxBytes is the largest image accepted (413 beyond it); http.max_body_bytes does not apply.
+	MaxBytes int64 `koanf:"max_bytes"`
+	// URLTTL is how long a signed /files link stays valid.
+	URLTTL time.Duration `koanf:"url_ttl"`
+	// CleanupAfter is how long an upload may stay unattached before it is deleted.
+	CleanupAfter time.Duration `koanf:"cleanup_after"`
+}
+
+// Safety configures the local content checker that stands in for WeChat's in dev mode.
+type Safety struct {
+	// DevRiskyWords make a text risky (refused) in dev mode; matched as case-insensitive substrings.
+	DevRiskyWords []string `koanf:"dev_risky_words"`
+	// DevReviewWords hold a text for review in dev mode.
+	DevReviewWords []string `koanf:"dev_review_words"`
 }
 
 // DevMode reports whether no WeChat AppID is configured: dev login is allowed.
@@ -117,7 +178,15 @@ func Default() Config {
 		Redis:   Redis{Prefix: "linli:"},
 		WeChat:  WeChat{Timeout: 5 * time.Second},
 		Session: Session{TTL: 30 * 24 * time.Hour},
+		Issues:  Issues{AutoCloseAfter: 7 * 24 * time.Hour},
 		Limits:  Limits{LoginPerIP: 30, LoginPerUser: 10, PhonePerIP: 20, PhonePerUser: 5},
 		Log:     Log{Level: "info", Format: "json"},
+		Uploads: Uploads{MaxBytes: 10 << 20, URLTTL: 24 * time.Hour, CleanupAfter: 24 * time.Hour},
+		Safety: Safety{
+			DevRiskyWords:  []string{"赌博", "代开发票", "办证"},
+			DevReviewWords: []string{"投诉到市长"},
+		},
+		Notify: Notify{Templates: map[string]string{}, TemplateFields: map[string]string{},
+			PollInterval: 2 * time.Second, Lease: 30 * time.Second, BatchSize: 20, MaxAttempts: 8},
 	}
 }

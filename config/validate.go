@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -92,6 +93,27 @@ func (c *Config) Validate() error {
 			return bad(key, "must not be negative (0 turns the limit off), got %d", n)
 		}
 	}
+	if c.Uploads.MaxBytes < 1024 || c.Uploads.MaxBytes > 50<<20 {
+		return bad("uploads.max_bytes", "must be between 1024 and 52428800 (50 MB), got %d", c.Uploads.MaxBytes)
+	}
+	if c.Uploads.URLTTL < time.Minute {
+		return bad("uploads.url_ttl", "must be at least 1m, got %s", c.Uploads.URLTTL)
+	}
+	if c.Uploads.CleanupAfter < time.Hour {
+		return bad("uploads.cleanup_after", "must be at least 1h (people need time to finish a report), got %s", c.Uploads.CleanupAfter)
+	}
+	for key, words := range map[string][]string{
+		"safety.dev_risky_words": c.Safety.DevRiskyWords, "safety.dev_review_words": c.Safety.DevReviewWords,
+	} {
+		for _, w := range words {
+			if strings.TrimSpace(w) == "" {
+				return bad(key, "must not contain empty words")
+			}
+		}
+	}
+	if c.Issues.AutoCloseAfter < 0 {
+		return bad("issues.auto_close_after", "must not be negative (0 turns it off), got %s", c.Issues.AutoCloseAfter)
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -99,6 +121,47 @@ func (c *Config) Validate() error {
 	}
 	if c.Log.Format != "json" && c.Log.Format != "text" {
 		return bad("log.format", "must be json or text, got %q", c.Log.Format)
+	}
+	return c.validateNotify(bad)
+}
+
+var (
+	notifyKind       = regexp.MustCompile(`^[a-z0-9_.]{1,32}$`)
+	notifyTemplateID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	notifyDataKey    = regexp.MustCompile(`^[a-z_]{1,24}[0-9]{1,3}$`)
+)
+
+func (c *Config) validateNotify(bad func(key, format string, args ...any) error) error {
+	n := c.Notify
+	for kind, id := range n.Templates {
+		if !notifyKind.MatchString(kind) {
+			return bad("notify.templates", "kind %q must be 1-32 of a-z, 0-9, _ and .", kind)
+		}
+		if !notifyTemplateID.MatchString(id) {
+			return bad("notify.templates", "template id %q of %s is not a WeChat template id", id, kind)
+		}
+	}
+	for key, source := range n.TemplateFields {
+		if !notifyDataKey.MatchString(key) {
+			return bad("notify.template_fields", "%q is not a template data key such as thing1 or time3", key)
+		}
+		if source != "title" && source != "body" && source != "time" {
+			return bad("notify.template_fields", "%s must be filled by title, body or time, got %q", key, source)
+		}
+	}
+	if n.PollInterval < 100*time.Millisecond || n.PollInterval > time.Hour {
+		return bad("notify.poll_interval", "must be between 100ms and 1h, got %s", n.PollInterval)
+	}
+	// A send must end well within its lease, or a second instance could take the message over
+	// while the first is still sending it.
+	if n.Lease < 3*c.WeChat.Timeout || n.Lease < 5*time.Second {
+		return bad("notify.lease", "must be at least 5s and 3 × wechat.timeout (%s), got %s", 3*c.WeChat.Timeout, n.Lease)
+	}
+	if n.BatchSize < 1 || n.BatchSize > 500 {
+		return bad("notify.batch_size", "must be between 1 and 500, got %d", n.BatchSize)
+	}
+	if n.MaxAttempts < 1 || n.MaxAttempts > 100 {
+		return bad("notify.max_attempts", "must be between 1 and 100, got %d", n.MaxAttempts)
 	}
 	return nil
 }

@@ -13,6 +13,9 @@ import (
 func migrations() []*gormigrate.Migration {
 	list := []*gormigrate.Migration{
 		{ID: "0001_identity", Migrate: migrateIdentity},
+		{ID: "0002_uploads", Migrate: migrateUploads},
+		{ID: "0003_notifications", Migrate: migrateNotifications},
+		{ID: "0004_issues", Migrate: migrateIssues},
 	}
 	for _, m := range list {
 		m.Migrate = freshSession(m.Migrate)

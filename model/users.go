@@ -88,8 +88,8 @@ func (s *Store) SetPhone(ctx context.Context, id uint64, cipher []byte, masked s
 }
 
 // EraseUser deletes an account: personal fields are erased and the openid released, the
-// person's residencies and roles are deleted and every session is revoked, all in one
-// transaction. The row stays so that records others rely on keep their author. It returns
+// person's residencies, roles, notifications and subscription grants are deleted and every
+// session is revoked, all in one transaction. The row stays so that records others rely on keep their author. It returns
 // the token hashes of the sessions it revoked, for evicting caches.
 func (s *Store) EraseUser(ctx context.Context, id uint64) (revoked []string, err error) {
 	now := time.Now().UTC()
@@ -114,6 +114,12 @@ func (s *Store) EraseUser(ctx context.Context, id uint64) (revoked []string, err
 		if err := tx.Where("user_id = ?", id).Delete(&Role{}).Error; err != nil {
 			return err
 		}
+		// The inbox, its pending WeChat messages and the one-time grants are the person's own.
+		for _, personal := range []any{&OutboxMessage{}, &Notification{}, &SubscriptionGrant{}} {
+			if err := tx.Where("user_id = ?", id).Delete(personal).Error; err != nil {
+				return err
+			}
+		}
 		if err := tx.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", id).
 			Pluck("token_hash", &revoked).Error; err != nil {
 			return err
@@ -121,4 +127,20 @@ func (s *Store) EraseUser(ctx context.Context, id uint64) (revoked []string, err
 		return tx.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error
 	})
 	return revoked, err
+}
+
+// UsersByIDs returns the users with these ids, keyed by id.
+func (s *Store) UsersByIDs(ctx context.Context, ids []uint64) (map[uint64]User, error) {
+	out := make(map[uint64]User, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var users []User
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&users).Error; err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		out[u.ID] = u
+	}
+	return out, nil
 }

@@ -66,8 +66,8 @@ func (a *Auth) DevModeEnabled() bool { return a.wx == nil }
 // Login exchanges a wx.login code with WeChat and opens a session, creating the user on first
 // login. Nothing is written unless WeChat accepted the code.
 func (a *Auth) Login(ctx context.Context, code, ip string) (LoginResult, error) {
-	if a.wx == nil {
-		return LoginResult{}, Errorf(KindUnavailable, "未配置微信登录")
+	if a.wx == nil { // dev mode: like dev-login when WeChat is configured, the route does not exist
+		return LoginResult{}, Errorf(KindNotFound, "请求的接口不存在")
 	}
 	if err := a.limiter.Allow(ctx, a.limits.PerIP, "login-ip", ip); err != nil {
 		return LoginResult{}, err

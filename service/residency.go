@@ -108,7 +108,7 @@ func NormalizeRoom(room string) (string, error) {
 func (r *Residencies) Scope(ctx context.Context, id uint64) (Scope, error) {
 	res, err := r.store.ResidencyByID(ctx, id)
 	if errors.Is(err, model.ErrNotFound) {
-		return Scope{}, Errorf(KindNotFound, "认证申请不存在")
+		return Scope{}, Errorf(KindNotFound, "内容不存在或无权查看")
 	}
 	if err != nil {
 		return Scope{}, Unavailable("数据库", err)
@@ -143,7 +143,7 @@ func (r *Residencies) decide(ctx context.Context, by, id uint64, status, reason 
 		decider = &by
 		cur, err := r.store.ResidencyByID(ctx, id)
 		if errors.Is(err, model.ErrNotFound) {
-			return nil, Errorf(KindNotFound, "认证申请不存在")
+			return nil, Errorf(KindNotFound, "内容不存在或无权查看")
 		}
 		if err != nil {
 			return nil, Unavailable("数据库", err)
@@ -155,7 +155,7 @@ func (r *Residencies) decide(ctx context.Context, by, id uint64, status, reason 
 	err := r.store.DecideResidency(ctx, id, status, reason, decider, r.now())
 	switch {
 	case errors.Is(err, model.ErrNotFound):
-		return nil, Errorf(KindNotFound, "认证申请不存在")
+		return nil, Errorf(KindNotFound, "内容不存在或无权查看")
 	case errors.Is(err, model.ErrConflict):
 		cur, verr := r.store.ResidencyByID(ctx, id)
 		if verr != nil {
@@ -171,7 +171,7 @@ func (r *Residencies) decide(ctx context.Context, by, id uint64, status, reason 
 func (r *Residencies) view(ctx context.Context, id uint64) (*model.ResidencyView, error) {
 	v, err := r.store.ResidencyViewByID(ctx, id)
 	if errors.Is(err, model.ErrNotFound) {
-		return nil, Errorf(KindNotFound, "认证申请不存在")
+		return nil, Errorf(KindNotFound, "内容不存在或无权查看")
 	}
 	if err != nil {
 		return nil, Unavailable("数据库", err)

@@ -13,10 +13,12 @@ import (
 )
 
 // Secrets derives purpose-bound keys from the configured secret key: one encrypts personal
-// data at rest, one keys session-token hashes, so that neither use can be turned into the other.
+// data at rest, one keys session-token hashes, one roots the signing keys of Sign, so that no
+// use can be turned into another.
 type Secrets struct {
 	aead    cipher.AEAD
 	hashKey []byte
+	signKey []byte
 }
 
 // NewSecrets derives the keys from the secret key (at least 32 characters).
@@ -37,7 +39,27 @@ func NewSecrets(secretKey string) (*Secrets, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Secrets{aead: aead, hashKey: derive("session-token-v1")}, nil
+	return &Secrets{aead: aead, hashKey: derive("session-token-v1"), signKey: derive("signing-v1")}, nil
+}
+
+// Sign returns an HMAC-SHA256 of msg (base64url, unpadded) under a key bound to purpose, so a
+// signature made for one purpose (say, file links) never verifies for another.
+func (s *Secrets) Sign(purpose, msg string) string {
+	return base64.RawURLEncoding.EncodeToString(s.mac(purpose, msg))
+}
+
+// Verify reports whether sig is Sign(purpose, msg), in constant time.
+func (s *Secrets) Verify(purpose, msg, sig string) bool {
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	return err == nil && hmac.Equal(got, s.mac(purpose, msg))
+}
+
+func (s *Secrets) mac(purpose, msg string) []byte {
+	k := hmac.New(sha256.New, s.signKey)
+	k.Write([]byte(purpose))
+	m := hmac.New(sha256.New, k.Sum(nil))
+	m.Write([]byte(msg))
+	return m.Sum(nil)
 }
 
 // Seal encrypts plaintext (a fresh random nonce is prepended).

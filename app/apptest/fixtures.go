@@ -6,7 +6,9 @@ type Session struct {
 	UserID string
 }
 
-// DevLogin logs in through POST /api/v1/auth/dev-login (dev mode) and returns the session.
+// DevLogin logs a test user in: through POST /api/v1/auth/dev-login in dev mode, or, when the
+// env runs WithWeChat, through POST /api/v1/auth/login with a fresh code the fake WeChat
+// server maps to openid.
 func (e *Env) DevLogin(openid string) Session {
 	e.T.Helper()
 	var out struct {
@@ -15,6 +17,12 @@ func (e *Env) DevLogin(openid string) Session {
 			ID string `json:"id"`
 		} `json:"user"`
 	}
-	e.Do("POST", "/api/v1/auth/dev-login", map[string]string{"openid": openid}).Want(e.T, 200).Data(e.T, &out)
+	if e.Config.DevMode() {
+		e.Do("POST", "/api/v1/auth/dev-login", map[string]string{"openid": openid}).Want(e.T, 200).Data(e.T, &out)
+	} else {
+		code := "code-" + randomSuffix() + randomSuffix()
+		WeChat().AddCode(code, openid, "")
+		e.Do("POST", "/api/v1/auth/login", map[string]string{"code": code}).Want(e.T, 200).Data(e.T, &out)
+	}
 	return Session{Token: out.Token, UserID: out.User.ID}
 }

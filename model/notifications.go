@@ -1,0 +1,167 @@
+package model
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Notification is one entry of a user's in-app inbox: the record of everything the user was
+// told. WeChat subscription messages are sent on top of it, from the outbox.
+type Notification struct {
+	ID          uint64     `gorm:"primaryKey;index:ix_notifications_user,priority:2"`
+	UserID      uint64     `gorm:"not null;index:ix_notifications_user,priority:1;index:ix_notifications_unread,priority:1"`
+	CommunityID uint64     `gorm:"not null"` // 0 when the notification belongs to no community
+	Kind        string     `gorm:"size:32;not null"`
+	Title       string     `gorm:"size:40;not null"`
+	Body        string     `gorm:"size:200;not null"`
+	Link        string     `gorm:"size:256;not null"` // mini-program page with its query
+	ReadAt      *time.Time `gorm:"index:ix_notifications_unread,priority:2"`
+	CreatedAt   time.Time
+}
+
+// SubscriptionGrant is one one-time permission (一次性订阅) the user gave the mini-program to
+// send one message of a template. A send consumes one grant (UsedAt set).
+type SubscriptionGrant struct {
+	ID         uint64 `gorm:"primaryKey"`
+	UserID     uint64 `gorm:"not null;index:ix_grants_unused,priority:1"`
+	TemplateID string `gorm:"size:128;not null;index:ix_grants_unused,priority:2"`
+	CreatedAt  time.Time
+	UsedAt     *time.Time `gorm:"index:ix_grants_unused,priority:3"`
+}
+
+func migrateNotifications(tx *gorm.DB) error {
+	type Notification struct {
+		ID          uint64     `gorm:"primaryKey;index:ix_notifications_user,priority:2"`
+		UserID      uint64     `gorm:"not null;index:ix_notifications_user,priority:1;index:ix_notifications_unread,priority:1"`
+		CommunityID uint64     `gorm:"not null"`
+		Kind        string     `gorm:"size:32;not null"`
+		Title       string     `gorm:"size:40;not null"`
+		Body        string     `gorm:"size:200;not null"`
+		Link        string     `gorm:"size:256;not null"`
+		ReadAt      *time.Time `gorm:"index:ix_notifications_unread,priority:2"`
+		CreatedAt   time.Time
+	}
+	type SubscriptionGrant struct {
+		ID         uint64 `gorm:"primaryKey"`
+		UserID     uint64 `gorm:"not null;index:ix_grants_unused,priority:1"`
+		TemplateID string `gorm:"size:128;not null;index:ix_grants_unused,priority:2"`
+		CreatedAt  time.Time
+		UsedAt     *time.Time `gorm:"index:ix_grants_unused,priority:3"`
+	}
+	type Outbox struct {
+		ID             uint64    `gorm:"primaryKey"`
+		NotificationID uint64    `gorm:"not null;index:ix_outbox_notification"`
+		UserID         uint64    `gorm:"not null"`
+		TemplateID     string    `gorm:"size:128;not null"`
+		Payload        string    `gorm:"size:2048;not null"`
+		Status         string    `gorm:"size:16;not null;index:ix_outbox_due,priority:1"`
+		Attempts       int       `gorm:"not null"`
+		NextAttemptAt  time.Time `gorm:"not null;index:ix_outbox_due,priority:2"`
+		LockedUntil    *time.Time
+		LockedBy       string `gorm:"size:64;not null"`
+		GrantID        *uint64
+		LastError      string `gorm:"size:200;not null"`
+		CreatedAt      time.Time
+		SentAt         *time.Time
+	}
+	if err := tx.Migrator().CreateTable(&Notification{}, &SubscriptionGrant{}); err != nil {
+		return err
+	}
+	return tx.Table("outbox").Migrator().CreateTable(&Outbox{})
+}
+
+// CreateNotifications inserts the inbox entries and fills in their ids.
+func (s *Store) CreateNotifications(ctx context.Context, ns []Notification) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	return translate(s.db.WithContext(ctx).Create(&ns).Error)
+}
+
+// Notifications lists up to limit of the user's notifications with an id below before (0: from
+// the newest), newest first; unreadOnly keeps the unread ones.
+func (s *Store) Notifications(ctx context.Context, userID uint64, unreadOnly bool, before uint64, limit int) ([]Notification, error) {
+	q := s.db.WithContext(ctx).Where("user_id = ?", userID)
+	if unreadOnly {
+		q = q.Where("read_at IS NULL")
+	}
+	if before != 0 {
+		q = q.Where("id < ?", before)
+	}
+	var out []Notification
+	err := q.Order("id DESC").Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// CountUnread counts the user's unread notifications.
+func (s *Store) CountUnread(ctx context.Context, userID uint64) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Notification{}).Where("user_id = ? AND read_at IS NULL", userID).Count(&n).Error
+	return n, err
+}
+
+// MarkNotificationsRead marks the user's unread notifications among ids read (all of them when
+// ids is nil) and returns how many changed; ids of other users' notifications change nothing.
+func (s *Store) MarkNotificationsRead(ctx context.Context, userID uint64, ids []uint64, at time.Time) (int64, error) {
+	q := s.db.WithContext(ctx).Model(&Notification{}).Where("user_id = ? AND read_at IS NULL", userID)
+	if ids != nil {
+		if len(ids) == 0 {
+			return 0, nil
+		}
+		q = q.Where("id IN ?", ids)
+	}
+	res := q.Update("read_at", at.UTC())
+	return res.RowsAffected, translate(res.Error)
+}
+
+// CreateGrants records one-time subscription grants.
+func (s *Store) CreateGrants(ctx context.Context, gs []SubscriptionGrant) error {
+	if len(gs) == 0 {
+		return nil
+	}
+	return translate(s.db.WithContext(ctx).Create(&gs).Error)
+}
+
+// TakeGrant consumes the oldest unused grant of the user for the template and returns its id;
+// ok is false when there is none. Concurrent takers never get the same grant: the conditional
+// update decides, and a loser looks again with a locking (current) read, which sees the
+// winner's write even inside a REPEATABLE READ transaction.
+func (s *Store) TakeGrant(ctx context.Context, userID uint64, templateID string, at time.Time) (id uint64, ok bool, err error) {
+	db := s.db.WithContext(ctx)
+	for range 10 {
+		var ids []uint64
+		err := db.Model(&SubscriptionGrant{}).Clauses(lockingRead()).
+			Where("user_id = ? AND template_id = ? AND used_at IS NULL", userID, templateID).
+			Order("id").Limit(1).Pluck("id", &ids).Error
+		if err != nil {
+			return 0, false, translate(err)
+		}
+		if len(ids) == 0 {
+			return 0, false, nil
+		}
+		res := db.Model(&SubscriptionGrant{}).Where("id = ? AND used_at IS NULL", ids[0]).Update("used_at", at.UTC())
+		if res.Error != nil {
+			return 0, false, translate(res.Error)
+		}
+		if res.RowsAffected == 1 {
+			return ids[0], true, nil
+		}
+	}
+	return 0, false, ErrConflict
+}
+
+// ReleaseGrant gives a consumed grant back (the message it paid for was not delivered).
+func (s *Store) ReleaseGrant(ctx context.Context, id uint64) error {
+	return translate(s.db.WithContext(ctx).Model(&SubscriptionGrant{}).Where("id = ?", id).
+		Update("used_at", nil).Error)
+}
+
+// UnusedGrants counts the user's unused grants of the template.
+func (s *Store) UnusedGrants(ctx context.Context, userID uint64, templateID string) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&SubscriptionGrant{}).
+		Where("user_id = ? AND template_id = ? AND used_at IS NULL", userID, templateID).Count(&n).Error
+	return n, err
+}

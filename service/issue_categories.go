@@ -1,0 +1,144 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"linli/model"
+)
+
+// defaultCategories is every community's starting list (staff may add and rename): the
+// problems residents report, the skills that usually fix them, and who hears of them first.
+var defaultCategories = []struct {
+	name, skills, routeTo string
+}{
+	{"照明", "电工", model.RouteCaptain},
+	{"供水", "水暖", model.RouteCaptain},
+	{"供暖", "水暖", model.RouteStaff},
+	{"环境卫生", "", model.RouteCaptain},
+	{"宠物扰民", "", model.RouteCaptain},
+	{"安全隐患", "电工", model.RouteStaff},
+	{"公共设施", "电工,水暖", model.RouteStaff},
+	{"邻里纠纷", "法律咨询,心理疏导", model.RouteCaptain},
+	{"其他", "", model.RouteCaptain},
+}
+
+// IssueCategories manages each community's categories.
+type IssueCategories struct {
+	store *model.Store
+}
+
+// NewIssueCategories builds the category service.
+func NewIssueCategories(store *model.Store) *IssueCategories { return &IssueCategories{store: store} }
+
+// List returns the community's categories, creating the defaults the first time.
+func (c *IssueCategories) List(ctx context.Context, communityID uint64, activeOnly bool) ([]model.IssueCategory, error) {
+	cats, err := c.store.Categories(ctx, communityID, false)
+	if err != nil {
+		return nil, Unavailable("数据库", err)
+	}
+	if len(cats) == 0 {
+		now := time.Now().UTC()
+		defs := make([]model.IssueCategory, len(defaultCategories))
+		for i, d := range defaultCategories {
+			defs[i] = model.IssueCategory{CommunityID: communityID, Name: d.name, Skills: d.skills, RouteTo: d.routeTo,
+				SortOrder: (i + 1) * 10, Active: true, CreatedAt: now}
+		}
+		if err := c.store.EnsureCategories(ctx, defs); err != nil {
+			return nil, Unavailable("数据库", err)
+		}
+		if cats, err = c.store.Categories(ctx, communityID, false); err != nil {
+			return nil, Unavailable("数据库", err)
+		}
+	}
+	if !activeOnly {
+		return cats, nil
+	}
+	out := cats[:0]
+	for _, cat := range cats {
+		if cat.Active {
+			out = append(out, cat)
+		}
+	}
+	return out, nil
+}
+
+// CategoryInput is what staff set on a category; nil fields stay as they are on update.
+type CategoryInput struct {
+	Name      *string
+	Skills    []string
+	RouteTo   *string
+	SortOrder *int
+	Active    *bool
+}
+
+// Create adds a category to the community.
+func (c *IssueCategories) Create(ctx context.Context, communityID uint64, in CategoryInput) (*model.IssueCategory, error) {
+	if _, err := c.List(ctx, communityID, false); err != nil { // defaults first, so sort orders make sense
+		return nil, err
+	}
+	cat := &model.IssueCategory{CommunityID: communityID, RouteTo: model.RouteCaptain, Active: true, SortOrder: 1000}
+	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
+		return nil, Invalid("name", "请填写类别名称")
+	}
+	cat.Name = strings.TrimSpace(*in.Name)
+	cat.Skills = strings.Join(in.Skills, ",")
+	if in.RouteTo != nil {
+		cat.RouteTo = *in.RouteTo
+	}
+	if in.SortOrder != nil {
+		cat.SortOrder = *in.SortOrder
+	}
+	if in.Active != nil {
+		cat.Active = *in.Active
+	}
+	if err := c.store.CreateCategory(ctx, cat); err != nil {
+		if errors.Is(err, model.ErrConflict) {
+			return nil, Errorf(KindConflict, "类别「%s」已存在", cat.Name)
+		}
+		return nil, Unavailable("数据库", err)
+	}
+	return cat, nil
+}
+
+// Update changes a category of the community.
+func (c *IssueCategories) Update(ctx context.Context, communityID, id uint64, in CategoryInput) (*model.IssueCategory, error) {
+	set := map[string]any{}
+	if in.Name != nil {
+		n := strings.TrimSpace(*in.Name)
+		if n == "" {
+			return nil, Invalid("name", "类别名称不能为空")
+		}
+		set["name"] = n
+	}
+	if in.Skills != nil {
+		set["skills"] = strings.Join(in.Skills, ",")
+	}
+	if in.RouteTo != nil {
+		set["route_to"] = *in.RouteTo
+	}
+	if in.SortOrder != nil {
+		set["sort_order"] = *in.SortOrder
+	}
+	if in.Active != nil {
+		set["active"] = *in.Active
+	}
+	if len(set) > 0 {
+		err := c.store.UpdateCategory(ctx, communityID, id, set)
+		switch {
+		case errors.Is(err, model.ErrNotFound):
+			return nil, Errorf(KindNotFound, "类别不存在")
+		case errors.Is(err, model.ErrConflict):
+			return nil, Errorf(KindConflict, "同名类别已存在")
+		case err != nil:
+			return nil, Unavailable("数据库", err)
+		}
+	}
+	cat, err := c.store.CategoryByID(ctx, id)
+	if err != nil || cat.CommunityID != communityID {
+		return nil, Errorf(KindNotFound, "类别不存在")
+	}
+	return cat, nil
+}

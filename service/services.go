@@ -1,0 +1,86 @@
+package service
+
+import (
+	"log/slog"
+	"path/filepath"
+
+	"linli/cache"
+	"linli/config"
+	"linli/model"
+	"linli/storage"
+	"linli/wechat"
+)
+
+// Services is the whole business layer, wired from configuration: main, the CLI commands and
+// tests build it once with NewServices.
+type Services struct {
+	Secrets    *Secrets
+	Limiter    *Limiter
+	Auth       *Auth
+	Users      *Users
+	Principals *Principals
+	// Places is the directory of communities, estates and buildings.
+	Places *Places
+	// Residencies runs residency claims and their decisions.
+	Residencies *Residencies
+	// Roles grants and revokes roles (the API and `linli admin grant`).
+	Roles *Roles
+	// Notifier keeps the inbox and sends WeChat subscription messages from the outbox.
+	Notifier *Notifier
+	// Safety checks user text and images (WeChat, or a local word list in dev mode).
+	Safety *Safety
+	// Uploads receives, stores, attaches, serves and cleans up images.
+	Uploads *Uploads
+	// IssueCategories manages each community's categories of issues.
+	IssueCategories *IssueCategories
+	// Issues is issue reporting (报事): report, queues, workflow, comments, ratings.
+	Issues *Issues
+	// WeChat is nil in dev mode.
+	WeChat *wechat.Client
+}
+
+// NewServices builds every service; in dev mode (no WeChat AppID) there is no WeChat client.
+func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slog.Logger) (*Services, error) {
+	secrets, err := NewSecrets(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &Services{Secrets: secrets, Limiter: NewLimiter(r, log), Principals: NewPrincipals(store)}
+	var wx WeChatLogin
+	if !cfg.DevMode() {
+		s.WeChat, err = wechat.New(wechat.Config{
+			AppID: cfg.WeChat.AppID, AppSecret: cfg.WeChat.AppSecret, APIBase: cfg.WeChat.APIBase,
+			Timeout: cfg.WeChat.Timeout, CacheKeyPrefix: cfg.Redis.Prefix,
+		}, r.Client)
+		if err != nil {
+			return nil, err
+		}
+		wx = s.WeChat
+	}
+	l := cfg.Limits
+	s.Auth = NewAuth(store, r, wx, secrets, s.Limiter,
+		LoginLimits{PerIP: l.LoginPerIP, PerUser: l.LoginPerUser}, cfg.Session.TTL, log)
+	s.Users = NewUsers(store, s.Auth, wx, secrets, s.Limiter,
+		PhoneLimits{PerIP: l.PhonePerIP, PerUser: l.PhonePerUser}, log)
+	s.Places = NewPlaces(store)
+	s.Residencies = NewResidencies(store, s.Places, s.Users)
+	s.Roles = NewRoles(store, s.Auth)
+	s.Safety = NewSafety(s.WeChat, cfg.Safety.DevRiskyWords, cfg.Safety.DevReviewWords, log)
+	files, err := storage.NewLocal(filepath.Join(cfg.DataDir, "uploads"))
+	if err != nil {
+		return nil, err
+	}
+	s.Uploads = NewUploads(store, files, s.Safety, secrets,
+		UploadConfig{MaxBytes: cfg.Uploads.MaxBytes, URLTTL: cfg.Uploads.URLTTL}, log)
+	var sub Subscriber // stays a nil interface in dev mode (never a nil *wechat.Client)
+	if s.WeChat != nil {
+		sub = s.WeChat
+	}
+	n := cfg.Notify
+	s.Notifier = NewNotifier(store, sub, NotifyOptions{Templates: n.Templates, Fields: n.Fields(),
+		Lease: n.Lease, BatchSize: n.BatchSize, MaxAttempts: n.MaxAttempts}, log)
+	s.IssueCategories = NewIssueCategories(store)
+	s.Issues = NewIssues(store, s.IssueCategories, s.Uploads, s.Safety, s.Notifier, s.Users,
+		cfg.Issues.AutoCloseAfter, log)
+	return s, nil
+}
