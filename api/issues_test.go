@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"linli/app/apptest"
 	"linli/config"
@@ -372,5 +373,62 @@ func TestDeletedReporterIssuesStillLoad(t *testing.T) {
 	n, err := w.e.App.Store.Count(context.Background(), "notifications", "user_id = ?", w.e.ParseID(w.reporter.UserID))
 	if err != nil || n != 0 {
 		t.Fatalf("%d notifications left for the deleted user (%v)", n, err)
+	}
+}
+
+func TestQueueOrderAndPages(t *testing.T) {
+	t.Parallel()
+	w := newIssueWorld(t)
+	var ids []string
+	for i, urgency := range []string{"normal", "urgent", "normal", "urgent", "normal"} {
+		var d issueData
+		w.report(t, w.reporter, map[string]any{"urgency": urgency, "description": fmt.Sprintf("问题 %d", i)}).Want(t, 201).Data(t, &d)
+		ids = append(ids, d.ID)
+	}
+	want := []string{ids[1], ids[3], ids[0], ids[2], ids[4]} // urgent first, then oldest
+	var got []string
+	cursor := ""
+	for page := 0; page < 5; page++ {
+		var p struct {
+			Items      []issueData
+			NextCursor string `json:"next_cursor"`
+		}
+		w.e.Do("GET", "/api/v1/issues?scope=building&limit=2&cursor="+cursor, nil, tok(w.captain)).Want(t, 200).Data(t, &p)
+		for _, it := range p.Items {
+			got = append(got, it.ID)
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("queue order %v, want %v", got, want)
+	}
+	w.e.Do("GET", "/api/v1/issues?scope=building&cursor=x.y", nil, tok(w.captain)).Want(t, 400)
+	var mine struct{ Items []issueData }
+	w.e.Do("GET", "/api/v1/issues?scope=mine", nil, tok(w.reporter)).Want(t, 200).Data(t, &mine)
+	if len(mine.Items) != 5 || mine.Items[0].ID != ids[4] {
+		t.Fatalf("mine should be newest first: %+v", mine.Items)
+	}
+}
+
+func TestResolvedIssueClosesItself(t *testing.T) {
+	t.Parallel()
+	w := newIssueWorld(t, func(c *config.Config) { c.Issues.AutoCloseAfter = time.Millisecond })
+	var d issueData
+	w.report(t, w.reporter, nil).Want(t, 201).Data(t, &d)
+	w.move(w.captain, d.ID, "acknowledge", nil).Want(t, 200)
+	w.move(w.captain, d.ID, "resolve", nil).Want(t, 200)
+	time.Sleep(20 * time.Millisecond)
+	n, err := w.e.App.Services.Issues.AutoClose(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("auto-closed %d (%v)", n, err)
+	}
+	if n, _ := w.e.App.Services.Issues.AutoClose(context.Background()); n != 0 {
+		t.Fatalf("closed again: %d", n)
+	}
+	got := w.get(t, w.reporter, d.ID)
+	if got.Status != "closed" || got.Timeline[len(got.Timeline)-1].A != "auto_close" || got.Timeline[len(got.Timeline)-1].Actor != nil {
+		t.Fatalf("after auto-close: %s %+v", got.Status, got.Timeline)
 	}
 }
