@@ -71,6 +71,8 @@ type IssueEvent struct {
 	FromStatus string `gorm:"size:16;not null"`
 	ToStatus   string `gorm:"size:16;not null"`
 	Note       string `gorm:"size:500;not null"`
+	// DispatchID names the dispatch (派单) whose volunteer did this; its photos show here.
+	DispatchID *uint64
 	CreatedAt  time.Time
 }
 

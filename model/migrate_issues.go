@@ -50,6 +50,7 @@ func migrateIssues(tx *gorm.DB) error {
 		FromStatus string `gorm:"size:16;not null"`
 		ToStatus   string `gorm:"size:16;not null"`
 		Note       string `gorm:"size:500;not null"`
+		DispatchID *uint64
 		CreatedAt  time.Time
 	}
 	type IssueFollow struct {

@@ -16,6 +16,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0002_uploads", Migrate: migrateUploads},
 		{ID: "0003_notifications", Migrate: migrateNotifications},
 		{ID: "0004_issues", Migrate: migrateIssues},
+		{ID: "0005_service_records", Migrate: migrateServiceRecords},
 	}
 	for _, m := range list {
 		m.Migrate = freshSession(m.Migrate)

@@ -249,6 +249,24 @@ func (s *Issues) Get(ctx context.Context, p *Principal, id uint64) (*IssueDetail
 	if d.EvPhotos, err = s.uploads.Photos(ctx, PhotoIssueEvent, evIDs); err != nil {
 		return nil, Unavailable("数据库", err)
 	}
+	// A volunteer's completion photos live on the dispatch; show them on its timeline entries.
+	var dispatchIDs []uint64
+	for _, ev := range d.Events {
+		if ev.DispatchID != nil {
+			dispatchIDs = append(dispatchIDs, *ev.DispatchID)
+		}
+	}
+	if len(dispatchIDs) > 0 {
+		byDispatch, err := s.uploads.Photos(ctx, PhotoDispatch, dispatchIDs)
+		if err != nil {
+			return nil, Unavailable("数据库", err)
+		}
+		for _, ev := range d.Events {
+			if ev.DispatchID != nil && ev.Action == "dispatch_"+ActionResolve {
+				d.EvPhotos[ev.ID] = append(d.EvPhotos[ev.ID], byDispatch[*ev.DispatchID]...)
+			}
+		}
+	}
 	if d.CmPhotos, err = s.uploads.Photos(ctx, PhotoComment, cmIDs); err != nil {
 		return nil, Unavailable("数据库", err)
 	}
