@@ -25,6 +25,7 @@ type route struct {
 	status       int  // success status; 200 when zero
 	contentType  string
 	errors       []int // error statuses the endpoint can answer besides 500
+	idempotent   bool  // accepts Idempotency-Key (set by handle for authenticated POSTs)
 }
 
 // data is the documented body of a success envelope carrying T.
@@ -53,8 +54,12 @@ func (d *docs) add(rt route) error {
 		return err
 	}
 	oc.SetSummary(rt.summary)
-	if rt.description != "" {
-		oc.SetDescription(rt.description)
+	desc := rt.description
+	if rt.idempotent {
+		desc += "\n\n可携带请求头 Idempotency-Key（1–128 个可见 ASCII 字符）：24 小时内以相同 key 重试相同请求，返回首次的结果且不重复执行（响应头 Idempotent-Replayed: true）；相同 key 用于不同请求 → 422；首次请求仍在处理 → 409。"
+	}
+	if desc != "" {
+		oc.SetDescription(desc)
 	}
 	if rt.tag != "" {
 		oc.SetTags(rt.tag)

@@ -99,6 +99,12 @@ func (a *API) handle(g *gin.RouterGroup, rt route, h ...gin.HandlerFunc) error {
 		base = g.BasePath()
 		r = g
 	}
+	if rt.auth && rt.method == http.MethodPost && len(h) > 1 {
+		// Every authenticated POST accepts Idempotency-Key: the check runs right after
+		// requireUser (the first handler), before the route's own.
+		h = append([]gin.HandlerFunc{h[0], a.idempotent}, h[1:]...)
+		rt.idempotent = true
+	}
 	r.Handle(rt.method, rt.path, h...)
 	rt.path = base + rt.path
 	return a.docs.add(rt)

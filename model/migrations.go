@@ -17,6 +17,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0003_notifications", Migrate: migrateNotifications},
 		{ID: "0004_issues", Migrate: migrateIssues},
 		{ID: "0005_service_records", Migrate: migrateServiceRecords},
+		{ID: "0008_idempotency", Migrate: migrateIdempotency},
 	}
 	for _, m := range list {
 		m.Migrate = freshSession(m.Migrate)

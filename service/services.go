@@ -35,6 +35,8 @@ type Services struct {
 	IssueCategories *IssueCategories
 	// Issues is issue reporting (报事): report, queues, workflow, comments, ratings.
 	Issues *Issues
+	// Idempotency remembers answers to retried writes (Idempotency-Key).
+	Idempotency *Idempotency
 	// WeChat is nil in dev mode.
 	WeChat *wechat.Client
 }
@@ -79,6 +81,7 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	n := cfg.Notify
 	s.Notifier = NewNotifier(store, sub, NotifyOptions{Templates: n.Templates, Fields: n.Fields(),
 		Lease: n.Lease, BatchSize: n.BatchSize, MaxAttempts: n.MaxAttempts}, log)
+	s.Idempotency = NewIdempotency(store)
 	s.IssueCategories = NewIssueCategories(store)
 	s.Issues = NewIssues(store, s.IssueCategories, s.Uploads, s.Safety, s.Notifier, s.Users,
 		cfg.Issues.AutoCloseAfter, log)
