@@ -68,7 +68,11 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 		se = service.Internal(err)
 	}
 	status := statusOf(se.Kind)
-	if status >= 500 {
+	if c.Request.Context().Err() != nil {
+		// The client went away (or the server is stopping): nobody reads the answer and
+		// nothing failed on our side worth an error line.
+		log.DebugContext(c.Request.Context(), "request abandoned", "request_id", requestID(c), "route", c.FullPath())
+	} else if status >= 500 {
 		log.ErrorContext(c.Request.Context(), "request failed",
 			"request_id", requestID(c), "route", c.FullPath(), "status", status, "error", err.Error())
 	}
