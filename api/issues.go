@@ -214,8 +214,18 @@ func (a *API) issueRoutes() error {
 		{route{method: "POST", path: "/issues/:id/rating", tag: "报事", summary: "评单：报事人在解决后评价一次（1–5 分）",
 			auth: true, req: new(RatingRequest), resp: data[IssueDTO](), errors: []int{403, 404, 409}}, a.rateIssue},
 	}
+	lim := a.deps.Config.Limits
 	for _, r := range list {
-		if err := a.handle(a.v1, r.rt, auth, r.h); err != nil {
+		h := []gin.HandlerFunc{auth, r.h}
+		switch r.rt.method + " " + r.rt.path {
+		case "POST /issues":
+			h = []gin.HandlerFunc{auth, a.perUser("report", lim.ReportPerUser), r.h}
+			r.rt.errors = append(r.rt.errors, 429)
+		case "POST /issues/:id/comments":
+			h = []gin.HandlerFunc{auth, a.perUser("comment", lim.CommentPerUser), r.h}
+			r.rt.errors = append(r.rt.errors, 429)
+		}
+		if err := a.handle(a.v1, r.rt, h...); err != nil {
 			return err
 		}
 	}

@@ -432,3 +432,15 @@ func TestResolvedIssueClosesItself(t *testing.T) {
 		t.Fatalf("after auto-close: %s %+v", got.Status, got.Timeline)
 	}
 }
+
+func TestReportRateLimit(t *testing.T) {
+	t.Parallel()
+	w := newIssueWorld(t, func(c *config.Config) { c.Limits.ReportPerUser = 2 })
+	w.report(t, w.reporter, nil).Want(t, 201)
+	w.report(t, w.reporter, nil).Want(t, 201)
+	r := w.report(t, w.reporter, nil).Want(t, 429)
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	w.report(t, w.neighbour, nil).Want(t, 201) // per user, not global
+}

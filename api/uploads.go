@@ -60,8 +60,8 @@ func (a *API) uploadRoutes() error {
 			"超过大小上限 → 413；缺少 file 字段 → 400。去除 EXIF（含 GPS 位置）、XMP、注释等元数据（不重新压缩），再经内容安全检查：" +
 			"不通过 → 422，文件不保留；微信不可用时图片保留但标记待审核。返回的 url 为签名链接。",
 		auth: true, req: new(UploadRequest), resp: data[UploadDTO](), status: http.StatusCreated,
-		errors: []int{413, 415, 422, 503}}
-	if err := a.handle(nil, up, a.limitUpload, a.requireUser, a.upload); err != nil {
+		errors: []int{413, 415, 422, 429, 503}}
+	if err := a.handle(nil, up, a.limitUpload, a.requireUser, a.perUser("upload", a.deps.Config.Limits.UploadPerUser), a.upload); err != nil {
 		return err
 	}
 	files := route{method: "GET", path: "/files/:id", tag: "报事", summary: "读取图片（签名链接）",

@@ -24,6 +24,10 @@ type Config struct {
 	Safety    Safety  `koanf:"safety"`
 	Notify    Notify  `koanf:"notify"`
 	Issues    Issues  `koanf:"issues"`
+	// Dispatch configures skill dispatch (派单).
+	Dispatch Dispatch `koanf:"dispatch"`
+	// Activities configures volunteer activities and sign-ups (志愿活动).
+	Activities Activities `koanf:"activities"`
 }
 
 // HTTP configures the listener and the request pipeline.
@@ -86,12 +90,44 @@ type Limits struct {
 	LoginPerUser int `koanf:"login_per_user"`
 	PhonePerIP   int `koanf:"phone_per_ip"`
 	PhonePerUser int `koanf:"phone_per_user"`
+	// Writes per user: reports, comments, uploads.
+	ReportPerUser  int `koanf:"report_per_user"`
+	CommentPerUser int `koanf:"comment_per_user"`
+	UploadPerUser  int `koanf:"upload_per_user"`
 }
 
 // Issues configures issue reporting (报事).
 type Issues struct {
 	// AutoCloseAfter closes a resolved issue its reporter has not confirmed; 0 never does.
 	AutoCloseAfter time.Duration `koanf:"auto_close_after"`
+}
+
+// Activities configures volunteer activities (志愿活动): check-in, reminders, the default
+// cancellation cut-off, the no-show rule and the list cache.
+type Activities struct {
+	// CheckinEarly is how long before the start a volunteer may check in.
+	CheckinEarly time.Duration `koanf:"checkin_early"`
+	// CheckoutGrace is how long after the end a volunteer may still check out; the check-in
+	// code expires then.
+	CheckoutGrace time.Duration `koanf:"checkout_grace"`
+	// ReminderBefore is when confirmed volunteers are reminded before the start; 0 sends none.
+	ReminderBefore time.Duration `koanf:"reminder_before"`
+	// CancelBefore is the default cancellation cut-off before the start (an activity may set its own).
+	CancelBefore time.Duration `koanf:"cancel_before"`
+	// NoShowLimit refuses sign-up to someone with this many no-shows within NoShowWindow; 0 never.
+	NoShowLimit  int           `koanf:"no_show_limit"`
+	NoShowWindow time.Duration `koanf:"no_show_window"`
+	// ListCacheTTL bounds how long a cached activity list page or place count may be served.
+	ListCacheTTL time.Duration `koanf:"list_cache_ttl"`
+}
+
+// Dispatch configures skill dispatch (派单).
+type Dispatch struct {
+	// OfferTTL is how long a volunteer has to accept or decline an offer before it expires and
+	// the dispatcher is told.
+	OfferTTL time.Duration `koanf:"offer_ttl"`
+	// MaxOpenPerVolunteer is how many offered or accepted dispatches one volunteer may hold.
+	MaxOpenPerVolunteer int `koanf:"max_open_per_volunteer"`
 }
 
 // Log configures the structured logger.
@@ -179,7 +215,13 @@ func Default() Config {
 		WeChat:  WeChat{Timeout: 5 * time.Second},
 		Session: Session{TTL: 30 * 24 * time.Hour},
 		Issues:  Issues{AutoCloseAfter: 7 * 24 * time.Hour},
-		Limits:  Limits{LoginPerIP: 30, LoginPerUser: 10, PhonePerIP: 20, PhonePerUser: 5},
+		Activities: Activities{CheckinEarly: 30 * time.Minute, CheckoutGrace: 2 * time.Hour,
+			ReminderBefore: 2 * time.Hour, CancelBefore: 2 * time.Hour, NoShowLimit: 3,
+			NoShowWindow: 90 * 24 * time.Hour, ListCacheTTL: 30 * time.Second},
+		Dispatch: Dispatch{OfferTTL: 24 * time.Hour,
+			MaxOpenPerVolunteer: 3},
+		Limits: Limits{LoginPerIP: 30, LoginPerUser: 10, PhonePerIP: 20, PhonePerUser: 5,
+			ReportPerUser: 10, CommentPerUser: 30, UploadPerUser: 60},
 		Log:     Log{Level: "info", Format: "json"},
 		Uploads: Uploads{MaxBytes: 10 << 20, URLTTL: 24 * time.Hour, CleanupAfter: 24 * time.Hour},
 		Safety: Safety{

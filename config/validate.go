@@ -88,6 +88,8 @@ func (c *Config) Validate() error {
 	for key, n := range map[string]int{
 		"limits.login_per_ip": c.Limits.LoginPerIP, "limits.login_per_user": c.Limits.LoginPerUser,
 		"limits.phone_per_ip": c.Limits.PhonePerIP, "limits.phone_per_user": c.Limits.PhonePerUser,
+		"limits.report_per_user": c.Limits.ReportPerUser, "limits.comment_per_user": c.Limits.CommentPerUser,
+		"limits.upload_per_user": c.Limits.UploadPerUser,
 	} {
 		if n < 0 {
 			return bad(key, "must not be negative (0 turns the limit off), got %d", n)
@@ -113,6 +115,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Issues.AutoCloseAfter < 0 {
 		return bad("issues.auto_close_after", "must not be negative (0 turns it off), got %s", c.Issues.AutoCloseAfter)
+	}
+	if err := c.validateActivities(bad); err != nil {
+		return err
+	}
+	if c.Dispatch.OfferTTL < time.Minute || c.Dispatch.OfferTTL > 30*24*time.Hour {
+		return bad("dispatch.offer_ttl", "must be between 1m and 720h, got %s", c.Dispatch.OfferTTL)
+	}
+	if c.Dispatch.MaxOpenPerVolunteer < 1 || c.Dispatch.MaxOpenPerVolunteer > 100 {
+		return bad("dispatch.max_open_per_volunteer", "must be between 1 and 100, got %d", c.Dispatch.MaxOpenPerVolunteer)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
@@ -175,4 +186,26 @@ func (c *Config) RedisAddrs() []string {
 		}
 	}
 	return out
+}
+
+func (c *Config) validateActivities(bad func(key, format string, args ...any) error) error {
+	a := c.Activities
+	for key, d := range map[string]time.Duration{
+		"activities.checkin_early": a.CheckinEarly, "activities.checkout_grace": a.CheckoutGrace,
+		"activities.reminder_before": a.ReminderBefore, "activities.cancel_before": a.CancelBefore,
+	} {
+		if d < 0 || d > 7*24*time.Hour {
+			return bad(key, "must be between 0 and 168h, got %s", d)
+		}
+	}
+	if a.NoShowLimit < 0 || a.NoShowLimit > 100 {
+		return bad("activities.no_show_limit", "must be between 0 (off) and 100, got %d", a.NoShowLimit)
+	}
+	if a.NoShowWindow < 24*time.Hour {
+		return bad("activities.no_show_window", "must be at least 24h, got %s", a.NoShowWindow)
+	}
+	if a.ListCacheTTL < time.Second || a.ListCacheTTL > time.Hour {
+		return bad("activities.list_cache_ttl", "must be between 1s and 1h, got %s", a.ListCacheTTL)
+	}
+	return nil
 }
