@@ -25,7 +25,7 @@ type echoReq struct {
 
 // testAPI builds the router on an embedded back end and adds two routes the real API does
 // not have: one that binds JSON, one that panics.
-func testAPI(t *testing.T) *API {
+func testAPI(t testing.TB) *API {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
@@ -35,6 +35,9 @@ func testAPI(t *testing.T) *API {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	if err := store.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	rdb, err := cache.Open(cfg.Redis, nil)
 	if err != nil {
 		t.Fatal(err)
