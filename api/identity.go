@@ -70,6 +70,14 @@ type UpdateMeRequest struct {
 	AvatarURL *string `json:"avatar_url" validate:"omitempty,max=512,url"`
 }
 
+// ExportDTO is a copy of everything Linli holds about the caller.
+type ExportDTO struct {
+	GeneratedAt time.Time                   `json:"generated_at"`
+	Profile     UserDTO                     `json:"profile"`
+	Phone       string                      `json:"phone" description:"本人的完整手机号（仅本人可见）"`
+	Tables      map[string][]map[string]any `json:"tables" description:"按数据表列出与本人有关的全部记录（令牌散列等密文不导出）"`
+}
+
 // PhoneRequest carries the code from the getPhoneNumber button.
 type PhoneRequest struct {
 	Code string `json:"code" validate:"required,max=128" description:"getPhoneNumber 返回的 code（开发模式下直接填 11 位手机号）"`
@@ -103,6 +111,9 @@ func (a *API) identityRoutes() error {
 		{route{method: "DELETE", path: "/me", tag: "身份", summary: "注销账号",
 			description: "抹去昵称、头像、手机号并释放 openid（之后再登录即为新用户）；吊销全部会话；删除房屋认证与角色。他人依赖的记录（报事、积分流水）保留，署名为“已注销用户”。",
 			auth:        true, status: 204}, []gin.HandlerFunc{auth, a.deleteMe}},
+		{route{method: "GET", path: "/me/export", tag: "身份", summary: "导出我的个人信息（个人信息副本）",
+			description: "返回本平台保存的与本人有关的全部数据（资料、房屋认证、角色、报事、评论、通知、上传、服务记录等），供本人查阅或转移。",
+			auth:        true, resp: data[ExportDTO]()}, []gin.HandlerFunc{auth, a.exportMe}},
 		{route{method: "POST", path: "/me/phone", tag: "身份", summary: "绑定手机号（getPhoneNumber）",
 			description: "号码加密存储，响应中只显示掩码。", auth: true, req: new(PhoneRequest), resp: data[PhoneResponse](),
 			errors: []int{429, 503}}, []gin.HandlerFunc{auth, a.bindPhone}},
@@ -188,6 +199,16 @@ func (a *API) deleteMe(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+func (a *API) exportMe(c *gin.Context) {
+	x, err := a.deps.Users.Export(c.Request.Context(), userID(c))
+	if err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="linli-export.json"`)
+	ok(c, http.StatusOK, ExportDTO{GeneratedAt: Time(time.Now()), Profile: userDTO(x.Profile), Phone: x.Phone, Tables: x.Tables})
 }
 
 func (a *API) bindPhone(c *gin.Context) {
