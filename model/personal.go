@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // personColumns are the columns that name the person a row is about or by.
@@ -34,7 +35,7 @@ func (s *Store) PersonalRows(ctx context.Context, userID uint64) (map[string][]m
 			switch {
 			case slices.Contains(secretColumns, name):
 			default:
-				keep = append(keep, name)
+				keep = append(keep, s.quote(name))
 			}
 			if slices.Contains(personColumns, name) || (t == "users" && name == "id") {
 				match = append(match, name)
@@ -43,12 +44,12 @@ func (s *Store) PersonalRows(ctx context.Context, userID uint64) (map[string][]m
 		if len(match) == 0 {
 			continue
 		}
-		q := s.db.WithContext(ctx).Table(t).Select(keep)
+		q := s.db.WithContext(ctx).Table(t).Select(strings.Join(keep, ", "))
 		for i, m := range match {
 			if i == 0 {
-				q = q.Where(m+" = ?", userID)
+				q = q.Where(s.quote(m)+" = ?", userID)
 			} else {
-				q = q.Or(m+" = ?", userID)
+				q = q.Or(s.quote(m)+" = ?", userID)
 			}
 		}
 		var rows []map[string]any
@@ -67,6 +68,13 @@ func (s *Store) PersonalRows(ctx context.Context, userID uint64) (map[string][]m
 		}
 	}
 	return out, nil
+}
+
+// quote quotes an identifier for the dialect (`key` is a reserved word in MySQL).
+func (s *Store) quote(name string) string {
+	var b strings.Builder
+	s.db.Dialector.QuoteTo(&b, name)
+	return b.String()
 }
 
 // AllText returns every non-empty text value of every row of a table, for checks that
