@@ -16,7 +16,8 @@ import (
 func matrixRows() []row {
 	var rows []row
 	for _, f := range []func() []row{identityRows, placesRows, residencyRows, rolesRows,
-		notificationRows, inboxIsolationRows, uploadLinkRows, issueRows} {
+		notificationRows, inboxIsolationRows, uploadLinkRows, issueRows, skillRows,
+		activityRows, exportRows, timeBankRows} {
 		rows = append(rows, f()...)
 	}
 	return rows

@@ -113,7 +113,8 @@ func (a *API) handle(g *gin.RouterGroup, rt route, h ...gin.HandlerFunc) error {
 // routes registers the /api/v1 endpoints, one file per capability.
 func (a *API) routes() error {
 	for _, register := range []func() error{a.identityRoutes, a.placesRoutes, a.residencyRoutes, a.rolesRoutes,
-		a.notificationRoutes, a.issueRoutes} {
+		a.notificationRoutes, a.issueRoutes, a.skillRoutes, a.dispatchRoutes,
+		a.activityRoutes, a.timeBankRoutes, a.rewardRoutes, a.leaderboardRoutes} {
 		if err := register(); err != nil {
 			return err
 		}

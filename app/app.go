@@ -75,6 +75,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		_, err := s.Issues.AutoClose(ctx)
 		return err
 	})
+	a.Jobs.Add("dispatch.expire", time.Minute, func(ctx context.Context) error {
+		_, err := s.Dispatches.ExpireDue(ctx)
+		return err
+	})
+	a.Jobs.Add("activities.remind", time.Minute, func(ctx context.Context) error {
+		_, err := s.Activities.SendReminders(ctx)
+		return err
+	})
+	// Credits confirmed service exactly once (on any number of instances) and catches up on
+	// owed leaderboard updates.
+	a.Jobs.Add("timebank.credit", cfg.TimeBank.CreditInterval, func(ctx context.Context) error {
+		_, err := s.TimeBank.CreditPending(ctx)
+		return err
+	})
 	a.API, err = api.New(api.Deps{
 		Config:   a.Config,
 		Log:      log,

@@ -28,6 +28,8 @@ type Config struct {
 	Dispatch Dispatch `koanf:"dispatch"`
 	// Activities configures volunteer activities and sign-ups (志愿活动).
 	Activities Activities `koanf:"activities"`
+	// TimeBank configures the time bank (时间银行) and its leaderboards.
+	TimeBank TimeBank `koanf:"timebank"`
 }
 
 // HTTP configures the listener and the request pipeline.
@@ -119,6 +121,23 @@ type Activities struct {
 	NoShowWindow time.Duration `koanf:"no_show_window"`
 	// ListCacheTTL bounds how long a cached activity list page or place count may be served.
 	ListCacheTTL time.Duration `koanf:"list_cache_ttl"`
+}
+
+// TimeBank configures the time bank (时间银行): its policies and how confirmed service is
+// credited. Points are counted in hundredths in the ledger; these keys are whole points.
+type TimeBank struct {
+	// BalanceCap is the most a resident's account holds (whole points); service credits above
+	// it go to the community's account, with a notice, and transfers beyond it are refused.
+	// 0 means no cap.
+	BalanceCap int64 `koanf:"balance_cap"`
+	// CollectiveDonateOnly lets collective accounts (单位卡, 企业卡, 院落集体卡) only donate: their
+	// points may go to the community's account or another collective account, never to a person.
+	CollectiveDonateOnly bool `koanf:"collective_donate_only"`
+	// CreditInterval is how often each instance credits confirmed service not yet credited
+	// (and catches up on leaderboard updates a crash left owed).
+	CreditInterval time.Duration `koanf:"credit_interval"`
+	// CreditBatch is how many service records one run credits at most.
+	CreditBatch int `koanf:"credit_batch"`
 }
 
 // Dispatch configures skill dispatch (派单).
@@ -220,6 +239,8 @@ func Default() Config {
 			NoShowWindow: 90 * 24 * time.Hour, ListCacheTTL: 30 * time.Second},
 		Dispatch: Dispatch{OfferTTL: 24 * time.Hour,
 			MaxOpenPerVolunteer: 3},
+		TimeBank: TimeBank{BalanceCap: 1500, CollectiveDonateOnly: true, CreditInterval: 5 * time.Second,
+			CreditBatch: 100},
 		Limits: Limits{LoginPerIP: 30, LoginPerUser: 10, PhonePerIP: 20, PhonePerUser: 5,
 			ReportPerUser: 10, CommentPerUser: 30, UploadPerUser: 60},
 		Log:     Log{Level: "info", Format: "json"},

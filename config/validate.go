@@ -119,6 +119,15 @@ func (c *Config) Validate() error {
 	if err := c.validateActivities(bad); err != nil {
 		return err
 	}
+	if tb := c.TimeBank; tb.BalanceCap < 0 || tb.BalanceCap > 10_000_000 {
+		return bad("timebank.balance_cap", "must be between 0 (no cap) and 10000000 points, got %d", tb.BalanceCap)
+	}
+	if tb := c.TimeBank; tb.CreditInterval < 100*time.Millisecond || tb.CreditInterval > 10*time.Minute {
+		return bad("timebank.credit_interval", "must be between 100ms and 10m, got %s", tb.CreditInterval)
+	}
+	if tb := c.TimeBank; tb.CreditBatch < 1 || tb.CreditBatch > 1000 {
+		return bad("timebank.credit_batch", "must be between 1 and 1000, got %d", tb.CreditBatch)
+	}
 	if c.Dispatch.OfferTTL < time.Minute || c.Dispatch.OfferTTL > 30*24*time.Hour {
 		return bad("dispatch.offer_ttl", "must be between 1m and 720h, got %s", c.Dispatch.OfferTTL)
 	}

@@ -17,7 +17,10 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0003_notifications", Migrate: migrateNotifications},
 		{ID: "0004_issues", Migrate: migrateIssues},
 		{ID: "0005_service_records", Migrate: migrateServiceRecords},
+		{ID: "0006_skills", Migrate: migrateSkills},
+		{ID: "0007_activities", Migrate: migrateActivities},
 		{ID: "0008_idempotency", Migrate: migrateIdempotency},
+		{ID: "0009_timebank", Migrate: migrateTimeBank},
 	}
 	for _, m := range list {
 		m.Migrate = freshSession(m.Migrate)

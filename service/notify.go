@@ -24,6 +24,25 @@ const (
 	NoticeIssueStatus   = "issue_status"   // an issue the recipient reported or follows changed state
 	NoticeIssueComment  = "issue_comment"  // someone commented on an issue the recipient is involved in
 	NoticeDispatchOffer = "dispatch_offer" // a task was dispatched to the recipient
+	// Dispatch (派单) after the offer.
+	NoticeDispatchCancelled = "dispatch_cancelled" // the dispatcher withdrew the recipient's task
+	NoticeDispatchAccepted  = "dispatch_accepted"  // the volunteer accepted what the recipient asked for
+	NoticeDispatchCompleted = "dispatch_completed" // the volunteer finished: the recipient may confirm
+	NoticeDispatchDeclined  = "dispatch_declined"  // the volunteer the recipient dispatched declined
+	NoticeDispatchExpired   = "dispatch_expired"   // nobody answered the recipient's offer in time
+	NoticeDispatchConfirmed = "dispatch_confirmed" // the recipient's service was confirmed (and rated)
+	NoticeHelpRequestNew    = "help_request_new"   // someone in a building the recipient captains asks for help
+	// Volunteer activities (志愿活动).
+	NoticeActivityPromoted  = "activity_promoted"  // the recipient moved from the waitlist to confirmed
+	NoticeActivityCancelled = "activity_cancelled" // an activity the recipient signed up for was cancelled
+	NoticeActivityChanged   = "activity_changed"   // its time or place changed
+	NoticeActivityReminder  = "activity_reminder"  // it starts soon (sent once)
+	// Time bank (时间银行).
+	NoticePointsCredited   = "points_credited"   // the recipient's confirmed service was credited
+	NoticePointsCapped     = "points_capped"     // the balance cap sent part of a credit to the community's account
+	NoticePointsReceived   = "points_received"   // someone transferred points to the recipient
+	NoticePointsCorrected  = "points_corrected"  // staff reversed a posting on the recipient's account
+	NoticeVoucherCancelled = "voucher_cancelled" // staff cancelled the recipient's voucher (points refunded)
 )
 
 // Notice is one message to one person.

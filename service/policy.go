@@ -28,6 +28,22 @@ const (
 	// ActCommunityView (private community data such as queues): anyone with a role or an
 	// approved residency in the community.
 	ActCommunityView Action = "community.view"
+	// ActActivityOrganise (create and manage volunteer activities): staff of the community,
+	// admin; a captain for an activity whose audience is a building they captain (BuildingID).
+	// Team leaders organise their team's activities: the activities service checks that.
+	ActActivityOrganise Action = "activity.organise"
+	// ActTeamsManage (create teams, appoint leaders): staff of the community, admin.
+	ActTeamsManage Action = "teams.manage"
+	// ActDispatchManage (dispatch volunteers, cancel and confirm dispatches, ask for help on
+	// someone's behalf, see the full skill directory): captain of the building, staff of the
+	// community, admin. With BuildingID 0 it asks "any building of the community".
+	ActDispatchManage Action = "dispatch.manage"
+	// ActSkillsManage (add skills, verify a person's skill, release a held listing): staff of
+	// the community, admin.
+	ActSkillsManage Action = "skills.manage"
+	// ActTimeBankManage (collective accounts, rewards, corrections, verifying vouchers, service
+	// records and passbooks of others): staff of the community, admin.
+	ActTimeBankManage Action = "timebank.manage"
 )
 
 // Scope is where an action happens. CommunityID is always set; BuildingID when the resource
@@ -92,9 +108,9 @@ func (p *Principal) Can(action Action, s Scope) bool {
 	switch action {
 	case ActCommunityCreate:
 		return false
-	case ActPlacesManage, ActRolesManage:
+	case ActPlacesManage, ActRolesManage, ActSkillsManage:
 		return staff
-	case ActResidencyDecide:
+	case ActResidencyDecide, ActDispatchManage:
 		if staff {
 			return true
 		}
@@ -109,6 +125,12 @@ func (p *Principal) Can(action Action, s Scope) bool {
 		return inCommunity(p.Resident, s.CommunityID)
 	case ActCommunityView:
 		return p.Related(s.CommunityID)
+	case ActActivityOrganise:
+		return staff || (s.BuildingID != 0 && p.Captain[s.BuildingID] == s.CommunityID)
+	case ActTimeBankManage:
+		return staff
+	case ActTeamsManage:
+		return staff
 	}
 	return false
 }

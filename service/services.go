@@ -35,10 +35,26 @@ type Services struct {
 	IssueCategories *IssueCategories
 	// Issues is issue reporting (报事): report, queues, workflow, comments, ratings.
 	Issues *Issues
+	// Skills is the skill directory (能人库): skill lists, listings, verification, search.
+	Skills *Skills
+	// HelpRequests is 居民点单: residents (or captains on their behalf) asking for help.
+	HelpRequests *HelpRequests
+	// Dispatches is 派单: sending a volunteer, and the cycle up to the confirmed service.
+	Dispatches *Dispatches
 	// Idempotency remembers answers to retried writes (Idempotency-Key).
 	Idempotency *Idempotency
 	// WeChat is nil in dev mode.
 	WeChat *wechat.Client
+	// Teams manages volunteer teams (志愿服务队).
+	Teams *Teams
+	// Activities runs volunteer activities (志愿活动): sign-ups, attendance, settlement.
+	Activities *Activities
+	// TimeBank is the time bank (时间银行): accounts, ledger, crediting, transfers, records.
+	TimeBank *TimeBank
+	// Rewards is the 爱心超市: rewards, redemptions and vouchers.
+	Rewards *Rewards
+	// Leaderboards serves the rankings (排行榜) from Redis, rebuilt from the ledger.
+	Leaderboards *Leaderboards
 }
 
 // NewServices builds every service; in dev mode (no WeChat AppID) there is no WeChat client.
@@ -85,5 +101,24 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.IssueCategories = NewIssueCategories(store)
 	s.Issues = NewIssues(store, s.IssueCategories, s.Uploads, s.Safety, s.Notifier, s.Users,
 		cfg.Issues.AutoCloseAfter, log)
+	s.Skills = NewSkills(store, s.Places, s.Safety, s.Users)
+	s.HelpRequests = NewHelpRequests(store, s.Places, s.Skills, s.Safety, s.Notifier, s.Users)
+	s.Dispatches = NewDispatches(store, s.Issues, s.Uploads, s.Safety, s.Notifier, s.Users,
+		DispatchConfig{OfferTTL: cfg.Dispatch.OfferTTL, MaxOpen: cfg.Dispatch.MaxOpenPerVolunteer})
+	s.Teams = NewTeams(store)
+	var codes CodeMaker // stays a nil interface in dev mode
+	if s.WeChat != nil {
+		codes = s.WeChat
+	}
+	act := cfg.Activities
+	s.Activities = NewActivities(store, r, s.Places, s.Safety, s.Notifier, s.Users, secrets, codes, ActivityConfig{
+		CheckinEarly: act.CheckinEarly, CheckoutGrace: act.CheckoutGrace, ReminderBefore: act.ReminderBefore,
+		CancelBefore: act.CancelBefore, NoShowLimit: act.NoShowLimit, NoShowWindow: act.NoShowWindow,
+		CacheTTL: act.ListCacheTTL}, log)
+	tb := cfg.TimeBank
+	s.Leaderboards = NewLeaderboards(store, r, log)
+	s.TimeBank = NewTimeBank(store, s.Notifier, s.Leaderboards, TimeBankOptions{BalanceCap: Points(tb.BalanceCap * 100),
+		CollectiveDonateOnly: tb.CollectiveDonateOnly, CreditBatch: tb.CreditBatch}, log)
+	s.Rewards = NewRewards(store, s.TimeBank, s.Notifier)
 	return s, nil
 }

@@ -1,0 +1,213 @@
+package service
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"linli/model"
+)
+
+// BoardQuery asks for a leaderboard.
+type BoardQuery struct {
+	CommunityID uint64
+	// BuildingID limits it to the volunteers of one building (0: the whole community).
+	BuildingID uint64
+	Metric     string // hours or points
+	Period     string // all, month (the current one) or YYYY-MM
+	Limit      int
+	// UserID is the reader, whose rank comes back as Me.
+	UserID uint64
+}
+
+// BoardItem is one ranked volunteer. Value is minutes (hours) or hundredths of a point.
+type BoardItem struct {
+	Rank  int
+	User  model.User
+	Value int64
+}
+
+// Board is a leaderboard: the top, and the reader's own rank (0 when unranked) and value.
+type Board struct {
+	Metric, Period string
+	BuildingID     uint64
+	Items          []BoardItem
+	MeRank         int
+	MeValue        int64
+}
+
+// Read answers a leaderboard. Ranks are competition ranks (equal values share a rank, the next
+// rank skips: 1, 2, 2, 4); equal values are listed in Redis's order, which a rebuild
+// reproduces. A missing or incomplete scope is rebuilt from the ledger first; if Redis is
+// down the answer is computed from the ledger directly.
+func (l *Leaderboards) Read(ctx context.Context, p *Principal, q BoardQuery) (*Board, error) {
+	if err := Authorize(p, ActCommunityView, Scope{CommunityID: q.CommunityID}); err != nil {
+		return nil, err
+	}
+	if q.BuildingID != 0 {
+		b, err := l.store.BuildingByID(ctx, q.BuildingID)
+		if errors.Is(err, model.ErrNotFound) || err == nil && b.CommunityID != q.CommunityID {
+			return nil, Invalid("building_id", "楼栋不属于该社区")
+		}
+		if err != nil {
+			return nil, Internal(err)
+		}
+	}
+	period := q.Period
+	switch period {
+	case PeriodMonth:
+		period = MonthOf(time.Now())
+	case PeriodAll:
+	default:
+		if _, _, err := ParseMonth(period); err != nil {
+			return nil, Invalid("period", "period 应为 all、month 或 YYYY-MM 格式的月份")
+		}
+	}
+	s := scope{q.CommunityID, q.BuildingID, period}
+	items, meScore, above, err := l.fromRedis(ctx, s, q.Metric, q.Limit, q.UserID)
+	if err != nil {
+		l.log.WarnContext(ctx, "leaderboard from the ledger: redis failed", "error", err.Error())
+		items, meScore, above, err = l.fromLedger(ctx, s, q.Metric, q.Limit, q.UserID)
+		if err != nil {
+			return nil, Internal(err)
+		}
+	}
+	out := &Board{Metric: q.Metric, Period: period, BuildingID: q.BuildingID, MeValue: meScore}
+	if above >= 0 {
+		out.MeRank = above + 1
+	}
+	ids := make([]uint64, len(items))
+	for i, it := range items {
+		ids[i] = it.id
+	}
+	users, err := l.store.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	for i, it := range items {
+		rank := i + 1
+		if i > 0 && it.score == items[i-1].score {
+			rank = out.Items[i-1].Rank
+		}
+		u := users[it.id]
+		u.ID = it.id
+		out.Items = append(out.Items, BoardItem{Rank: rank, User: u, Value: it.score})
+	}
+	return out, nil
+}
+
+// ranked is a member of a set and its score.
+type ranked struct {
+	id    uint64
+	score int64
+}
+
+// fromRedis reads a scope, rebuilding it when it is incomplete. above is -1 when the reader is
+// not ranked.
+func (l *Leaderboards) fromRedis(ctx context.Context, s scope, metric string, limit int, me uint64) ([]ranked, int64, int, error) {
+	k := l.keys(s)
+	set, other := k.hours, k.points
+	if metric == MetricPoints {
+		set, other = other, set
+	}
+	deadline := time.Now().Add(l.wait)
+	for attempt := 0; ; attempt++ {
+		v, err := l.read.Run(ctx, l.r.Client, []string{set, other, k.ver}, limit, strconv.FormatUint(me, 10)).Slice()
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if len(v) == 4 {
+			return parseRead(v, limit)
+		}
+		if attempt == 0 {
+			if _, err := l.rebuild(ctx, s); err != nil {
+				return nil, 0, 0, err
+			}
+			continue
+		}
+		if time.Now().After(deadline) { // someone else's rebuild is slow: answer from the ledger
+			return l.fromLedger(ctx, s, metric, limit, me)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, 0, 0, ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+}
+
+// parseRead decodes the read script's answer.
+func parseRead(v []any, limit int) ([]ranked, int64, int, error) {
+	top, _ := v[1].([]any)
+	var items []ranked
+	for i := 0; i+1 < len(top) && len(items) < limit; i += 2 {
+		m, _ := top[i].(string)
+		if m == sentinel {
+			continue
+		}
+		id, err1 := strconv.ParseUint(m, 10, 64)
+		sc, err2 := strconv.ParseFloat(top[i+1].(string), 64)
+		if err1 != nil || err2 != nil {
+			return nil, 0, 0, errors.New("leaderboard: unexpected member " + m)
+		}
+		items = append(items, ranked{id, int64(sc)})
+	}
+	var meScore int64
+	if s, _ := v[2].(string); s != "" {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		meScore = int64(f)
+	}
+	above, _ := v[3].(int64)
+	if meScore <= 0 {
+		above = -1
+	}
+	return items, meScore, int(above), nil
+}
+
+// fromLedger computes a scope's answer from the database, ordered as Redis orders it (score
+// descending, then member descending as a string).
+func (l *Leaderboards) fromLedger(ctx context.Context, s scope, metric string, limit int, me uint64) ([]ranked, int64, int, error) {
+	totals, err := l.store.RankTotals(ctx, s.community, s.month(), s.building)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	var all []ranked
+	for _, t := range totals {
+		v := t.Minutes
+		if metric == MetricPoints {
+			v = t.Points
+		}
+		if v > 0 {
+			all = append(all, ranked{t.UserID, v})
+		}
+	}
+	slices.SortFunc(all, func(a, b ranked) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return strings.Compare(strconv.FormatUint(b.id, 10), strconv.FormatUint(a.id, 10))
+	})
+	var meScore int64
+	above := -1
+	for _, r := range all {
+		if r.id == me {
+			meScore = r.score
+		}
+	}
+	if meScore > 0 {
+		above = 0
+		for _, r := range all {
+			if r.score > meScore {
+				above++
+			}
+		}
+	}
+	return all[:min(len(all), limit)], meScore, above, nil
+}

@@ -1,0 +1,407 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"linli/model"
+)
+
+// Rewards is the 爱心超市: rewards staff put on the shelf, redeemed for points with a voucher
+// code that staff or the reward's merchant verify (核销), or that its owner cancels before use.
+type Rewards struct {
+	store    *model.Store
+	tb       *TimeBank
+	notifier *Notifier
+	now      func() time.Time
+}
+
+// NewRewards builds the service.
+func NewRewards(store *model.Store, tb *TimeBank, notifier *Notifier) *Rewards {
+	return &Rewards{store: store, tb: tb, notifier: notifier, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// RewardInput creates or changes a reward; nil fields are left as they are (on create: empty,
+// zero, active).
+type RewardInput struct {
+	Name, Description, Kind, MerchantName *string
+	// MerchantUserID names the merchant's user, who may verify; a pointer to 0 removes it.
+	MerchantUserID   *uint64
+	Price            *Points
+	Stock            *int
+	PerPersonLimit   *int
+	StartsAt, EndsAt *time.Time
+	// ClearWindow removes both ends of the active window.
+	ClearWindow bool
+	Active      *bool
+}
+
+// CreateReward puts a reward on the shelf (staff).
+func (rs *Rewards) CreateReward(ctx context.Context, p *Principal, communityID uint64, in RewardInput) (*model.Reward, error) {
+	if err := Authorize(p, ActTimeBankManage, Scope{CommunityID: communityID}); err != nil {
+		return nil, err
+	}
+	r := &model.Reward{CommunityID: communityID, Active: true, CreatedBy: p.UserID}
+	if err := rs.apply(ctx, r, in); err != nil {
+		return nil, err
+	}
+	if err := rs.store.CreateReward(ctx, r); err != nil {
+		return nil, Internal(err)
+	}
+	return r, nil
+}
+
+// UpdateReward changes a reward (staff). Stock set here is the new number left; redemptions
+// in flight wait for the reward's lock, so none is lost or double counted.
+func (rs *Rewards) UpdateReward(ctx context.Context, p *Principal, id uint64, in RewardInput) (*model.Reward, error) {
+	cur, err := rs.store.RewardByID(ctx, id)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, Errorf(KindNotFound, "奖励不存在")
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	if err := Authorize(p, ActTimeBankManage, Scope{CommunityID: cur.CommunityID}); err != nil {
+		return nil, err
+	}
+	var out *model.Reward
+	err = rs.store.Tx(ctx, func(tx *model.Store) error {
+		r, err := tx.LockReward(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := rs.apply(ctx, r, in); err != nil {
+			return err
+		}
+		out = r
+		return tx.UpdateReward(ctx, id, map[string]any{"name": r.Name, "description": r.Description, "kind": r.Kind,
+			"merchant_name": r.MerchantName, "merchant_user_id": r.MerchantUserID, "price": r.Price, "stock": r.Stock,
+			"per_person_limit": r.PerPersonLimit, "starts_at": r.StartsAt, "ends_at": r.EndsAt, "active": r.Active})
+	})
+	var se *Error
+	if errors.As(err, &se) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return out, nil
+}
+
+// apply sets the input's fields on r and checks the result.
+func (rs *Rewards) apply(ctx context.Context, r *model.Reward, in RewardInput) error {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&r.Name, in.Name)
+	set(&r.Description, in.Description)
+	set(&r.Kind, in.Kind)
+	set(&r.MerchantName, in.MerchantName)
+	if in.Price != nil {
+		r.Price = int64(*in.Price)
+	}
+	if in.Stock != nil {
+		r.Stock = *in.Stock
+	}
+	if in.PerPersonLimit != nil {
+		r.PerPersonLimit = *in.PerPersonLimit
+	}
+	if in.ClearWindow {
+		r.StartsAt, r.EndsAt = nil, nil
+	}
+	if in.StartsAt != nil {
+		t := in.StartsAt.UTC()
+		r.StartsAt = &t
+	}
+	if in.EndsAt != nil {
+		t := in.EndsAt.UTC()
+		r.EndsAt = &t
+	}
+	if in.Active != nil {
+		r.Active = *in.Active
+	}
+	if r.StartsAt != nil && r.EndsAt != nil && !r.EndsAt.After(*r.StartsAt) {
+		return Invalid("ends_at", "结束时间必须晚于开始时间")
+	}
+	if in.MerchantUserID != nil {
+		if *in.MerchantUserID == 0 {
+			r.MerchantUserID = nil
+			return nil
+		}
+		u, err := rs.store.UserByID(ctx, *in.MerchantUserID)
+		if errors.Is(err, model.ErrNotFound) || err == nil && u.DeletedAt != nil {
+			return Invalid("merchant_user_id", "商户用户不存在")
+		}
+		if err != nil {
+			return Internal(err)
+		}
+		id := u.ID
+		r.MerchantUserID = &id
+	}
+	return nil
+}
+
+// ListRewards lists a community's rewards to anyone of it; all (staff only) includes the
+// inactive ones.
+func (rs *Rewards) ListRewards(ctx context.Context, p *Principal, communityID uint64, all bool, after uint64, limit int) ([]model.Reward, bool, error) {
+	action := ActCommunityView
+	if all {
+		action = ActTimeBankManage
+	}
+	if err := Authorize(p, action, Scope{CommunityID: communityID}); err != nil {
+		return nil, false, err
+	}
+	list, err := rs.store.Rewards(ctx, communityID, !all, after, limit+1)
+	if err != nil {
+		return nil, false, Internal(err)
+	}
+	more := len(list) > limit
+	return list[:min(len(list), limit)], more, nil
+}
+
+// RewardAvailable reports whether a reward can be redeemed at now (active, in its window, in stock).
+func RewardAvailable(r *model.Reward, now time.Time) bool {
+	return r.Active && r.Stock > 0 && (r.StartsAt == nil || !now.Before(*r.StartsAt)) && (r.EndsAt == nil || now.Before(*r.EndsAt))
+}
+
+// errCodeTaken makes Redeem draw another voucher code.
+var errCodeTaken = errors.New("voucher code taken")
+
+// Redeem exchanges points for a voucher (approved residents of the reward's community). In one
+// transaction, the reward's row is locked first; then the window and the per-person limit are
+// checked, one item of stock is taken by a conditional UPDATE, and the price moves from the
+// resident's account to the community's under their locks with a conditional UPDATE that
+// cannot overdraw. Sold out, over the limit or not enough points → 409 and nothing written.
+func (rs *Rewards) Redeem(ctx context.Context, p *Principal, rewardID uint64) (*model.RedemptionView, error) {
+	r, err := rs.store.RewardByID(ctx, rewardID)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, Errorf(KindNotFound, "奖励不存在")
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	if err := Authorize(p, ActResidentAct, Scope{CommunityID: r.CommunityID}); err != nil {
+		return nil, err
+	}
+	_, spending, err := rs.tb.systemAccounts(ctx, r.CommunityID)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	// The account pays; a free reward needs none, and nobody gets an empty account by trying.
+	var acctID uint64
+	acct, err := rs.store.AccountOf(ctx, r.CommunityID, model.ResidentOwnerKey(p.UserID))
+	switch {
+	case err == nil:
+		acctID = acct.ID
+	case !errors.Is(err, model.ErrNotFound):
+		return nil, Internal(err)
+	case r.Price > 0:
+		return nil, Errorf(KindConflict, "积分余额不足")
+	}
+	var d model.Redemption
+	for range 3 {
+		err = retryTx(ctx, rs.store, func(tx *model.Store) error {
+			rw, err := tx.LockReward(ctx, rewardID)
+			if err != nil {
+				return err
+			}
+			now := rs.now()
+			switch {
+			case !rw.Active:
+				return Errorf(KindConflict, "该奖励已下架")
+			case rw.StartsAt != nil && now.Before(*rw.StartsAt):
+				return Errorf(KindConflict, "该奖励尚未开始兑换")
+			case rw.EndsAt != nil && !now.Before(*rw.EndsAt):
+				return Errorf(KindConflict, "该奖励的兑换已结束")
+			}
+			if rw.PerPersonLimit > 0 {
+				n, err := tx.LiveRedemptions(ctx, rewardID, p.UserID)
+				if err != nil {
+					return err
+				}
+				if n >= int64(rw.PerPersonLimit) {
+					return Errorf(KindConflict, "每人限兑 %d 份，您已兑满", rw.PerPersonLimit)
+				}
+			}
+			ok, err := tx.TakeStock(ctx, rewardID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return Errorf(KindConflict, "该奖励已兑完")
+			}
+			if rw.Price > 0 && acctID == 0 {
+				return Errorf(KindConflict, "积分余额不足")
+			}
+			if _, err := lockAccounts(ctx, tx, acctID, spending.ID); err != nil {
+				return err
+			}
+			d = model.Redemption{RewardID: rewardID, UserID: p.UserID, CommunityID: rw.CommunityID, AccountID: acctID,
+				Price: rw.Price, Code: voucherCode(), Status: model.RedemptionIssued}
+			if err := tx.CreateRedemption(ctx, &d); errors.Is(err, model.ErrConflict) {
+				return errCodeTaken
+			} else if err != nil {
+				return err
+			}
+			var legs []model.Leg
+			if rw.Price > 0 {
+				legs = []model.Leg{{AccountID: acctID, Amount: -rw.Price}, {AccountID: spending.ID, Amount: rw.Price}}
+			}
+			return tx.Post(ctx, &model.Posting{CommunityID: rw.CommunityID, Kind: model.PostingRedeem,
+				SourceKind: model.SourceRedemption, SourceID: &d.ID, Memo: clip(rw.Name, 200), CreatedBy: p.UserID}, legs)
+		})
+		if !errors.Is(err, errCodeTaken) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, postError(err, "积分余额不足")
+	}
+	return rs.redemption(ctx, d.ID)
+}
+
+// voucherCode draws a 10-character code from 32 unambiguous letters and digits (50 bits);
+// the unique index catches the rare repeat.
+func voucherCode() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b[:])
+}
+
+// NormalizeVoucher uppercases a typed code and drops spaces and dashes.
+func NormalizeVoucher(code string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, strings.ToUpper(strings.TrimSpace(code)))
+}
+
+// MyRedemptions lists the user's vouchers, newest first.
+func (rs *Rewards) MyRedemptions(ctx context.Context, userID uint64, status string, before uint64, limit int) ([]model.RedemptionView, bool, error) {
+	list, err := rs.store.RedemptionsOf(ctx, userID, status, before, limit+1)
+	if err != nil {
+		return nil, false, Internal(err)
+	}
+	more := len(list) > limit
+	return list[:min(len(list), limit)], more, nil
+}
+
+// Verify marks a voucher used (核销): staff of its community or the reward's merchant, once.
+func (rs *Rewards) Verify(ctx context.Context, p *Principal, code string) (*model.RedemptionView, error) {
+	d, err := rs.store.RedemptionByCode(ctx, NormalizeVoucher(code))
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, Errorf(KindNotFound, "券码不存在")
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	merchant := d.MerchantUserID != nil && *d.MerchantUserID == p.UserID
+	if !merchant {
+		if err := Authorize(p, ActTimeBankManage, Scope{CommunityID: d.CommunityID}); err != nil {
+			return nil, err
+		}
+	}
+	ok, err := rs.store.SetRedemptionStatus(ctx, d.ID, model.RedemptionUsed, p.UserID, rs.now())
+	if err != nil {
+		return nil, Internal(err)
+	}
+	if !ok {
+		return nil, rs.notIssued(ctx, d.ID)
+	}
+	return rs.redemption(ctx, d.ID)
+}
+
+// Cancel cancels an unused voucher (its owner or staff): the points come back by a refund
+// posting and the item goes back into stock, in one transaction that locks the reward, then
+// the voucher (conditional UPDATE: only an issued voucher), then the accounts.
+func (rs *Rewards) Cancel(ctx context.Context, p *Principal, id uint64) (*model.RedemptionView, error) {
+	d, err := rs.store.RedemptionByID(ctx, id)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, Errorf(KindNotFound, "兑换记录不存在")
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	if d.UserID != p.UserID {
+		if err := Authorize(p, ActTimeBankManage, Scope{CommunityID: d.CommunityID}); err != nil {
+			return nil, err
+		}
+	}
+	_, spending, err := rs.tb.systemAccounts(ctx, d.CommunityID)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	errGone := errors.New("not issued")
+	err = retryTx(ctx, rs.store, func(tx *model.Store) error {
+		if _, err := tx.LockReward(ctx, d.RewardID); err != nil {
+			return err
+		}
+		ok, err := tx.SetRedemptionStatus(ctx, d.ID, model.RedemptionCancelled, p.UserID, rs.now())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errGone
+		}
+		if err := tx.ReturnStock(ctx, d.RewardID); err != nil {
+			return err
+		}
+		if _, err := lockAccounts(ctx, tx, d.AccountID, spending.ID); err != nil {
+			return err
+		}
+		var legs []model.Leg
+		if d.Price > 0 {
+			legs = []model.Leg{{AccountID: spending.ID, Amount: -d.Price}, {AccountID: d.AccountID, Amount: d.Price}}
+		}
+		if err := tx.Post(ctx, &model.Posting{CommunityID: d.CommunityID, Kind: model.PostingRefund,
+			SourceKind: model.SourceRedemptionCancel, SourceID: &d.ID, Memo: clip("取消兑换："+d.RewardName, 200),
+			CreatedBy: p.UserID}, legs); err != nil {
+			return err
+		}
+		if d.UserID == p.UserID {
+			return nil
+		}
+		return rs.notifier.Enqueue(ctx, tx, Notice{UserID: d.UserID, CommunityID: d.CommunityID, Kind: NoticeVoucherCancelled,
+			Title: "兑换券已取消", Body: fmt.Sprintf("社区取消了您兑换的“%s”，%s 积分已退回", d.RewardName, Points(d.Price)),
+			Link: "pages/timebank/redemptions"})
+	})
+	if errors.Is(err, errGone) {
+		return nil, rs.notIssued(ctx, d.ID)
+	}
+	if err != nil {
+		return nil, postError(err, "社区公益账户余额不足，暂时无法退还")
+	}
+	return rs.redemption(ctx, d.ID)
+}
+
+// notIssued says why a voucher can no longer be used or cancelled.
+func (rs *Rewards) notIssued(ctx context.Context, id uint64) error {
+	d, err := rs.store.RedemptionByID(ctx, id)
+	if err != nil {
+		return Internal(err)
+	}
+	if d.Status == model.RedemptionUsed {
+		return Errorf(KindConflict, "该券已核销，不能重复使用或取消")
+	}
+	return Errorf(KindConflict, "该券已取消")
+}
+
+func (rs *Rewards) redemption(ctx context.Context, id uint64) (*model.RedemptionView, error) {
+	d, err := rs.store.RedemptionByID(ctx, id)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return d, nil
+}
