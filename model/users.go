@@ -114,6 +114,18 @@ func (s *Store) EraseUser(ctx context.Context, id uint64) (revoked []string, err
 		if err := tx.Where("user_id = ?", id).Delete(&Role{}).Error; err != nil {
 			return err
 		}
+		// The skill listing leaves the directory and its intro is erased; the row keeps the
+		// counters that dispatches rely on.
+		profiles := tx.Model(&SkillProfile{}).Select("id").Where("user_id = ?", id)
+		for _, part := range []any{&SkillListing{}, &SkillWindow{}} {
+			if err := tx.Where("profile_id IN (?)", profiles).Delete(part).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Model(&SkillProfile{}).Where("user_id = ?", id).Updates(map[string]any{
+			"withdrawn": true, "visible": false, "intro": "", "intro_held": false, "updated_at": now}).Error; err != nil {
+			return err
+		}
 		// The inbox, its pending WeChat messages and the one-time grants are the person's own.
 		for _, personal := range []any{&OutboxMessage{}, &Notification{}, &SubscriptionGrant{}} {
 			if err := tx.Where("user_id = ?", id).Delete(personal).Error; err != nil {
