@@ -119,7 +119,10 @@ func TestCheckinCodeFromWeChat(t *testing.T) {
 // at settlement blocks the next sign-up when the community's limit is one.
 func TestRemindersAndNoShows(t *testing.T) {
 	t.Parallel()
-	w := newActivityWorld(t, "", func(c *config.Config) { c.Activities.NoShowLimit = 1 })
+	w := newActivityWorld(t, "", func(c *config.Config) {
+		c.Activities.NoShowLimit = 1
+		c.Notify.Templates = map[string]string{"activity_reminder": "tmpl-activity-reminder"}
+	})
 	e := w.e
 	id := w.published(nil)
 	w.signUp(id, w.r1, 201)
@@ -134,6 +137,9 @@ func TestRemindersAndNoShows(t *testing.T) {
 	n, err := e.App.Store.Count(t.Context(), "notifications", "kind = ?", "activity_reminder")
 	if err != nil || n != 2 {
 		t.Fatalf("%d reminders (%v), want one to each confirmed volunteer", n, err)
+	}
+	if n, err := e.App.Store.Count(t.Context(), "outbox", "template_id = ?", "tmpl-activity-reminder"); err != nil || n != 2 {
+		t.Fatalf("%d reminders in the outbox (%v), want 2", n, err)
 	}
 	w.at(5 * time.Hour)
 	defer w.at(0)

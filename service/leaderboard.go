@@ -80,9 +80,10 @@ for i = 1, 2 do
 end
 return 1`
 
-// readLua: KEYS the metric's set, the other set, versions; ARGV last index, member.
-// Returns {0} when the scope is incomplete, else {1, top with scores, my score or ”, how many
-// score above me or -1}.
+// readLua: KEYS the metric's set, the other set, versions, the community's cards; ARGV last
+// index, member. Returns {0} when the scope is incomplete, else {1, top with scores, my score
+// or ”, how many score above me or -1, the cards of the top's members in order (false when
+// not cached)}.
 const readLua = `
 if not redis.call('ZSCORE', KEYS[1], '~') or not redis.call('ZSCORE', KEYS[2], '~') or redis.call('HEXISTS', KEYS[3], '~') == 0 then
   return {0}
@@ -91,7 +92,13 @@ local top = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]), 'WITHSCORES')
 local mine = redis.call('ZSCORE', KEYS[1], ARGV[2])
 local above = -1
 if mine then above = redis.call('ZCOUNT', KEYS[1], '(' .. mine, '+inf') end
-return {1, top, mine or '', above}`
+local members = {}
+for i = 1, #top, 2 do
+  if top[i] ~= '~' then members[#members + 1] = top[i] end
+end
+local cards = {}
+if #members > 0 then cards = redis.call('HMGET', KEYS[4], unpack(members)) end
+return {1, top, mine or '', above, cards}`
 
 // unlockLua deletes the lock only when it is still ours.
 const unlockLua = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
@@ -102,16 +109,18 @@ type scope struct {
 	period              string // "all" or YYYY-MM
 }
 
-// keys are the Redis keys of a scope.
-type keys struct{ hours, points, ver, lock string }
+// keys are the Redis keys of a scope, and the community's cache of volunteers' cards.
+type keys struct{ hours, points, ver, lock, cards string }
 
 func (l *Leaderboards) keys(s scope) keys {
 	name := s.period
 	if s.building != 0 {
 		name = "b" + strconv.FormatUint(s.building, 10) + ":" + s.period
 	}
-	base := l.r.Key("lb", "{c"+strconv.FormatUint(s.community, 10)+"}", name)
-	return keys{hours: base + ":hours", points: base + ":points", ver: base + ":ver", lock: base + ":lock"}
+	tag := "{c" + strconv.FormatUint(s.community, 10) + "}"
+	base := l.r.Key("lb", tag, name)
+	return keys{hours: base + ":hours", points: base + ":points", ver: base + ":ver", lock: base + ":lock",
+		cards: l.r.Key("lb", tag, "cards")}
 }
 
 // month is the scope's month filter for the ledger ("" for all time).

@@ -4,10 +4,13 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"linli/model"
 )
@@ -76,34 +79,73 @@ func (l *Leaderboards) Read(ctx context.Context, p *Principal, q BoardQuery) (*B
 			return nil, Internal(err)
 		}
 	}
+	if err := l.fillCards(ctx, s, items); err != nil {
+		return nil, Internal(err)
+	}
 	out := &Board{Metric: q.Metric, Period: period, BuildingID: q.BuildingID, MeValue: meScore}
 	if above >= 0 {
 		out.MeRank = above + 1
-	}
-	ids := make([]uint64, len(items))
-	for i, it := range items {
-		ids[i] = it.id
-	}
-	users, err := l.store.UsersByIDs(ctx, ids)
-	if err != nil {
-		return nil, Internal(err)
 	}
 	for i, it := range items {
 		rank := i + 1
 		if i > 0 && it.score == items[i-1].score {
 			rank = out.Items[i-1].Rank
 		}
-		u := users[it.id]
-		u.ID = it.id
-		out.Items = append(out.Items, BoardItem{Rank: rank, User: u, Value: it.score})
+		nick, avatar, _ := strings.Cut(it.card, cardSep)
+		out.Items = append(out.Items, BoardItem{Rank: rank, User: model.User{ID: it.id, Nickname: nick, AvatarURL: avatar},
+			Value: it.score})
 	}
 	return out, nil
 }
 
-// ranked is a member of a set and its score.
+// Volunteers' cards (nickname and avatar) are cached per community for cardTTL, so that a read
+// needs no database query beyond the reader's own session and policy; a renamed or erased
+// account shows its new name within that time.
+const (
+	cardTTL = time.Minute
+	cardSep = "\x1f"
+)
+
+// fillCards completes the cards of items from the database, and caches them.
+func (l *Leaderboards) fillCards(ctx context.Context, s scope, items []ranked) error {
+	var missing []uint64
+	for _, it := range items {
+		if it.card == "" {
+			missing = append(missing, it.id)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	users, err := l.store.UsersByIDs(ctx, missing)
+	if err != nil {
+		return err
+	}
+	var fields []any
+	for i := range items {
+		if items[i].card == "" {
+			u := users[items[i].id]
+			items[i].card = u.Nickname + cardSep + u.AvatarURL
+			fields = append(fields, strconv.FormatUint(items[i].id, 10), items[i].card)
+		}
+	}
+	k := l.keys(s)
+	_, err = l.r.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, k.cards, fields...)
+		p.ExpireNX(ctx, k.cards, cardTTL)
+		return nil
+	})
+	if err != nil { // only a cache
+		l.log.WarnContext(ctx, "cache leaderboard cards", "error", err.Error())
+	}
+	return nil
+}
+
+// ranked is a member of a set, its score and its cached card ("" when not cached).
 type ranked struct {
 	id    uint64
 	score int64
+	card  string
 }
 
 // fromRedis reads a scope, rebuilding it when it is incomplete. above is -1 when the reader is
@@ -116,11 +158,11 @@ func (l *Leaderboards) fromRedis(ctx context.Context, s scope, metric string, li
 	}
 	deadline := time.Now().Add(l.wait)
 	for attempt := 0; ; attempt++ {
-		v, err := l.read.Run(ctx, l.r.Client, []string{set, other, k.ver}, limit, strconv.FormatUint(me, 10)).Slice()
+		v, err := l.read.Run(ctx, l.r.Client, []string{set, other, k.ver, k.cards}, limit, strconv.FormatUint(me, 10)).Slice()
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		if len(v) == 4 {
+		if len(v) == 5 {
 			return parseRead(v, limit)
 		}
 		if attempt == 0 {
@@ -143,6 +185,7 @@ func (l *Leaderboards) fromRedis(ctx context.Context, s scope, metric string, li
 // parseRead decodes the read script's answer.
 func parseRead(v []any, limit int) ([]ranked, int64, int, error) {
 	top, _ := v[1].([]any)
+	cards, _ := v[4].([]any)
 	var items []ranked
 	for i := 0; i+1 < len(top) && len(items) < limit; i += 2 {
 		m, _ := top[i].(string)
@@ -150,11 +193,15 @@ func parseRead(v []any, limit int) ([]ranked, int64, int, error) {
 			continue
 		}
 		id, err1 := strconv.ParseUint(m, 10, 64)
-		sc, err2 := strconv.ParseFloat(top[i+1].(string), 64)
+		sc, err2 := strconv.ParseFloat(fmt.Sprint(top[i+1]), 64)
 		if err1 != nil || err2 != nil {
 			return nil, 0, 0, errors.New("leaderboard: unexpected member " + m)
 		}
-		items = append(items, ranked{id, int64(sc)})
+		it := ranked{id: id, score: int64(sc)}
+		if len(items) < len(cards) {
+			it.card, _ = cards[len(items)].(string)
+		}
+		items = append(items, it)
 	}
 	var meScore int64
 	if s, _ := v[2].(string); s != "" {
@@ -185,7 +232,7 @@ func (l *Leaderboards) fromLedger(ctx context.Context, s scope, metric string, l
 			v = t.Points
 		}
 		if v > 0 {
-			all = append(all, ranked{t.UserID, v})
+			all = append(all, ranked{id: t.UserID, score: v})
 		}
 	}
 	slices.SortFunc(all, func(a, b ranked) int {

@@ -74,6 +74,14 @@ func run(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+	// Unloaded latency: one connection at a time.
+	var single []result
+	for _, s := range env.scenarios() {
+		if s.name == "GET /healthz (ceiling, again)" {
+			continue
+		}
+		single = append(single, env.drive(ctx, s, 1, o.duration/3))
+	}
 	fmt.Printf("Run %s on %d cores (%s/%s): %d ranked volunteers (%d postings), %d readers, %d connections, %s per scenario, MariaDB + Redis.\n\n",
 		time.Now().Format("2006-01-02 15:04"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, o.volunteers, env.postings,
 		o.readers, o.conns, o.duration)
@@ -84,6 +92,8 @@ func run(ctx context.Context) error {
 	}
 	fmt.Println()
 	report(results)
+	fmt.Printf("\nOne connection (unloaded latency), %s per scenario:\n\n", o.duration/3)
+	report(single)
 	return nil
 }
 

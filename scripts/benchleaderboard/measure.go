@@ -45,6 +45,10 @@ func (e *benchEnv) board(query string) func(c, i int) (string, string) {
 func (e *benchEnv) scenarios() []scenario {
 	return []scenario{
 		{"GET /healthz (ceiling)", func(int, int) (string, string) { return "/healthz", "" }},
+		{"GET /communities/:id/rewards (session + policy + one small query: reference)", func(c, i int) (string, string) {
+			r := e.readers[(c*7919+i)%len(e.readers)]
+			return fmt.Sprintf("/api/v1/communities/%d/rewards", e.community), r.token
+		}},
 		{"leaderboard points, all time (top 50 + me)", e.board("metric=points&period=all")},
 		{"leaderboard hours, this month (top 50 + me)", e.board("metric=hours&period=month")},
 		{"leaderboard hours, one building (top 50 + me)", e.board("building")},
