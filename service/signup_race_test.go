@@ -274,6 +274,33 @@ func TestSettleConcurrentlyCreditsOnce(t *testing.T) {
 	if n, err := w.e.App.Store.Count(w.ctx, "signups", "activity_id = ? AND attendance = ?", a.ID, model.AttendanceNoShow); err != nil || n != 4 {
 		t.Fatalf("%d no-shows (%v), want the 4 confirmed who never came", n, err)
 	}
+	// Two instances' crediting jobs run at once over the settled records: one posting each.
+	tb := w.e.App.Services.TimeBank
+	credited := 0
+	for _, err := range race(2, func(int) error {
+		n, err := tb.CreditPending(w.ctx)
+		mu.Lock()
+		credited += n
+		mu.Unlock()
+		return err
+	}) {
+		mustNil(t, err)
+	}
+	more, err := tb.CreditPending(w.ctx)
+	mustNil(t, err)
+	postings, err := w.e.App.Store.Count(w.ctx, "postings", "source_kind = ?", model.SourceServiceRecord)
+	mustNil(t, err)
+	if credited != 6 || more != 0 || postings != 6 {
+		t.Fatalf("credited %d then %d; %d postings, want 6 once", credited, more, postings)
+	}
+	for i, uid := range confirmed[:6] {
+		sum, err := tb.Summary(w.ctx, uid, w.community)
+		mustNil(t, err)
+		if want := service.PointsFor(60+i, 100); sum.Balance != want {
+			t.Fatalf("volunteer %d holds %s, want %s", i, sum.Balance, want)
+		}
+	}
+	ledgerClean(t, w.e)
 }
 
 func mustNil(t *testing.T, err error) {
