@@ -60,6 +60,9 @@ func statusOf(k service.Kind) int {
 	return http.StatusInternalServerError
 }
 
+// statusClientClosed is nginx's status for a request whose client hung up before the answer.
+const statusClientClosed = 499
+
 // fail writes the error envelope for err and aborts the chain. Errors that are not a
 // *service.Error are internal: logged with the request id, hidden from the user.
 func fail(c *gin.Context, log *slog.Logger, err error) {
@@ -69,9 +72,11 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 	}
 	status := statusOf(se.Kind)
 	if c.Request.Context().Err() != nil {
-		// The client went away (or the server is stopping): nobody reads the answer and
-		// nothing failed on our side worth an error line.
+		// The client went away: nobody reads the answer and nothing failed on our side worth
+		// an error line. The access log shows nginx's 499 (client closed request), not a 5xx
+		// that would page someone.
 		log.DebugContext(c.Request.Context(), "request abandoned", "request_id", requestID(c), "route", c.FullPath())
+		status, se = statusClientClosed, service.Errorf(service.KindUnavailable, "请求已取消")
 	} else if status >= 500 {
 		log.ErrorContext(c.Request.Context(), "request failed",
 			"request_id", requestID(c), "route", c.FullPath(), "status", status, "error", err.Error())

@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -83,4 +85,19 @@ func TestReadyzFollowsRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Do("GET", "/readyz", nil).Want(t, 200)
+}
+
+// TestAbandonedRequestIs499: a client that hangs up before the answer is logged as 499 (client
+// closed request) at info level, not as a server error.
+func TestAbandonedRequestIs499(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	s := e.DevLogin("abandoner")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := e.Do("GET", "/api/v1/me", nil, apptest.Token(s.Token), func(r *http.Request) { *r = *r.WithContext(ctx) })
+	r.Want(t, 499)
+	if logs := e.Logs(); strings.Contains(logs, `"level":"ERROR"`) {
+		t.Fatalf("an abandoned request was logged as an error:\n%s", logs)
+	}
 }
