@@ -71,6 +71,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	})
 	a.Jobs.Add("notify.deliver", cfg.Notify.PollInterval, s.Notifier.DeliverBacklog)
 	a.Jobs.Add("idempotency.purge", time.Hour, s.Idempotency.Purge)
+	a.Jobs.Add("notify.purge", time.Hour, func(ctx context.Context) error {
+		_, err := s.Notifier.PurgeOutbox(ctx)
+		return err
+	})
 	a.Jobs.Add("issues.autoclose", 10*time.Minute, func(ctx context.Context) error {
 		_, err := s.Issues.AutoClose(ctx)
 		return err

@@ -164,3 +164,19 @@ func (s *Store) OutboxCounts(ctx context.Context) (map[string]int64, error) {
 	}
 	return out, err
 }
+
+// PurgeOutbox deletes up to limit messages in a final state (sent, refused, failed, skipped)
+// whose last scheduled time is before before; pending messages are never touched. The
+// status+time index (ix_outbox_due) finds them. It returns how many it deleted.
+func (s *Store) PurgeOutbox(ctx context.Context, before time.Time, limit int) (int64, error) {
+	db := s.db.WithContext(ctx)
+	var ids []uint64
+	err := db.Model(&OutboxMessage{}).
+		Where("status IN ? AND next_attempt_at < ?", []string{OutboxSent, OutboxRefused, OutboxFailed, OutboxSkipped}, schedTime(before)).
+		Order("id").Limit(limit).Pluck("id", &ids).Error
+	if err != nil || len(ids) == 0 {
+		return 0, translate(err)
+	}
+	res := db.Where("id IN ? AND status <> ?", ids, OutboxPending).Delete(&OutboxMessage{})
+	return res.RowsAffected, translate(res.Error)
+}
