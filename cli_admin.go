@@ -59,6 +59,13 @@ func runAdmin(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 			if err != nil {
 				return err
 			}
+			// The console is an operator acting with no session: user 0, role "cli", address
+			// "console"; the grant itself is what the audit must show.
+			if err := a.Services.Audit.Record(ctx, service.AuditRecord{Role: "cli", CommunityID: g.CommunityID,
+				Method: "CLI", Route: "linli admin grant", TargetType: "roles", TargetID: g.ID, Status: 0,
+				IP: "console"}); err != nil {
+				return err
+			}
 			verb := "granted"
 			if !created {
 				verb = "updated"

@@ -66,6 +66,9 @@ func TestAdminCreateCommunityAndGrantBeforeFirstLogin(t *testing.T) {
 		!strings.Contains(out, "updated staff") {
 		t.Fatalf("grant staff again: %q, %v", out, err)
 	}
+	if n, err := e.App.Store.Count(t.Context(), "audit_log", "route = ? AND ip = ?", "linli admin grant", "console"); err != nil || n != 2 {
+		t.Fatalf("%d console grants in the audit log (%v), want 2", n, err)
+	}
 	var login struct {
 		Token   string `json:"token"`
 		NewUser bool   `json:"new_user"`

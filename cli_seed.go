@@ -78,6 +78,11 @@ func printDemo(w io.Writer, r *service.DemoResult) {
 		fmt.Fprintf(w, "seed: created the demo community %s (id %d): %d estates, %d buildings, %d people, "+
 			"%d approved residencies, %d pending claims\n", r.CommunityName, r.CommunityID, len(r.Estates),
 			len(r.BuildingIDs()), len(r.People), claims[false], claims[true])
+		if h := r.History; h != nil {
+			fmt.Fprintf(w, "seed: and %d months of history: %d issues, %d activities with %d sign-ups, %d dispatches, "+
+				"%d service records, %d redemptions, %d postings (see the dashboard: GET /api/v1/communities/%d/dashboard)\n",
+				h.Months, h.Issues, h.Activities, h.Signups, h.Dispatches, h.Records, h.Redemptions, h.Postings, r.CommunityID)
+		}
 	}
 	fmt.Fprintln(w, `Log in as any of them (dev mode): POST /api/v1/auth/dev-login {"openid": "<openid>"}`)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

@@ -67,7 +67,7 @@ func activityCursorPos(cursor string) (model.ActivityCursor, error) {
 	}
 	t, id, found := strings.Cut(cursor, ".")
 	us, err1 := strconv.ParseInt(t, 10, 64)
-	n, err2 := strconv.ParseUint(id, 10, 64)
+	n, err2 := strconv.ParseUint(id, 10, 63)
 	if !found || err1 != nil || err2 != nil || n == 0 {
 		return model.ActivityCursor{}, badCursor()
 	}
@@ -82,6 +82,9 @@ func parseTime(field string, v *string) (*time.Time, error) {
 	t, err := time.Parse(time.RFC3339, *v)
 	if err != nil {
 		return nil, service.Invalid(field, field+"须为带时区的 RFC 3339 时间，如 2025-05-01T09:00:00+08:00")
+	}
+	if err := checkTime(field, t); err != nil {
+		return nil, err
 	}
 	return &t, nil
 }

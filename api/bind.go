@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,8 +9,10 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
@@ -56,15 +59,93 @@ func (b *binder) JSON(c *gin.Context, dst any) error {
 	if err != nil || mt != "application/json" {
 		return service.Errorf(service.KindUnsupportedType, "请以 application/json 格式提交")
 	}
-	dec := json.NewDecoder(c.Request.Body)
+	data, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
+		return bodyError(err, data, dst)
 	}
 	if dec.More() {
 		return service.Errorf(service.KindInvalid, "请求体只能包含一个 JSON 对象")
 	}
-	return b.validate(dst)
+	if err := b.validate(dst); err != nil {
+		return err
+	}
+	return checkTimes(reflect.ValueOf(dst), "")
+}
+
+// The times a request may carry: anything outside is a mistake, and outside the databases'
+// ranges a failure.
+var (
+	earliestTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	latestTime   = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// checkTime refuses a time outside the years 2000–2099 (UTC), naming the field.
+func checkTime(field string, t time.Time) error {
+	if t.Before(earliestTime) || !t.Before(latestTime) {
+		return service.Invalid(field, field+"须在 2000 年至 2099 年之间")
+	}
+	return nil
+}
+
+// checkTimes applies checkTime to every time a decoded request holds, naming it by its JSON
+// path: a time.Time unless it is zero (not sent), a *time.Time whenever it is set (a client
+// can send the zero time, 0001-01-01T00:00:00Z).
+func checkTimes(v reflect.Value, path string) error {
+	sent := false
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return nil
+		}
+		v, sent = v.Elem(), true
+	}
+	if t, ok := v.Interface().(time.Time); ok {
+		if t.IsZero() && !sent {
+			return nil
+		}
+		return checkTime(path, t)
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case name == "-":
+				continue
+			case f.Anonymous && name == "":
+				name = path // embedded: its fields are the parent's
+			case name == "":
+				name = joinPath(path, f.Name)
+			default:
+				name = joinPath(path, name)
+			}
+			if err := checkTimes(v.Field(i), name); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if err := checkTimes(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
 }
 
 // Query binds URL query parameters (tag `query`) into dst and validates it.
@@ -149,7 +230,7 @@ func decodeError(err error) error {
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
 		return service.Errorf(service.KindInvalid, "请求体不是有效的 JSON")
 	case errors.As(err, &typ):
-		field := typ.Field
+		field := clientField(typ.Field)
 		if field == "" {
 			return service.Errorf(service.KindInvalid, "请求体应为 JSON 对象")
 		}
@@ -157,6 +238,66 @@ func decodeError(err error) error {
 		return &service.Error{Kind: service.KindInvalid, Message: msg, Fields: []service.FieldError{{Field: field, Message: msg}}}
 	}
 	return service.Errorf(service.KindInvalid, "请求体格式错误")
+}
+
+// bodyError is decodeError for the JSON body data decoded into dst: a value a field's own type
+// refuses (a malformed time), which encoding/json reports without the field, is named by
+// decoding the body's fields one at a time.
+func bodyError(err error, data []byte, dst any) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &syn) || errors.As(err, &typ) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return decodeError(err)
+	}
+	field := badField(data, dst)
+	if field == "" {
+		return decodeError(err)
+	}
+	msg := field + "的值格式错误"
+	var te *time.ParseError
+	if errors.As(err, &te) {
+		msg = field + "须为带时区的 RFC 3339 时间，如 2025-05-01T09:00:00+08:00"
+	}
+	return service.Invalid(field, msg)
+}
+
+// clientField is the field path of a decoding error as the client wrote it: encoding/json
+// names promoted fields through the embedded struct's Go name (RewardBody.name), which the
+// client never saw.
+func clientField(f string) string {
+	parts := strings.Split(f, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if p != "" && (p[0] < 'A' || p[0] > 'Z') {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+// badField is the first field (in name order) of the JSON object data that dst's type cannot
+// take on its own; "" when data is no object or every field decodes alone.
+func badField(data []byte, dst any) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil || dst == nil {
+		return ""
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		one, err := json.Marshal(map[string]json.RawMessage{k: obj[k]})
+		if err != nil {
+			continue
+		}
+		probe := reflect.New(reflect.TypeOf(dst).Elem()).Interface()
+		if json.Unmarshal(one, probe) != nil {
+			return k
+		}
+	}
+	return ""
 }
 
 func jsonKind(t reflect.Type) string {
@@ -186,7 +327,7 @@ func queryErrorText(err error) string {
 
 // pathID reads a positive integer id from the path parameter name.
 func pathID(c *gin.Context, name string) (uint64, error) {
-	id, err := strconv.ParseUint(c.Param(name), 10, 64)
+	id, err := strconv.ParseUint(c.Param(name), 10, 63)
 	if err != nil || id == 0 {
 		return 0, service.Invalid(name, name+"必须是有效的编号")
 	}

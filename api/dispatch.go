@@ -176,6 +176,9 @@ func parseTimeField(field, v string) (*time.Time, error) {
 	if err != nil {
 		return nil, service.Invalid(field, field+" 应为 RFC 3339 时间，如 2025-06-07T10:00:00+08:00")
 	}
+	if err := checkTime(field, t); err != nil {
+		return nil, err
+	}
 	t = t.UTC()
 	return &t, nil
 }

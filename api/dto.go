@@ -10,7 +10,9 @@ import (
 )
 
 // ID is an identifier. It travels as a JSON string (JavaScript loses precision above 2^53)
-// and is accepted as a string or a number.
+// and is accepted as a string or a number. Every id fits in a signed 64-bit integer (the
+// databases' row ids): larger numbers are refused at the door, here and wherever the api
+// parses an id (bit size 63), instead of failing in the database driver.
 type ID uint64
 
 // MarshalJSON writes the id as a string.
@@ -24,7 +26,7 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
 		s = s[1 : len(s)-1]
 	}
-	v, err := strconv.ParseUint(s, 10, 64)
+	v, err := strconv.ParseUint(s, 10, 63)
 	if err != nil {
 		return &json.UnmarshalTypeError{Value: "string " + string(b), Type: reflect.TypeFor[ID]()}
 	}
@@ -34,13 +36,16 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 
 // UnmarshalText reads query parameters.
 func (id *ID) UnmarshalText(b []byte) error {
-	v, err := strconv.ParseUint(string(b), 10, 64)
+	v, err := strconv.ParseUint(string(b), 10, 63)
 	if err != nil {
 		return err
 	}
 	*id = ID(v)
 	return nil
 }
+
+// UnmarshalParam reads query parameters bound by gin's form mapping.
+func (id *ID) UnmarshalParam(param string) error { return id.UnmarshalText([]byte(param)) }
 
 // JSONSchema documents ids as numeric strings.
 func (ID) JSONSchema() (jsonschema.Schema, error) {

@@ -46,6 +46,7 @@ func (a *API) operations() error {
 			return err
 		}
 	}
+	a.pprofRoutes()
 	return nil
 }
 

@@ -172,7 +172,7 @@ func (a *API) logout(c *gin.Context) {
 }
 
 func (a *API) me(c *gin.Context) {
-	p, err := a.deps.Users.Me(c.Request.Context(), userID(c))
+	p, err := a.deps.Users.MeOf(c.Request.Context(), caller(c))
 	if err != nil {
 		fail(c, a.log, err)
 		return
@@ -190,7 +190,13 @@ func (a *API) updateMe(c *gin.Context) {
 		fail(c, a.log, err)
 		return
 	}
-	a.me(c)
+	// Read again: the identity read with the session predates the change.
+	p, err := a.deps.Users.Me(c.Request.Context(), userID(c))
+	if err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	ok(c, http.StatusOK, userDTO(p))
 }
 
 func (a *API) deleteMe(c *gin.Context) {

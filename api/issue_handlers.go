@@ -63,12 +63,15 @@ func (a *API) reportIssue(c *gin.Context) {
 		fail(c, a.log, err)
 		return
 	}
-	d, err := a.deps.Issues.Get(ctx, p, is.ID)
+	// The new issue as a list shows it: one query, not the whole detail (Get).
+	it, photos, phone, err := a.deps.Issues.Reported(ctx, p, is.ID, len(req.Photos) > 0)
 	if err != nil {
 		fail(c, a.log, err)
 		return
 	}
-	ok(c, http.StatusCreated, a.detailDTO(d, userID(c)).IssueDTO)
+	out := issueDTO(&it.Row, it.Access, p.UserID, false, photos)
+	out.ReporterPhone = phone
+	ok(c, http.StatusCreated, out)
 }
 
 func (a *API) listIssues(c *gin.Context) {

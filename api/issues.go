@@ -214,15 +214,14 @@ func (a *API) issueRoutes() error {
 		{route{method: "POST", path: "/issues/:id/rating", tag: "报事", summary: "评单：报事人在解决后评价一次（1–5 分）",
 			auth: true, req: new(RatingRequest), resp: data[IssueDTO](), errors: []int{403, 404, 409}}, a.rateIssue},
 	}
-	lim := a.deps.Config.Limits
 	for _, r := range list {
 		h := []gin.HandlerFunc{auth, r.h}
 		switch r.rt.method + " " + r.rt.path {
 		case "POST /issues":
-			h = []gin.HandlerFunc{auth, a.perUser("report", lim.ReportPerUser), r.h}
+			h = []gin.HandlerFunc{auth, a.rateReport(), r.h}
 			r.rt.errors = append(r.rt.errors, 429)
 		case "POST /issues/:id/comments":
-			h = []gin.HandlerFunc{auth, a.perUser("comment", lim.CommentPerUser), r.h}
+			h = []gin.HandlerFunc{auth, a.rateComment(), r.h}
 			r.rt.errors = append(r.rt.errors, 429)
 		}
 		if err := a.handle(a.v1, r.rt, h...); err != nil {
@@ -344,7 +343,7 @@ func parseIssueCursor(s string) (model.IssueCursor, error) {
 	if !dotted {
 		idPart, u = s, "0"
 	}
-	id, err := strconv.ParseUint(idPart, 10, 64)
+	id, err := strconv.ParseUint(idPart, 10, 63)
 	if err != nil || (u != "0" && u != "1") {
 		return model.IssueCursor{}, service.Invalid("cursor", "cursor 无效，请从第一页重新加载")
 	}

@@ -20,11 +20,12 @@ import (
 	"linli/service"
 )
 
-// newMatrix builds the two communities, the actors and the people whose phones must not leak.
-func newMatrix(t *testing.T) *matrix {
-	e := apptest.New(t, func(c *config.Config) {
+// newMatrix builds the two communities, the actors and the people whose phones must not leak;
+// opts adjust the configuration further.
+func newMatrix(t *testing.T, opts ...apptest.Option) *matrix {
+	e := apptest.New(t, append([]apptest.Option{func(c *config.Config) {
 		c.Limits.LoginPerIP, c.Limits.LoginPerUser, c.Limits.PhonePerIP, c.Limits.PhonePerUser = 0, 0, 0, 0
-	})
+	}}, opts...)...)
 	m := &matrix{e: e, phones: map[string]place{}}
 	ctx := context.Background()
 	pl := e.App.Services.Places

@@ -273,7 +273,7 @@ func cursorID(cursor string) (uint64, error) {
 	if cursor == "" {
 		return 0, nil
 	}
-	id, err := strconv.ParseUint(cursor, 10, 64)
+	id, err := strconv.ParseUint(cursor, 10, 63)
 	if err != nil {
 		return 0, badCursor()
 	}
@@ -286,8 +286,8 @@ func buildingCursorPos(cursor string) (model.BuildingPos, error) {
 		return model.BuildingPos{}, nil
 	}
 	e, b, found := strings.Cut(cursor, ".")
-	eid, err1 := strconv.ParseUint(e, 10, 64)
-	bid, err2 := strconv.ParseUint(b, 10, 64)
+	eid, err1 := strconv.ParseUint(e, 10, 63)
+	bid, err2 := strconv.ParseUint(b, 10, 63)
 	if !found || err1 != nil || err2 != nil {
 		return model.BuildingPos{}, badCursor()
 	}
@@ -303,7 +303,7 @@ func queryID(field, v string) (uint64, error) {
 	if v == "" {
 		return 0, nil
 	}
-	id, err := strconv.ParseUint(v, 10, 64)
+	id, err := strconv.ParseUint(v, 10, 63)
 	if err != nil || id == 0 {
 		return 0, service.Invalid(field, field+"必须是有效的编号")
 	}

@@ -125,8 +125,8 @@ func (a *API) rewardRoutes() error {
 		{route{method: "POST", path: "/rewards/:id/redeem", tag: "爱心超市", summary: "兑换奖励（本社区认证居民）",
 			description: "在一个事务里检查兑换期、每人限兑、库存与余额，扣减库存与积分并发放唯一的兑换券码；" +
 				"已兑完、超出限兑、余额不足或不在兑换期 → 409，不写入任何记录。", auth: true, req: new(RedemptionPath),
-			resp: data[RedemptionDTO](), status: 201, errors: []int{403, 404, 409}},
-			[]gin.HandlerFunc{auth, a.redeem}},
+			resp: data[RedemptionDTO](), status: 201, errors: []int{403, 404, 409, 429}},
+			[]gin.HandlerFunc{auth, a.rateRedeem(), a.redeem}},
 		{route{method: "GET", path: "/me/redemptions", tag: "爱心超市", summary: "我的兑换券",
 			description: "倒序分页；status 可筛选。", auth: true, req: new(RedemptionListQuery), resp: data[Page[RedemptionDTO]]()},
 			[]gin.HandlerFunc{auth, a.myRedemptions}},

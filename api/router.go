@@ -52,6 +52,11 @@ func New(deps Deps) (*API, error) {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
+	// The client address (per-address limits, the audit log) comes from forwarding headers only
+	// when the connection is from a configured proxy; by default from the connection itself.
+	if err := e.SetTrustedProxies(deps.Config.HTTP.TrustedProxies); err != nil {
+		return nil, err
+	}
 	e.Use(withRequestID(), securityHeaders(), a.metrics.middleware(), accessLog(a.log), recoverPanics(a.log))
 	if len(deps.Config.HTTP.CORSOrigins) > 0 {
 		e.Use(cors.New(cors.Config{
@@ -105,6 +110,11 @@ func (a *API) handle(g *gin.RouterGroup, rt route, h ...gin.HandlerFunc) error {
 		h = append([]gin.HandlerFunc{h[0], a.idempotent}, h[1:]...)
 		rt.idempotent = true
 	}
+	if rt.auth && rt.method != http.MethodGet {
+		// Every authenticated write of a staff member, captain or admin goes to the audit log
+		// (audit.go): the audit middleware wraps the route's whole chain.
+		h = append([]gin.HandlerFunc{a.audit}, h...)
+	}
 	r.Handle(rt.method, rt.path, h...)
 	rt.path = base + rt.path
 	return a.docs.add(rt)
@@ -114,7 +124,7 @@ func (a *API) handle(g *gin.RouterGroup, rt route, h ...gin.HandlerFunc) error {
 func (a *API) routes() error {
 	for _, register := range []func() error{a.identityRoutes, a.placesRoutes, a.residencyRoutes, a.rolesRoutes,
 		a.notificationRoutes, a.issueRoutes, a.skillRoutes, a.dispatchRoutes,
-		a.activityRoutes, a.timeBankRoutes, a.rewardRoutes, a.leaderboardRoutes} {
+		a.activityRoutes, a.timeBankRoutes, a.rewardRoutes, a.leaderboardRoutes, a.dashboardRoutes, a.auditRoutes} {
 		if err := register(); err != nil {
 			return err
 		}

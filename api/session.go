@@ -10,6 +10,7 @@ import (
 
 const (
 	userIDKey    = "linli.user_id"
+	callerKey    = "linli.caller"
 	principalKey = "linli.principal"
 )
 
@@ -20,12 +21,13 @@ func (a *API) requireUser(c *gin.Context) {
 		fail(c, a.log, service.Errorf(service.KindUnauthorized, "请先登录"))
 		return
 	}
-	uid, err := a.deps.Auth.Authenticate(c.Request.Context(), token)
+	who, err := a.deps.Auth.Identify(c.Request.Context(), token)
 	if err != nil {
 		fail(c, a.log, err)
 		return
 	}
-	c.Set(userIDKey, uid)
+	c.Set(userIDKey, who.UserID)
+	c.Set(callerKey, who)
 	c.Next()
 }
 
@@ -40,12 +42,20 @@ func bearer(h string) (string, bool) {
 // userID is the authenticated user (requireUser ran).
 func userID(c *gin.Context) uint64 { return c.GetUint64(userIDKey) }
 
+// caller is the authenticated user with the identity read along with the session.
+func caller(c *gin.Context) service.Caller {
+	if v, ok := c.Get(callerKey); ok {
+		return v.(service.Caller)
+	}
+	return service.Caller{UserID: userID(c)}
+}
+
 // principal loads, once per request, what the authenticated user may do.
 func (a *API) principal(c *gin.Context) (*service.Principal, error) {
 	if p, ok := c.Get(principalKey); ok {
 		return p.(*service.Principal), nil
 	}
-	p, err := a.deps.Principals.Load(c.Request.Context(), userID(c))
+	p, err := a.deps.Principals.Of(c.Request.Context(), caller(c))
 	if err != nil {
 		return nil, err
 	}

@@ -102,7 +102,12 @@ func (a *API) signupRoutes() error {
 				"幂等：重复或并发结算不会重复生成记录。", auth: true,
 			req: new(ActivityPath), resp: data[SettlementDTO](), errors: []int{403, 404, 409}}, a.settle},
 	} {
-		if err := a.handle(a.v1, r.rt, auth, r.h); err != nil {
+		h := []gin.HandlerFunc{auth, r.h}
+		if r.rt.method == "POST" && r.rt.path == "/activities/:id/signups" {
+			h = []gin.HandlerFunc{auth, a.rateSignup(), r.h}
+			r.rt.errors = append(r.rt.errors, 429)
+		}
+		if err := a.handle(a.v1, r.rt, h...); err != nil {
 			return err
 		}
 	}

@@ -61,7 +61,7 @@ func (a *API) uploadRoutes() error {
 			"不通过 → 422，文件不保留；微信不可用时图片保留但标记待审核。返回的 url 为签名链接。",
 		auth: true, req: new(UploadRequest), resp: data[UploadDTO](), status: http.StatusCreated,
 		errors: []int{413, 415, 422, 429, 503}}
-	if err := a.handle(nil, up, a.limitUpload, a.requireUser, a.perUser("upload", a.deps.Config.Limits.UploadPerUser), a.upload); err != nil {
+	if err := a.handle(nil, up, a.limitUpload, a.requireUser, a.rateUpload(), a.upload); err != nil {
 		return err
 	}
 	files := route{method: "GET", path: "/files/:id", tag: "报事", summary: "读取图片（签名链接）",

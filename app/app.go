@@ -93,6 +93,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		_, err := s.TimeBank.CreditPending(ctx)
 		return err
 	})
+	// Rolls up the dashboard's settled months (a cold dashboard read then finds its trend there).
+	a.Jobs.Add("dashboard.rollup", time.Hour, func(ctx context.Context) error {
+		_, err := s.Dashboard.RollupSettled(ctx)
+		return err
+	})
 	a.API, err = api.New(api.Deps{
 		Config:   a.Config,
 		Log:      log,

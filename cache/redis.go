@@ -42,10 +42,16 @@ func Open(cfg config.Redis, addrs []string) (*Redis, error) {
 		DisableIdentity: true,
 		// Redis 7.0 and miniredis reject CLIENT MAINT_NOTIFICATIONS.
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-		DialTimeout:              2 * time.Second,
-		ReadTimeout:              2 * time.Second,
-		WriteTimeout:             2 * time.Second,
-		PoolTimeout:              3 * time.Second,
+		// Redis holds only what can be lost, and every caller has a database fallback: during
+		// an outage a call should fail fast rather than retry three times with backoff (which
+		// made each request wait 1–3 s in the fault script). One quick retry covers a dropped
+		// pooled connection.
+		MaxRetries:      1,
+		MaxRetryBackoff: 100 * time.Millisecond,
+		DialTimeout:     time.Second,
+		ReadTimeout:     2 * time.Second,
+		WriteTimeout:    2 * time.Second,
+		PoolTimeout:     3 * time.Second,
 	}
 	r := &Redis{Prefix: cfg.Prefix, stop: func() {}}
 	if len(addrs) == 0 {

@@ -43,6 +43,14 @@ type HTTP struct {
 	MaxBodyBytes int64 `koanf:"max_body_bytes"`
 	// CORSOrigins is the allow-list of browser origins; empty allows none.
 	CORSOrigins []string `koanf:"cors_origins"`
+	// TrustedProxies lists the addresses or CIDR ranges of the reverse proxies in front of the
+	// server, whose X-Forwarded-For / X-Real-IP name the client; empty trusts none, and the
+	// client address is the connection's. Per-address limits and the audit log use it.
+	TrustedProxies []string `koanf:"trusted_proxies"`
+	// PProf mounts Go's profiler (net/http/pprof) under /debug/pprof on the same listener as
+	// /healthz and /metrics. Off by default: profiles reveal internals and cost CPU, so turn it
+	// on only to investigate, on an address that is not public.
+	PProf bool `koanf:"pprof"`
 }
 
 // DB selects and tunes the database.
@@ -86,16 +94,29 @@ type Session struct {
 	TTL time.Duration `koanf:"ttl"`
 }
 
-// Limits are abuse limits, in requests per minute; 0 turns a limit off.
+// Limits are abuse limits, in requests per minute; 0 turns a limit off. Each write action
+// (report, comment, upload, sign-up, redeem) has a limit per user and one per client address;
+// Communities overrides them for the actions that happen in a known community (config/limits.go).
 type Limits struct {
 	LoginPerIP   int `koanf:"login_per_ip"`
 	LoginPerUser int `koanf:"login_per_user"`
 	PhonePerIP   int `koanf:"phone_per_ip"`
 	PhonePerUser int `koanf:"phone_per_user"`
-	// Writes per user: reports, comments, uploads.
+	// Writes per user: reports, comments, uploads, sign-ups, redemptions.
 	ReportPerUser  int `koanf:"report_per_user"`
 	CommentPerUser int `koanf:"comment_per_user"`
 	UploadPerUser  int `koanf:"upload_per_user"`
+	SignupPerUser  int `koanf:"signup_per_user"`
+	RedeemPerUser  int `koanf:"redeem_per_user"`
+	// The same writes per client address: neighbours behind one NAT share it, so these are wider.
+	ReportPerIP  int `koanf:"report_per_ip"`
+	CommentPerIP int `koanf:"comment_per_ip"`
+	UploadPerIP  int `koanf:"upload_per_ip"`
+	SignupPerIP  int `koanf:"signup_per_ip"`
+	RedeemPerIP  int `koanf:"redeem_per_ip"`
+	// Communities overrides the write limits of one community, keyed by its id ("42"); keys
+	// left out keep the values above. Uploads belong to no community and cannot be overridden.
+	Communities map[string]CommunityLimits `koanf:"communities"`
 }
 
 // Issues configures issue reporting (报事).
@@ -222,6 +243,8 @@ func Default() Config {
 			IdleTimeout:   120 * time.Second,
 			ShutdownGrace: 20 * time.Second,
 			MaxBodyBytes:  1 << 20,
+			// Not nil: a list from the file or the environment then replaces it whole.
+			TrustedProxies: []string{},
 		},
 		DB: DB{
 			Driver:          "sqlite",
@@ -242,7 +265,9 @@ func Default() Config {
 		TimeBank: TimeBank{BalanceCap: 1500, CollectiveDonateOnly: true, CreditInterval: 5 * time.Second,
 			CreditBatch: 100},
 		Limits: Limits{LoginPerIP: 30, LoginPerUser: 10, PhonePerIP: 20, PhonePerUser: 5,
-			ReportPerUser: 10, CommentPerUser: 30, UploadPerUser: 60},
+			ReportPerUser: 10, CommentPerUser: 30, UploadPerUser: 60, SignupPerUser: 20, RedeemPerUser: 10,
+			ReportPerIP: 60, CommentPerIP: 120, UploadPerIP: 240, SignupPerIP: 300, RedeemPerIP: 120,
+			Communities: map[string]CommunityLimits{}},
 		Log:     Log{Level: "info", Format: "json"},
 		Uploads: Uploads{MaxBytes: 10 << 20, URLTTL: 24 * time.Hour, CleanupAfter: 24 * time.Hour},
 		Safety: Safety{

@@ -42,6 +42,11 @@ func (c *Config) Validate() error {
 			return bad("http.cors_origins", "%q is not an origin such as https://example.com", o)
 		}
 	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return bad("http.trusted_proxies", "%q is not an address or CIDR range such as 10.0.0.0/8", p)
+		}
+	}
 	switch c.DB.Driver {
 	case "sqlite":
 	case "mysql":
@@ -85,15 +90,8 @@ func (c *Config) Validate() error {
 	if c.Session.TTL < time.Hour {
 		return bad("session.ttl", "must be at least 1h, got %s", c.Session.TTL)
 	}
-	for key, n := range map[string]int{
-		"limits.login_per_ip": c.Limits.LoginPerIP, "limits.login_per_user": c.Limits.LoginPerUser,
-		"limits.phone_per_ip": c.Limits.PhonePerIP, "limits.phone_per_user": c.Limits.PhonePerUser,
-		"limits.report_per_user": c.Limits.ReportPerUser, "limits.comment_per_user": c.Limits.CommentPerUser,
-		"limits.upload_per_user": c.Limits.UploadPerUser,
-	} {
-		if n < 0 {
-			return bad(key, "must not be negative (0 turns the limit off), got %d", n)
-		}
+	if err := c.validateLimits(bad); err != nil {
+		return err
 	}
 	if c.Uploads.MaxBytes < 1024 || c.Uploads.MaxBytes > 50<<20 {
 		return bad("uploads.max_bytes", "must be between 1024 and 52428800 (50 MB), got %d", c.Uploads.MaxBytes)

@@ -122,7 +122,16 @@ func (s *Store) UpdateActivityType(ctx context.Context, communityID, id uint64, 
 		return translate(res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return ErrNotFound
+		// MySQL counts the rows an update changed, not those it matched: setting the values
+		// a type already has changes none, and the type is still there.
+		var n int64
+		if err := s.db.WithContext(ctx).Model(&ActivityType{}).Where("id = ? AND community_id = ?", id, communityID).
+			Count(&n).Error; err != nil {
+			return translate(err)
+		}
+		if n == 0 {
+			return ErrNotFound
+		}
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 package model
 
 import (
+	"cmp"
 	"context"
+	"slices"
 
 	"gorm.io/gorm"
 )
@@ -12,6 +14,9 @@ type IssueRow struct {
 	CategoryName     string
 	BuildingName     string
 	ReporterNickname string
+	// HasPhotos is set in lists asked for it (IssueFilter.PhotoKind): the issue has uploads of
+	// that kind attached, so a page without photos needs no query for them.
+	HasPhotos bool
 }
 
 // IssueCursor is a position in a list: in work order (urgent first, then oldest) both fields
@@ -34,47 +39,72 @@ type IssueFilter struct {
 	NewestFirst bool
 	After       IssueCursor
 	Limit       int
+	// PhotoKind, when set, fills IssueRow.HasPhotos from the uploads of this attached kind.
+	PhotoKind string
 }
 
-// Issues lists issues by f, through the queue indexes.
+// Issues lists issues by f, through the queue indexes. The page's ids are picked from the
+// issues table alone (from its indexes: ix_issues_building_queue, ix_issues_queue,
+// ix_issues_reporter), and only those rows are read and joined to their names: the database
+// never sorts whole rows, and no join order can make it walk buildings or users first.
 func (s *Store) Issues(ctx context.Context, f IssueFilter) ([]IssueRow, error) {
-	q := s.issueRows(ctx)
+	page := s.db.WithContext(ctx).Table("issues").Select("issues.id")
 	if f.CommunityID != 0 {
-		q = q.Where("issues.community_id = ?", f.CommunityID)
+		page = page.Where("issues.community_id = ?", f.CommunityID)
 	}
 	if f.BuildingIDs != nil {
-		q = q.Where("issues.building_id IN ?", f.BuildingIDs)
+		page = page.Where("issues.building_id IN ?", f.BuildingIDs)
 	}
 	if f.ReporterID != 0 {
-		q = q.Where("issues.reporter_id = ?", f.ReporterID)
+		page = page.Where("issues.reporter_id = ?", f.ReporterID)
 	}
 	if f.FollowerID != 0 {
-		q = q.Where("issues.id IN (?)", s.db.Model(&IssueFollow{}).Select("issue_id").Where("user_id = ?", f.FollowerID))
+		page = page.Where("issues.id IN (?)", s.db.Model(&IssueFollow{}).Select("issue_id").Where("user_id = ?", f.FollowerID))
 	}
 	if f.CategoryID != 0 {
-		q = q.Where("issues.category_id = ?", f.CategoryID)
+		page = page.Where("issues.category_id = ?", f.CategoryID)
 	}
 	if len(f.Statuses) > 0 {
-		q = q.Where("issues.status IN ?", f.Statuses)
+		page = page.Where("issues.status IN ?", f.Statuses)
 	}
+	order := "issues.urgent DESC, issues.id ASC"
 	if f.NewestFirst {
 		if f.After.ID != 0 {
-			q = q.Where("issues.id < ?", f.After.ID)
+			page = page.Where("issues.id < ?", f.After.ID)
 		}
-		q = q.Order("issues.id DESC")
-	} else {
-		if f.After.ID != 0 {
-			if f.After.Urgent {
-				q = q.Where("(issues.urgent = ? AND issues.id > ?) OR issues.urgent = ?", true, f.After.ID, false)
-			} else {
-				q = q.Where("issues.urgent = ? AND issues.id > ?", false, f.After.ID)
-			}
+		order = "issues.id DESC"
+	} else if f.After.ID != 0 {
+		if f.After.Urgent {
+			page = page.Where("(issues.urgent = ? AND issues.id > ?) OR issues.urgent = ?", true, f.After.ID, false)
+		} else {
+			page = page.Where("issues.urgent = ? AND issues.id > ?", false, f.After.ID)
 		}
-		q = q.Order("issues.urgent DESC, issues.id ASC")
+	}
+	page = page.Order(order).Limit(f.Limit)
+	q := s.issueRows(ctx)
+	if f.PhotoKind != "" {
+		q = q.Select(issueRowColumns+", EXISTS (SELECT 1 FROM uploads WHERE uploads.attached_kind = ? "+
+			"AND uploads.attached_id = issues.id) AS has_photos", f.PhotoKind)
 	}
 	var out []IssueRow
-	err := q.Limit(f.Limit).Scan(&out).Error
-	return out, err
+	if err := q.Joins("JOIN (?) AS page ON page.id = issues.id", page).Scan(&out).Error; err != nil {
+		return nil, err
+	}
+	// The page is put in order here, not by the database: an ORDER BY over the joined rows would
+	// sort them in a temporary table, on disk on MariaDB because issues.* holds a TEXT column.
+	slices.SortFunc(out, func(a, b IssueRow) int {
+		if f.NewestFirst {
+			return cmp.Compare(b.ID, a.ID)
+		}
+		if a.Urgent != b.Urgent {
+			if a.Urgent {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out, nil
 }
 
 // IssueRowByID returns one issue with its names.
@@ -89,9 +119,12 @@ func (s *Store) IssueRowByID(ctx context.Context, id uint64) (*IssueRow, error) 
 	return &out[0], nil
 }
 
+// issueRowColumns are an issue with its names.
+const issueRowColumns = "issues.*, issue_categories.name AS category_name, buildings.name AS building_name, users.nickname AS reporter_nickname"
+
 func (s *Store) issueRows(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Table("issues").
-		Select("issues.*, issue_categories.name AS category_name, buildings.name AS building_name, users.nickname AS reporter_nickname").
+		Select(issueRowColumns).
 		Joins("JOIN issue_categories ON issue_categories.id = issues.category_id").
 		Joins("JOIN buildings ON buildings.id = issues.building_id").
 		Joins("JOIN users ON users.id = issues.reporter_id")

@@ -21,6 +21,9 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0007_activities", Migrate: migrateActivities},
 		{ID: "0008_idempotency", Migrate: migrateIdempotency},
 		{ID: "0009_timebank", Migrate: migrateTimeBank},
+		{ID: "0010_dashboard", Migrate: migrateDashboard},
+		{ID: "0011_perf_indexes", Migrate: migrateIndexes},
+		{ID: "0012_audit", Migrate: migrateAudit},
 	}
 	for _, m := range list {
 		m.Migrate = freshSession(m.Migrate)

@@ -30,6 +30,7 @@ type Auth struct {
 	limiter *Limiter
 	limits  LoginLimits
 	ttl     time.Duration
+	ids     *IdentityCache
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -45,11 +46,12 @@ const sessionCacheTTL = 5 * time.Minute
 // expiry costs one write per day per session, not one per request.
 const extendAfter = 24 * time.Hour
 
-// NewAuth builds the login service; wx is nil in dev mode.
+// NewAuth builds the login service; wx is nil in dev mode. ids reads the caller's identity
+// along with the session (Identify).
 func NewAuth(store *model.Store, r *cache.Redis, wx WeChatLogin, secrets *Secrets, limiter *Limiter,
-	limits LoginLimits, ttl time.Duration, log *slog.Logger) *Auth {
+	limits LoginLimits, ttl time.Duration, ids *IdentityCache, log *slog.Logger) *Auth {
 	return &Auth{store: store, redis: r, wx: wx, secrets: secrets, limiter: limiter, limits: limits,
-		ttl: ttl, log: log, now: func() time.Time { return time.Now().UTC() }}
+		ttl: ttl, ids: ids, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // LoginResult is a new session.
@@ -156,20 +158,32 @@ func loginError(err error) error {
 
 // Authenticate returns the user of a live session token, sliding its expiry forward.
 func (a *Auth) Authenticate(ctx context.Context, token string) (uint64, error) {
+	who, err := a.Identify(ctx, token)
+	return who.UserID, err
+}
+
+// Identify is Authenticate for a request: with the session's cache entry, Redis returns the
+// user's cached identity in the same round trip, so that the request's policy checks and
+// GET /me need no other lookup (Principals.Of, Users.MeOf).
+func (a *Auth) Identify(ctx context.Context, token string) (Caller, error) {
 	if !plausibleToken(token) {
-		return 0, Errorf(KindUnauthorized, "登录已失效，请重新登录")
+		return Caller{}, Errorf(KindUnauthorized, "登录已失效，请重新登录")
 	}
 	hash := a.secrets.TokenHash(token)
 	now := a.now()
-	if uid, exp, ok := a.cached(ctx, hash); ok && exp.After(now) && exp.Sub(now) > a.ttl-extendAfter {
-		return uid, nil
+	entry, identity, err := a.ids.readSession(ctx, a.redis.Key("sess", hash))
+	if err != nil {
+		a.log.DebugContext(ctx, "session cache read failed", "error", err.Error())
+	}
+	if uid, exp, ok := parseCachedSession(entry); ok && exp.After(now) && exp.Sub(now) > a.ttl-extendAfter {
+		return a.ids.caller(uid, identity), nil
 	}
 	s, err := a.store.LiveSession(ctx, hash, now)
 	if errors.Is(err, model.ErrNotFound) {
-		return 0, Errorf(KindUnauthorized, "登录已失效，请重新登录")
+		return Caller{}, Errorf(KindUnauthorized, "登录已失效，请重新登录")
 	}
 	if err != nil {
-		return 0, Unavailable("数据库", err)
+		return Caller{}, Unavailable("数据库", err)
 	}
 	if s.ExpiresAt.Sub(now) <= a.ttl-extendAfter {
 		s.ExpiresAt = now.Add(a.ttl)
@@ -178,7 +192,7 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (uint64, error) {
 		}
 	}
 	a.cache(ctx, hash, s)
-	return s.UserID, nil
+	return Caller{UserID: s.UserID}, nil
 }
 
 // Logout revokes the token in the database and evicts it from the shared cache, so every
@@ -218,11 +232,8 @@ func (a *Auth) cache(ctx context.Context, hash string, s *model.Session) {
 	}
 }
 
-func (a *Auth) cached(ctx context.Context, hash string) (uint64, time.Time, bool) {
-	v, err := a.redis.Client.Get(ctx, a.redis.Key("sess", hash)).Result()
-	if err != nil {
-		return 0, time.Time{}, false
-	}
+// parseCachedSession reads a session cache entry ("uid:expiry").
+func parseCachedSession(v string) (uint64, time.Time, bool) {
 	us, es, ok := strings.Cut(v, ":")
 	uid, err1 := strconv.ParseUint(us, 10, 64)
 	exp, err2 := strconv.ParseInt(es, 10, 64)

@@ -28,11 +28,13 @@ type Demo struct {
 	Residencies *Residencies
 	Users       *Users
 	Auth        *Auth
+	// services write the year of history (demo_history.go).
+	services *Services
 }
 
 // NewDemo builds the seeder on the business layer.
 func NewDemo(s *Services) *Demo {
-	return &Demo{Places: s.Places, Roles: s.Roles, Residencies: s.Residencies, Users: s.Users, Auth: s.Auth}
+	return &Demo{Places: s.Places, Roles: s.Roles, Residencies: s.Residencies, Users: s.Users, Auth: s.Auth, services: s}
 }
 
 // Demo roles of DemoPerson.Role besides model.RoleAdmin, RoleStaff and RoleCaptain.
@@ -54,6 +56,8 @@ type DemoResult struct {
 	// People lists everyone with a dev-login openid: admin, staff, captains, residents,
 	// newcomers, in that order.
 	People []DemoPerson
+	// History counts the year of history written (nil when the demo existed already).
+	History *DemoHistory
 }
 
 // DemoEstate is an estate of the demo and its buildings ("1栋", "2栋", … in order).
@@ -143,6 +147,7 @@ func (d *Demo) Seed(ctx context.Context) (*DemoResult, error) {
 		{"people", d.seedPeople},
 		{"roles", d.seedRoles},
 		{"residencies", d.seedResidencies},
+		{"a year of history", d.seedHistory},
 	} {
 		if err := step.run(ctx, r); err != nil {
 			return nil, fmt.Errorf("seed demo: %s: %w (the demo community %d exists only in part: "+

@@ -5,6 +5,8 @@ package service
 import (
 	"errors"
 	"fmt"
+
+	"linli/model"
 )
 
 // Kind classifies an Error; the api package maps each kind to one HTTP status.
@@ -65,8 +67,12 @@ func Invalid(field, message string) *Error {
 	return &Error{Kind: KindInvalid, Message: message, Fields: []FieldError{{Field: field, Message: message}}}
 }
 
-// Internal wraps an unexpected error; the user sees a generic message.
+// Internal wraps an unexpected error; the user sees a generic message. A server that cannot be
+// reached (the database restarting, Redis down) is no bug but an outage: that is Unavailable.
 func Internal(err error) *Error {
+	if model.IsOutage(err) {
+		return Unavailable("服务", err)
+	}
 	return &Error{Kind: KindInternal, Message: "服务器内部错误，请稍后再试", Err: err}
 }
 

@@ -36,7 +36,7 @@ type IssueItem struct {
 // List returns one page of issues and whether there are more. Queues are in work order
 // (urgent first, then oldest); mine and following are newest first.
 func (s *Issues) List(ctx context.Context, p *Principal, q IssueQuery) ([]IssueItem, bool, error) {
-	f := model.IssueFilter{CategoryID: q.CategoryID, After: q.After, Limit: q.Limit + 1}
+	f := model.IssueFilter{CategoryID: q.CategoryID, After: q.After, Limit: q.Limit + 1, PhotoKind: PhotoIssue}
 	managerOf := map[uint64]bool{} // buildings the viewer manages in this list
 	switch q.Scope {
 	case ScopeMine:
@@ -127,7 +127,7 @@ func (s *Issues) Similar(ctx context.Context, p *Principal, buildingID, category
 		return nil, Authorize(p, ActResidentAct, Scope{CommunityID: b.CommunityID, BuildingID: b.ID})
 	}
 	rows, err := s.store.Issues(ctx, model.IssueFilter{BuildingIDs: []uint64{buildingID}, CategoryID: categoryID,
-		Statuses: model.IssueOpenStatuses, Limit: 20})
+		Statuses: model.IssueOpenStatuses, Limit: 20, PhotoKind: PhotoIssue})
 	if err != nil {
 		return nil, Unavailable("数据库", err)
 	}
@@ -138,15 +138,51 @@ func (s *Issues) Similar(ctx context.Context, p *Principal, buildingID, category
 	return items, nil
 }
 
-// ListPhotos returns the report photos of the listed issues in one query.
+// ListPhotos returns the report photos of the listed issues (List, Similar) in one query, and
+// none at all for a page without photos (the list marked which issues have some).
 func (s *Issues) ListPhotos(ctx context.Context, items []IssueItem) (map[uint64][]Photo, error) {
-	ids := make([]uint64, len(items))
-	for i, it := range items {
-		ids[i] = it.Row.ID
+	var ids []uint64
+	for _, it := range items {
+		if it.Row.HasPhotos {
+			ids = append(ids, it.Row.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return map[uint64][]Photo{}, nil
 	}
 	ph, err := s.uploads.Photos(ctx, PhotoIssue, ids)
 	if err != nil {
 		return nil, Unavailable("数据库", err)
 	}
 	return ph, nil
+}
+
+// Reported returns a just-reported issue as its reporter sees it: the row with its names in one
+// query, its photos only when it has some (withPhotos), and the reporter's own number when
+// they are the building's captain or the community's staff (as Get would show it) — instead
+// of the whole detail, which a new issue does not have yet (no timeline beyond the report, no
+// comments, no followers).
+func (s *Issues) Reported(ctx context.Context, p *Principal, id uint64, withPhotos bool) (IssueItem, []Photo, string, error) {
+	row, err := s.store.IssueRowByID(ctx, id)
+	if err != nil {
+		return IssueItem{}, nil, "", Unavailable("数据库", err)
+	}
+	it := IssueItem{Row: *row, Access: AccessTo(p, &row.Issue, false)}
+	var photos []Photo
+	if withPhotos {
+		ph, err := s.uploads.Photos(ctx, PhotoIssue, []uint64{id})
+		if err != nil {
+			return IssueItem{}, nil, "", err
+		}
+		photos = ph[id]
+	}
+	phone := ""
+	if p.Staff[row.CommunityID] || p.Captain[row.BuildingID] == row.CommunityID {
+		u, err := s.store.UserByID(ctx, row.ReporterID)
+		if err != nil {
+			return IssueItem{}, nil, "", Unavailable("数据库", err)
+		}
+		phone = s.users.PhoneOf(u)
+	}
+	return it, photos, phone, nil
 }

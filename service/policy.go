@@ -65,7 +65,8 @@ type Principal struct {
 	Resident map[uint64]uint64
 }
 
-// LoadPrincipal reads a user's roles and approved residencies.
+// LoadPrincipal reads a user's roles and approved residencies from the database (for the
+// principal of someone other than the caller; the caller's comes from Principals.Load).
 func LoadPrincipal(ctx context.Context, store *model.Store, userID uint64) (*Principal, error) {
 	roles, err := store.RolesOfUser(ctx, userID)
 	if err != nil {
@@ -75,6 +76,11 @@ func LoadPrincipal(ctx context.Context, store *model.Store, userID uint64) (*Pri
 	if err != nil {
 		return nil, err
 	}
+	return principalOf(userID, roles, res), nil
+}
+
+// principalOf builds the principal from the user's roles and residencies (of any status).
+func principalOf(userID uint64, roles []model.RoleGrant, res []model.ResidencyView) *Principal {
 	p := &Principal{UserID: userID, Staff: map[uint64]bool{}, Captain: map[uint64]uint64{}, Resident: map[uint64]uint64{}}
 	for _, r := range roles {
 		switch r.Role.Role {
@@ -93,7 +99,7 @@ func LoadPrincipal(ctx context.Context, store *model.Store, userID uint64) (*Pri
 			p.Resident[r.BuildingID] = r.CommunityID
 		}
 	}
-	return p, nil
+	return p
 }
 
 // Can reports whether the principal may do action in scope.
@@ -176,15 +182,24 @@ func Authorize(p *Principal, action Action, s Scope) error {
 	return Errorf(KindForbidden, "没有权限进行此操作")
 }
 
-// Principals loads principals for the api layer.
-type Principals struct{ store *model.Store }
+// Principals loads principals for the api layer, through the identity cache.
+type Principals struct{ ids *IdentityCache }
 
 // NewPrincipals builds the loader.
-func NewPrincipals(store *model.Store) *Principals { return &Principals{store: store} }
+func NewPrincipals(ids *IdentityCache) *Principals { return &Principals{ids: ids} }
 
-// Load reads what the user may do now.
+// Of returns what the caller may do now (see Auth.Identify).
+func (ps *Principals) Of(ctx context.Context, who Caller) (*Principal, error) {
+	p, err := ps.ids.callerPrincipal(ctx, who)
+	if err != nil {
+		return nil, Unavailable("数据库", err)
+	}
+	return p, nil
+}
+
+// Load returns what the user may do now.
 func (ps *Principals) Load(ctx context.Context, userID uint64) (*Principal, error) {
-	p, err := LoadPrincipal(ctx, ps.store, userID)
+	p, err := ps.ids.Principal(ctx, userID)
 	if err != nil {
 		return nil, Unavailable("数据库", err)
 	}

@@ -19,13 +19,14 @@ type Residencies struct {
 	store  *model.Store
 	places *Places
 	users  *Users
+	ids    *IdentityCache
 	now    func() time.Time
 }
 
 // NewResidencies builds the residency service; users decrypts claimants' phone numbers for
-// the deciders who may have to call them.
-func NewResidencies(store *model.Store, places *Places, users *Users) *Residencies {
-	return &Residencies{store: store, places: places, users: users,
+// the deciders who may have to call them; ids is told of every claim and decision.
+func NewResidencies(store *model.Store, places *Places, users *Users, ids *IdentityCache) *Residencies {
+	return &Residencies{store: store, places: places, users: users, ids: ids,
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
@@ -68,6 +69,7 @@ func (r *Residencies) Claim(ctx context.Context, userID, buildingID uint64, room
 		}
 		return nil, Unavailable("数据库", err)
 	}
+	r.ids.Forget(ctx, userID) // the claim shows in GET /me
 	return r.view(ctx, res.ID)
 }
 
@@ -139,20 +141,20 @@ func (r *Residencies) Reject(ctx context.Context, by, id uint64, reason string) 
 
 func (r *Residencies) decide(ctx context.Context, by, id uint64, status, reason string) (*model.ResidencyView, error) {
 	var decider *uint64
+	cur, err := r.store.ResidencyByID(ctx, id)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, Errorf(KindNotFound, "内容不存在或无权查看")
+	}
+	if err != nil {
+		return nil, Unavailable("数据库", err)
+	}
 	if by != 0 {
 		decider = &by
-		cur, err := r.store.ResidencyByID(ctx, id)
-		if errors.Is(err, model.ErrNotFound) {
-			return nil, Errorf(KindNotFound, "内容不存在或无权查看")
-		}
-		if err != nil {
-			return nil, Unavailable("数据库", err)
-		}
 		if cur.UserID == by {
 			return nil, Errorf(KindForbidden, "不能审核自己的认证申请，请由其他楼栋长或社区工作者处理")
 		}
 	}
-	err := r.store.DecideResidency(ctx, id, status, reason, decider, r.now())
+	err = r.store.DecideResidency(ctx, id, status, reason, decider, r.now())
 	switch {
 	case errors.Is(err, model.ErrNotFound):
 		return nil, Errorf(KindNotFound, "内容不存在或无权查看")
@@ -165,6 +167,7 @@ func (r *Residencies) decide(ctx context.Context, by, id uint64, status, reason 
 	case err != nil:
 		return nil, Unavailable("数据库", err)
 	}
+	r.ids.Forget(ctx, cur.UserID) // an approval lets the claimant act at once
 	return r.view(ctx, id)
 }
 

@@ -15,10 +15,14 @@ import (
 type Roles struct {
 	store *model.Store
 	auth  *Auth
+	ids   *IdentityCache
 }
 
-// NewRoles builds the role service; auth tells whether openids are dev-login ones.
-func NewRoles(store *model.Store, auth *Auth) *Roles { return &Roles{store: store, auth: auth} }
+// NewRoles builds the role service; auth tells whether openids are dev-login ones; ids is told
+// of every grant and revocation once it has committed.
+func NewRoles(store *model.Store, auth *Auth, ids *IdentityCache) *Roles {
+	return &Roles{store: store, auth: auth, ids: ids}
+}
 
 const (
 	// maxCaptainBuildings bounds a captain's scope.
@@ -100,6 +104,10 @@ func (r *Roles) grant(ctx context.Context, g Grant, buildings []uint64) (*model.
 		return nil, false, Unavailable("数据库", err)
 	}
 	out, err := r.store.RoleGrantByID(ctx, roleID)
+	r.ids.Forget(ctx, g.UserID)
+	if errors.Is(err, model.ErrNotFound) { // the account was erased right after the grant
+		return nil, false, Errorf(KindNotFound, "用户不存在或已注销")
+	}
 	if err != nil {
 		return nil, false, Unavailable("数据库", err)
 	}
@@ -175,6 +183,7 @@ func (r *Roles) Revoke(ctx context.Context, communityID, roleID uint64) error {
 	if err != nil {
 		return Unavailable("数据库", err)
 	}
+	r.ids.Forget(ctx, role.UserID) // the revoked role stops granting with this answer
 	return nil
 }
 

@@ -19,6 +19,8 @@ type Services struct {
 	Auth       *Auth
 	Users      *Users
 	Principals *Principals
+	// Identities caches each user's profile and principal in Redis (GET /me, every policy check).
+	Identities *IdentityCache
 	// Places is the directory of communities, estates and buildings.
 	Places *Places
 	// Residencies runs residency claims and their decisions.
@@ -53,8 +55,12 @@ type Services struct {
 	TimeBank *TimeBank
 	// Rewards is the 爱心超市: rewards, redemptions and vouchers.
 	Rewards *Rewards
+	// Dashboard is the monthly dashboard (工作台) and its workbook, from rollups and live queries.
+	Dashboard *Dashboard
 	// Leaderboards serves the rankings (排行榜) from Redis, rebuilt from the ledger.
 	Leaderboards *Leaderboards
+	// Audit keeps the audit log of staff, captains' and admins' actions and role changes.
+	Audit *Audit
 }
 
 // NewServices builds every service; in dev mode (no WeChat AppID) there is no WeChat client.
@@ -63,7 +69,10 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	if err != nil {
 		return nil, err
 	}
-	s := &Services{Secrets: secrets, Limiter: NewLimiter(r, log), Principals: NewPrincipals(store)}
+	// The leaderboards first: the identity cache drops volunteers' cards from them.
+	s := &Services{Secrets: secrets, Limiter: NewLimiter(r, log), Leaderboards: NewLeaderboards(store, r, log)}
+	s.Identities = NewIdentityCache(store, r, s.Leaderboards, log)
+	s.Principals = NewPrincipals(s.Identities)
 	var wx WeChatLogin
 	if !cfg.DevMode() {
 		s.WeChat, err = wechat.New(wechat.Config{
@@ -77,12 +86,12 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	}
 	l := cfg.Limits
 	s.Auth = NewAuth(store, r, wx, secrets, s.Limiter,
-		LoginLimits{PerIP: l.LoginPerIP, PerUser: l.LoginPerUser}, cfg.Session.TTL, log)
+		LoginLimits{PerIP: l.LoginPerIP, PerUser: l.LoginPerUser}, cfg.Session.TTL, s.Identities, log)
 	s.Users = NewUsers(store, s.Auth, wx, secrets, s.Limiter,
-		PhoneLimits{PerIP: l.PhonePerIP, PerUser: l.PhonePerUser}, log)
+		PhoneLimits{PerIP: l.PhonePerIP, PerUser: l.PhonePerUser}, s.Identities, log)
 	s.Places = NewPlaces(store)
-	s.Residencies = NewResidencies(store, s.Places, s.Users)
-	s.Roles = NewRoles(store, s.Auth)
+	s.Residencies = NewResidencies(store, s.Places, s.Users, s.Identities)
+	s.Roles = NewRoles(store, s.Auth, s.Identities)
 	s.Safety = NewSafety(s.WeChat, cfg.Safety.DevRiskyWords, cfg.Safety.DevReviewWords, log)
 	files, err := storage.NewLocal(filepath.Join(cfg.DataDir, "uploads"))
 	if err != nil {
@@ -116,9 +125,10 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 		CancelBefore: act.CancelBefore, NoShowLimit: act.NoShowLimit, NoShowWindow: act.NoShowWindow,
 		CacheTTL: act.ListCacheTTL}, log)
 	tb := cfg.TimeBank
-	s.Leaderboards = NewLeaderboards(store, r, log)
 	s.TimeBank = NewTimeBank(store, s.Notifier, s.Leaderboards, TimeBankOptions{BalanceCap: Points(tb.BalanceCap * 100),
 		CollectiveDonateOnly: tb.CollectiveDonateOnly, CreditBatch: tb.CreditBatch}, log)
 	s.Rewards = NewRewards(store, s.TimeBank, s.Notifier)
+	s.Dashboard = NewDashboard(store, r, DashboardOptions{}, log)
+	s.Audit = NewAudit(store, log)
 	return s, nil
 }

@@ -18,16 +18,18 @@ type Users struct {
 	secrets *Secrets
 	limiter *Limiter
 	limits  PhoneLimits
+	ids     *IdentityCache
 	log     *slog.Logger
 }
 
 // PhoneLimits are the per-minute limits on phone binding.
 type PhoneLimits struct{ PerIP, PerUser int }
 
-// NewUsers builds the profile service; wx is nil in dev mode.
+// NewUsers builds the profile service; wx is nil in dev mode. ids serves GET /me and is told
+// of every change to a profile.
 func NewUsers(store *model.Store, auth *Auth, wx WeChatLogin, secrets *Secrets, limiter *Limiter,
-	limits PhoneLimits, log *slog.Logger) *Users {
-	return &Users{store: store, auth: auth, wx: wx, secrets: secrets, limiter: limiter, limits: limits, log: log}
+	limits PhoneLimits, ids *IdentityCache, log *slog.Logger) *Users {
+	return &Users{store: store, auth: auth, wx: wx, secrets: secrets, limiter: limiter, limits: limits, ids: ids, log: log}
 }
 
 // Profile is everything GET /me shows.
@@ -37,14 +39,24 @@ type Profile struct {
 	Residencies []model.ResidencyView
 }
 
-// Me loads the user's own profile.
+// Me returns the user's own profile, from the identity cache (its User carries no phone
+// cipher: only the masked number is shown).
 func (u *Users) Me(ctx context.Context, userID uint64) (*Profile, error) {
+	p, err := u.ids.Profile(ctx, userID)
+	return liveProfile(p, err)
+}
+
+// MeOf is Me for the caller of a request, with the identity read along with the session.
+func (u *Users) MeOf(ctx context.Context, who Caller) (*Profile, error) {
+	p, err := u.ids.callerProfile(ctx, who)
+	return liveProfile(p, err)
+}
+
+// freshProfile reads the profile from the database, phone cipher included.
+func (u *Users) freshProfile(ctx context.Context, userID uint64) (*Profile, error) {
 	usr, err := u.store.UserByID(ctx, userID)
-	if errors.Is(err, model.ErrNotFound) || (err == nil && usr.DeletedAt != nil) {
-		return nil, Errorf(KindUnauthorized, "登录已失效，请重新登录")
-	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return liveProfile(nil, err)
 	}
 	roles, err := u.store.RolesOfUser(ctx, userID)
 	if err != nil {
@@ -54,7 +66,18 @@ func (u *Users) Me(ctx context.Context, userID uint64) (*Profile, error) {
 	if err != nil {
 		return nil, Unavailable("数据库", err)
 	}
-	return &Profile{User: usr, Roles: roles, Residencies: res}, nil
+	return liveProfile(&Profile{User: usr, Roles: roles, Residencies: res}, nil)
+}
+
+// liveProfile refuses an unknown or erased account as an expired login.
+func liveProfile(p *Profile, err error) (*Profile, error) {
+	if errors.Is(err, model.ErrNotFound) || (err == nil && p.User.DeletedAt != nil) {
+		return nil, Errorf(KindUnauthorized, "登录已失效，请重新登录")
+	}
+	if err != nil {
+		return nil, Unavailable("数据库", err)
+	}
+	return p, nil
 }
 
 // UpdateMe changes the nickname and/or avatar.
@@ -72,6 +95,7 @@ func (u *Users) UpdateMe(ctx context.Context, userID uint64, nickname, avatarURL
 		}
 		return Unavailable("数据库", err)
 	}
+	u.ids.ForgetProfile(ctx, userID)
 	return nil
 }
 
@@ -107,6 +131,7 @@ func (u *Users) BindPhone(ctx context.Context, userID uint64, code, ip string) (
 		}
 		return "", Unavailable("数据库", err)
 	}
+	u.ids.Forget(ctx, userID)
 	return masked, nil
 }
 
@@ -149,6 +174,7 @@ func (u *Users) Delete(ctx context.Context, userID uint64) error {
 		return Unavailable("数据库", err)
 	}
 	u.auth.Evict(ctx, hashes...)
+	u.ids.ForgetProfile(ctx, userID)
 	return nil
 }
 
@@ -176,7 +202,7 @@ type Export struct {
 
 // Export collects what we hold about the user.
 func (u *Users) Export(ctx context.Context, userID uint64) (*Export, error) {
-	p, err := u.Me(ctx, userID)
+	p, err := u.freshProfile(ctx, userID)
 	if err != nil {
 		return nil, err
 	}

@@ -9,18 +9,21 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"linli/scripts/seedscale/district"
 )
 
 // scenario is one kind of request driven at full concurrency.
 type scenario struct {
 	name   string
 	write  bool    // compared with the INSERT+COMMIT ceiling instead of /healthz
-	target float64 // the ratio the issue asks for
+	target float64 // the ratio the issue asks for (0: a ceiling)
 	// request makes the i-th request of connection c.
 	request func(e *benchEnv, c, i int) (method, path string, body any, token string)
 }
@@ -32,35 +35,105 @@ type result struct {
 	rps              float64
 	p50, p99         time.Duration
 	firstError       string
+	// ceiling and ceilingP99 are the ceiling measured just before this scenario (GET /healthz,
+	// or INSERT+COMMIT for a write): on a shared machine the load of other work drifts, and the
+	// ratio is taken to the ceiling of the same moment.
+	ceiling    float64
+	ceilingP99 time.Duration
+	// unavailable: the server has no such route (yet).
+	unavailable bool
+	// The sign-up rush's outcome.
+	rush                  bool
+	confirmed, waitlisted int
 }
 
+const healthzName = "GET /healthz (ceiling)"
+
 func scenarios() []scenario {
+	pick := func(list []user, c, i int) user { return list[(c*7919+i*31)%len(list)] }
 	return []scenario{
-		{name: "GET /healthz (ceiling)", request: func(e *benchEnv, c, i int) (string, string, any, string) {
+		{name: healthzName, request: func(e *benchEnv, c, i int) (string, string, any, string) {
 			return "GET", "/healthz", nil, ""
 		}},
 		{name: "GET /me (session check)", target: 0.5, request: func(e *benchEnv, c, i int) (string, string, any, string) {
-			return "GET", "/api/v1/me", nil, e.residents[(c*7919+i)%len(e.residents)].token
+			return "GET", "/api/v1/me", nil, pick(e.residents, c, i).token
+		}},
+		{name: "leaderboard top 50 + my rank", target: 0.4, request: func(e *benchEnv, c, i int) (string, string, any, string) {
+			u := pick(e.residents, c, i)
+			return "GET", fmt.Sprintf("/api/v1/communities/%d/leaderboard?limit=50", u.community), nil, u.token
+		}},
+		{name: "upcoming activities of a community", target: 0.4, request: func(e *benchEnv, c, i int) (string, string, any, string) {
+			u := pick(e.residents, c, i)
+			return "GET", fmt.Sprintf("/api/v1/communities/%d/activities", u.community), nil, u.token
+		}},
+		{name: "dashboard, current month, warm", target: 0.5, request: func(e *benchEnv, c, i int) (string, string, any, string) {
+			u := pick(e.staff, c, i)
+			return "GET", fmt.Sprintf("/api/v1/communities/%d/dashboard", u.community), nil, u.token
+		}},
+		{name: "skill-directory search", target: 0.1, request: func(e *benchEnv, c, i int) (string, string, any, string) {
+			u := pick(e.residents, c, i)
+			skills := e.community(u.community).Skills
+			skill := skills[(c+i)%min(len(skills), 6)] // the common skills
+			return "GET", fmt.Sprintf("/api/v1/communities/%d/skill-directory?skill=%s&building_id=%d", u.community,
+				url.QueryEscape(skill), u.Building), nil, u.token
 		}},
 		{name: "issue queue of a captain (first page)", target: 0.1, request: func(e *benchEnv, c, i int) (string, string, any, string) {
-			return "GET", "/api/v1/issues?scope=building", nil, e.captains[(c+i)%len(e.captains)].token
+			return "GET", "/api/v1/issues?scope=building", nil, pick(e.captains, c, i).token
 		}},
 		{name: "report an issue (no photo)", write: true, target: 0.5, request: func(e *benchEnv, c, i int) (string, string, any, string) {
-			u := e.residents[(c*31+i)%len(e.residents)]
-			return "POST", "/api/v1/issues", map[string]any{"building_id": fmt.Sprint(u.building),
-				"category_id": fmt.Sprint(e.category), "description": fmt.Sprintf("压测报事 %d-%d", c, i)}, u.token
+			u := pick(e.residents, c, i)
+			cats := e.community(u.community).Categories
+			return "POST", "/api/v1/issues", map[string]any{"building_id": fmt.Sprint(u.Building),
+				"category_id": fmt.Sprint(cats[(c+i)%len(cats)]), "description": fmt.Sprintf("压测报事 %d-%d", c, i)}, u.token
 		}},
 	}
 }
 
+// measure runs the ceilings, every scenario (those -only names) each after a short ceiling of
+// its own, then the sign-up rush.
 func measure(ctx context.Context, o options, e *benchEnv) ([]result, error) {
-	var out []result
-	for _, s := range scenarios() {
-		if o.only != "" && !strings.Contains(s.name, o.only) && !strings.Contains(s.name, "ceiling") {
+	all := scenarios()
+	healthz := all[0]
+	logf("ceiling %s: %d connections for %s", healthz.name, o.conns, o.duration)
+	e.drive(ctx, healthz, o.conns, o.warmup)
+	out := []result{e.drive(ctx, healthz, o.conns, o.duration)}
+	short := max(o.duration/4, 3*time.Second)
+	for _, s := range all[1:] {
+		if o.only != "" && !strings.Contains(s.name, o.only) {
 			continue
 		}
-		logf("scenario %s: %d connections, %s", s.name, o.conns, o.duration)
-		out = append(out, e.drive(ctx, s, o.conns, o.duration))
+		if ctx.Err() != nil {
+			break
+		}
+		method, path, body, token := s.request(e, 0, 0)
+		if status, msg := e.do(ctx, method, path, body, token); status == http.StatusNotFound && strings.Contains(msg, "请求的接口不存在") {
+			logf("scenario %s: the server has no %s %s: not available", s.name, method, strings.SplitN(path, "?", 2)[0])
+			out = append(out, result{scenario: s, unavailable: true})
+			continue
+		}
+		logf("scenario %s: warm-up %s, ceiling %s, then %d connections for %s", s.name, o.warmup, short, o.conns, o.duration)
+		e.drive(ctx, s, o.conns, o.warmup)
+		var ceiling float64
+		var ceilingP99 time.Duration
+		if s.write {
+			c, err := e.insertCeiling(ctx, o.conns, short)
+			if err != nil {
+				return out, fmt.Errorf("insert ceiling: %w", err)
+			}
+			ceiling = c
+		} else {
+			h := e.drive(ctx, healthz, o.conns, short)
+			ceiling, ceilingP99 = h.rps, h.p99
+		}
+		r := e.drive(ctx, s, o.conns, o.duration)
+		r.ceiling, r.ceilingP99 = ceiling, ceilingP99
+		out = append(out, r)
+	}
+	if o.only == "" || strings.Contains("sign-up rush", o.only) {
+		h := e.drive(ctx, healthz, o.conns, short)
+		r := e.rushScenario(ctx, o)
+		r.ceiling, r.ceilingP99 = h.rps, h.p99
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -110,6 +183,7 @@ func (e *benchEnv) drive(ctx context.Context, s scenario, conns int, d time.Dura
 	return r
 }
 
+// do sends one request and returns its status, and the body's start when it failed.
 func (e *benchEnv) do(ctx context.Context, method, path string, body any, token string) (int, string) {
 	var rd io.Reader
 	if body != nil {
@@ -131,25 +205,39 @@ func (e *benchEnv) do(ctx context.Context, method, path string, body any, token 
 		return 0, err.Error()
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode >= 300 {
-		return resp.StatusCode, string(b[:min(len(b), 200)])
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		return resp.StatusCode, string(b)
 	}
+	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, ""
 }
 
+// community returns the loaded community with this id.
+func (e *benchEnv) community(id uint64) *district.Community {
+	for i := range e.district {
+		if e.district[i].ID == id {
+			return &e.district[i]
+		}
+	}
+	return &e.district[0]
+}
+
 // insertCeiling is the database's own limit for a durable write at this concurrency: one
-// single-row INSERT + COMMIT per operation from a plain Go loop.
+// single-row INSERT + COMMIT per operation from a plain Go loop (32 connections, as the server).
 func (e *benchEnv) insertCeiling(ctx context.Context, conns int, d time.Duration) (float64, error) {
+	logf("INSERT+COMMIT ceiling: %d loops for %s", conns, d)
 	db, err := sql.Open("mysql", e.dsn)
 	if err != nil {
 		return 0, err
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(32)
-	if _, err := db.ExecContext(ctx, "CREATE TABLE bench_ceiling (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, body VARCHAR(200) NOT NULL)"); err != nil {
+	db.SetMaxIdleConns(32)
+	if _, err := db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS bench_ceiling (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, body VARCHAR(200) NOT NULL)"); err != nil {
 		return 0, err
 	}
+	defer db.ExecContext(context.Background(), "DROP TABLE IF EXISTS bench_ceiling") //nolint:errcheck
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var n atomic.Int64

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -23,32 +24,35 @@ import (
 	"linli/cache"
 	"linli/config"
 	"linli/model"
+	"linli/scripts/seedscale/district"
 	"linli/service"
 )
 
-// benchEnv is a seeded database and a running server.
+// benchEnv is a loaded district and a running server.
 type benchEnv struct {
 	base      string // http://127.0.0.1:port
 	server    *exec.Cmd
 	dir       string
 	schema    string
+	ownSchema bool
 	adminDSN  string
 	dsn       string
-	community uint64
-	buildings []uint64
-	category  uint64
-	residents []user // logged in, each an approved resident of building residents[i].building
-	captains  []user
-	client    *http.Client
+	redisAddr string
+	district  []district.Community
+	// residents are logged in, spread over every community and building; captains and staff
+	// (one per community) too; rushers are the rush's residents, all of the first community.
+	residents, captains, staff, rushers []user
+	client                              *http.Client
 }
 
+// user is a logged-in person.
 type user struct {
-	openid   string
-	token    string
-	building uint64
+	district.Person
+	community uint64
+	token     string
 }
 
-func (e *benchEnv) close() {
+func (e *benchEnv) close(o options) {
 	if e.server != nil && e.server.Process != nil {
 		_ = e.server.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
@@ -59,11 +63,16 @@ func (e *benchEnv) close() {
 			_ = e.server.Process.Kill()
 		}
 	}
-	if e.schema != "" {
+	if e.ownSchema && !o.keep {
 		if db, err := sql.Open("mysql", e.adminDSN); err == nil {
 			_, _ = db.Exec("DROP DATABASE IF EXISTS `" + e.schema + "`")
 			db.Close()
 		}
+		if err := deleteRedisKeys(context.Background(), o.redisAddr, e.schema+":"); err != nil {
+			logf("delete the run's Redis keys (%s*): %v", e.schema+":", err)
+		}
+	} else if e.schema != "" {
+		logf("schema %s kept (rerun with -schema %s)", e.schema, e.schema)
 	}
 	if e.dir != "" {
 		os.RemoveAll(e.dir)
@@ -71,10 +80,11 @@ func (e *benchEnv) close() {
 }
 
 func prepare(ctx context.Context, o options) (*benchEnv, error) {
-	e := &benchEnv{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conns + 10, MaxConnsPerHost: o.conns + 10}}}
+	e := &benchEnv{client: &http.Client{Timeout: time.Minute, Transport: &http.Transport{
+		MaxIdleConnsPerHost: o.conns + 10, MaxConnsPerHost: o.conns + 10, DisableCompression: true}}}
 	var err error
 	if e.dir, err = os.MkdirTemp("", "linli-bench-"); err != nil {
-		return nil, err
+		return e, err
 	}
 	c, err := mysql.ParseDSN(o.mysqlDSN)
 	if err != nil {
@@ -82,37 +92,29 @@ func prepare(ctx context.Context, o options) (*benchEnv, error) {
 	}
 	c.DBName = ""
 	e.adminDSN = c.FormatDSN()
-	e.schema = fmt.Sprintf("linli_bench_%d", time.Now().Unix())
-	admin, err := sql.Open("mysql", e.adminDSN)
-	if err != nil {
-		return e, err
-	}
-	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+e.schema+"` CHARACTER SET utf8mb4"); err != nil {
-		return e, fmt.Errorf("create schema (is MariaDB running?): %w", err)
+	e.schema, e.redisAddr = o.schema, o.redisAddr
+	if e.schema == "" {
+		e.schema, e.ownSchema = fmt.Sprintf("linli_bench_%d", time.Now().Unix()), true
+		admin, err := sql.Open("mysql", e.adminDSN)
+		if err != nil {
+			return e, err
+		}
+		_, err = admin.ExecContext(ctx, "CREATE DATABASE `"+e.schema+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+		admin.Close()
+		if err != nil {
+			return e, fmt.Errorf("create schema (is MariaDB running?): %w", err)
+		}
 	}
 	c.DBName = e.schema
 	e.dsn = c.FormatDSN()
-
-	logf("seeding %s", e.schema)
-	if err := e.seed(ctx, o); err != nil {
+	if err := e.load(ctx, o); err != nil {
 		return e, err
 	}
 	logf("building and starting the server")
 	if err := e.start(ctx, o); err != nil {
 		return e, err
 	}
-	logf("logging in %d residents and %d captains", len(e.residents), len(e.captains))
-	for _, list := range [][]user{e.residents, e.captains} {
-		for i := range list {
-			tok, err := e.login(ctx, list[i].openid)
-			if err != nil {
-				return e, err
-			}
-			list[i].token = tok
-		}
-	}
-	return e, nil
+	return e, e.logins(ctx, o)
 }
 
 func (e *benchEnv) config(o options) config.Config {
@@ -125,8 +127,8 @@ func (e *benchEnv) config(o options) config.Config {
 	return cfg
 }
 
-// seed creates the community through the services, as the API would.
-func (e *benchEnv) seed(ctx context.Context, o options) error {
+// load migrates the schema, loads the district into a fresh one, and finds its people.
+func (e *benchEnv) load(ctx context.Context, o options) error {
 	cfg := e.config(o)
 	store, err := model.Open(ctx, cfg.DB, cfg.DataDir)
 	if err != nil {
@@ -136,82 +138,60 @@ func (e *benchEnv) seed(ctx context.Context, o options) error {
 	if err := store.Migrate(ctx); err != nil {
 		return err
 	}
-	r, err := cache.Open(cfg.Redis, cfg.RedisAddrs())
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	s, err := service.NewServices(cfg, store, r, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		return err
-	}
-	com, err := s.Places.CreateCommunity(ctx, "东亭社区", "武昌区")
-	if err != nil {
-		return err
-	}
-	e.community = com.ID
-	for i := range 10 {
-		est, err := s.Places.CreateEstate(ctx, com.ID, fmt.Sprintf("%d号院", i+1))
+	if e.ownSchema {
+		r, err := cache.Open(cfg.Redis, cfg.RedisAddrs())
 		if err != nil {
 			return err
 		}
-		for j := range 10 {
-			b, err := s.Places.CreateBuilding(ctx, com.ID, est.ID, fmt.Sprintf("%d栋", j+1))
-			if err != nil {
-				return err
+		defer r.Close()
+		s, err := service.NewServices(cfg, store, r, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			return err
+		}
+		shape := district.Dongting.Scaled(o.fraction)
+		logf("loading %d communities of %d residents, %d households, %d days of history into %s",
+			o.communities, shape.Residents, shape.Households, shape.Days, e.schema)
+		start := time.Now()
+		if err := district.Seed(ctx, s, store, district.Options{Communities: o.communities, Shape: shape, Seed: 1,
+			Logf: func(f string, a ...any) {
+				if !strings.HasPrefix(f, " ") {
+					logf(f, a...)
+				}
+			}}); err != nil {
+			return err
+		}
+		logf("district loaded in %s", time.Since(start).Round(time.Second))
+	}
+	sample := o.perCommunity + o.rush
+	if e.district, err = district.Discover(ctx, store.SQL(), sample); err != nil {
+		return err
+	}
+	for i, c := range e.district {
+		step := max(1, len(c.Residents)/max(1, o.perCommunity))
+		used := map[int]bool{}
+		for k := 0; k < len(c.Residents) && k/step < o.perCommunity; k += step {
+			e.residents = append(e.residents, user{Person: c.Residents[k], community: c.ID})
+			used[k] = true
+		}
+		for _, p := range c.Captains {
+			e.captains = append(e.captains, user{Person: p, community: c.ID})
+		}
+		if len(c.Staff) > 0 {
+			e.staff = append(e.staff, user{Person: c.Staff[0], community: c.ID})
+		}
+		if i == 0 {
+			for k, p := range c.Residents {
+				if !used[k] && len(e.rushers) < o.rush {
+					e.rushers = append(e.rushers, user{Person: p, community: c.ID})
+				}
 			}
-			e.buildings = append(e.buildings, b.ID)
-		}
-	}
-	for i := range 10 { // ten captains of ten buildings each
-		u, err := s.Auth.EnsureUser(ctx, fmt.Sprintf("bench-captain-%d", i))
-		if err != nil {
-			return err
-		}
-		if _, _, err := s.Roles.Grant(ctx, service.Grant{UserID: u.ID, Role: model.RoleCaptain, CommunityID: com.ID,
-			BuildingIDs: e.buildings[i*10 : i*10+10]}); err != nil {
-			return err
-		}
-		e.captains = append(e.captains, user{openid: fmt.Sprintf("bench-captain-%d", i), building: e.buildings[i*10]})
-	}
-	cats, err := s.IssueCategories.List(ctx, com.ID, true)
-	if err != nil {
-		return err
-	}
-	e.category = cats[0].ID
-	var principals []*service.Principal
-	for i := range o.users {
-		openid := fmt.Sprintf("bench-resident-%d", i)
-		u, err := s.Auth.EnsureUser(ctx, openid)
-		if err != nil {
-			return err
-		}
-		b := e.buildings[i%len(e.buildings)]
-		v, err := s.Residencies.Claim(ctx, u.ID, b, strconv.Itoa(100+i))
-		if err != nil {
-			return err
-		}
-		if _, err := s.Residencies.Approve(ctx, 0, v.ID); err != nil {
-			return err
-		}
-		p, err := s.Principals.Load(ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		principals = append(principals, p)
-		e.residents = append(e.residents, user{openid: openid, building: b})
-	}
-	for i := range o.issues {
-		u := e.residents[i%len(e.residents)]
-		if _, err := s.Issues.Report(ctx, principals[i%len(principals)], service.Report{BuildingID: u.building,
-			CategoryID: e.category, Description: fmt.Sprintf("楼道灯不亮 #%d", i), Urgent: i%7 == 0}); err != nil {
-			return err
 		}
 	}
 	return nil
 }
 
-// start builds the binary and runs it as its own process on a free loopback port.
+// start builds the binary and runs it as its own process on a free loopback port, with every
+// abuse limit off: all the load comes from one address and a few hundred people.
 func (e *benchEnv) start(ctx context.Context, o options) error {
 	bin := filepath.Join(e.dir, "linli")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
@@ -227,12 +207,18 @@ func (e *benchEnv) start(ctx context.Context, o options) error {
 	addr := ln.Addr().String()
 	ln.Close()
 	cfg := e.config(o)
-	e.server = exec.Command(bin)
-	e.server.Env = append(os.Environ(),
+	env := append(os.Environ(),
 		"LINLI_HTTP_ADDR="+addr, "LINLI_DATA_DIR="+cfg.DataDir, "LINLI_DB_DRIVER=mysql", "LINLI_DB_DSN="+e.dsn,
 		"LINLI_DB_MAX_OPEN_CONNS=32", "LINLI_DB_MAX_IDLE_CONNS=32",
 		"LINLI_REDIS_ADDR="+o.redisAddr, "LINLI_REDIS_PREFIX="+cfg.Redis.Prefix, "LINLI_SECRET_KEY="+cfg.SecretKey,
-		"LINLI_LIMITS_LOGIN_PER_IP=0", "LINLI_LIMITS_LOGIN_PER_USER=0", "LINLI_LOG_LEVEL=warn")
+		"LINLI_LOG_LEVEL=warn", "LINLI_HTTP_PPROF="+strconv.FormatBool(o.pprof))
+	for _, k := range config.Keys() {
+		if strings.HasPrefix(k, "limits.") && strings.Contains(k, "_per_") {
+			env = append(env, config.EnvName(k)+"=0")
+		}
+	}
+	e.server = exec.Command(bin)
+	e.server.Env = env
 	e.server.Stderr = os.Stderr
 	if err := e.server.Start(); err != nil {
 		return err
@@ -242,12 +228,59 @@ func (e *benchEnv) start(ctx context.Context, o options) error {
 		if resp, err := e.client.Get(e.base + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
+				if o.pprof {
+					logf("profiler: go tool pprof '%s/debug/pprof/profile?seconds=15'", e.base)
+				}
 				return nil
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("server did not answer /healthz")
+}
+
+// logins logs everyone in through dev login, 16 at a time.
+func (e *benchEnv) logins(ctx context.Context, o options) error {
+	lists := [][]user{e.residents, e.captains, e.staff, e.rushers}
+	logf("logging in %d residents, %d captains, %d staff and %d rush residents",
+		len(e.residents), len(e.captains), len(e.staff), len(e.rushers))
+	type job struct{ list, i int }
+	jobs := make(chan job)
+	errs := make(chan error, 16)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				tok, err := e.login(ctx, lists[j.list][j.i].OpenID)
+				if err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					continue
+				}
+				lists[j.list][j.i].token = tok
+			}
+		}()
+	}
+	for l, list := range lists {
+		for i := range list {
+			jobs <- job{l, i}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+	}
+	if len(e.residents) == 0 || len(e.captains) == 0 || len(e.staff) == 0 {
+		return fmt.Errorf("the district has no residents, captains or staff to log in")
+	}
+	return nil
 }
 
 func (e *benchEnv) login(ctx context.Context, openid string) (string, error) {
@@ -283,8 +316,4 @@ func (e *benchEnv) peakRSS() float64 {
 		}
 	}
 	return 0
-}
-
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
 }

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"strconv"
+)
+
+// The write actions that carry abuse limits per user and per client address.
+const (
+	ActionReport  = "report"
+	ActionComment = "comment"
+	ActionUpload  = "upload"
+	ActionSignup  = "signup"
+	ActionRedeem  = "redeem"
+)
+
+// CommunityLimits overrides the write limits of one community (limits.communities."<id>").
+// A key left out (nil) keeps the global value; 0 turns the limit off in that community.
+type CommunityLimits struct {
+	ReportPerUser  *int `koanf:"report_per_user"`
+	ReportPerIP    *int `koanf:"report_per_ip"`
+	CommentPerUser *int `koanf:"comment_per_user"`
+	CommentPerIP   *int `koanf:"comment_per_ip"`
+	SignupPerUser  *int `koanf:"signup_per_user"`
+	SignupPerIP    *int `koanf:"signup_per_ip"`
+	RedeemPerUser  *int `koanf:"redeem_per_user"`
+	RedeemPerIP    *int `koanf:"redeem_per_ip"`
+}
+
+// Rate is one action's limits in requests per minute; 0 means no limit.
+type Rate struct {
+	PerUser int
+	PerIP   int
+}
+
+// For returns the limits of action (ActionReport, …) in the community; communityID 0 (not
+// known, as for uploads) gives the global values. An unknown action has no limit.
+func (l Limits) For(action string, communityID uint64) Rate {
+	var r Rate
+	var o [2]*int // the community's overrides of r.PerUser and r.PerIP
+	cl, overridden := l.Communities[strconv.FormatUint(communityID, 10)]
+	switch action {
+	case ActionReport:
+		r, o = Rate{l.ReportPerUser, l.ReportPerIP}, [2]*int{cl.ReportPerUser, cl.ReportPerIP}
+	case ActionComment:
+		r, o = Rate{l.CommentPerUser, l.CommentPerIP}, [2]*int{cl.CommentPerUser, cl.CommentPerIP}
+	case ActionUpload:
+		r, overridden = Rate{l.UploadPerUser, l.UploadPerIP}, false
+	case ActionSignup:
+		r, o = Rate{l.SignupPerUser, l.SignupPerIP}, [2]*int{cl.SignupPerUser, cl.SignupPerIP}
+	case ActionRedeem:
+		r, o = Rate{l.RedeemPerUser, l.RedeemPerIP}, [2]*int{cl.RedeemPerUser, cl.RedeemPerIP}
+	}
+	if overridden && communityID != 0 {
+		if o[0] != nil {
+			r.PerUser = *o[0]
+		}
+		if o[1] != nil {
+			r.PerIP = *o[1]
+		}
+	}
+	return r
+}
+
+// validateLimits refuses negative limits and overrides of communities that cannot exist.
+func (c *Config) validateLimits(bad func(key, format string, args ...any) error) error {
+	l := c.Limits
+	for key, n := range map[string]int{
+		"limits.login_per_ip": l.LoginPerIP, "limits.login_per_user": l.LoginPerUser,
+		"limits.phone_per_ip": l.PhonePerIP, "limits.phone_per_user": l.PhonePerUser,
+		"limits.report_per_user": l.ReportPerUser, "limits.comment_per_user": l.CommentPerUser,
+		"limits.upload_per_user": l.UploadPerUser, "limits.signup_per_user": l.SignupPerUser,
+		"limits.redeem_per_user": l.RedeemPerUser, "limits.report_per_ip": l.ReportPerIP,
+		"limits.comment_per_ip": l.CommentPerIP, "limits.upload_per_ip": l.UploadPerIP,
+		"limits.signup_per_ip": l.SignupPerIP, "limits.redeem_per_ip": l.RedeemPerIP,
+	} {
+		if n < 0 {
+			return bad(key, "must not be negative (0 turns the limit off), got %d", n)
+		}
+	}
+	for id, cl := range l.Communities {
+		if n, err := strconv.ParseUint(id, 10, 64); err != nil || n == 0 || strconv.FormatUint(n, 10) != id {
+			return bad("limits.communities", "%q is not a community id such as \"42\"", id)
+		}
+		for name, v := range map[string]*int{
+			"report_per_user": cl.ReportPerUser, "report_per_ip": cl.ReportPerIP,
+			"comment_per_user": cl.CommentPerUser, "comment_per_ip": cl.CommentPerIP,
+			"signup_per_user": cl.SignupPerUser, "signup_per_ip": cl.SignupPerIP,
+			"redeem_per_user": cl.RedeemPerUser, "redeem_per_ip": cl.RedeemPerIP,
+		} {
+			if v != nil && *v < 0 {
+				return bad("limits.communities", "%s.%s must not be negative (0 turns the limit off), got %d", id, name, *v)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestCommunityLimitsFromYAML: a community's overrides replace only the keys they name, other
+// communities and uploads keep the global values, and 0 turns a limit off there.
+func TestCommunityLimitsFromYAML(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	yaml := "limits:\n  report_per_user: 7\n  communities:\n    \"42\": {report_per_user: 3, signup_per_ip: 0}\n" +
+		"    \"43\":\n      redeem_per_user: 1\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path, []string{"LINLI_LIMITS_SIGNUP_PER_IP=50"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := cfg.Limits
+	for _, c := range []struct {
+		action    string
+		community uint64
+		want      Rate
+	}{
+		{ActionReport, 0, Rate{7, 60}},
+		{ActionReport, 42, Rate{3, 60}},
+		{ActionReport, 43, Rate{7, 60}},
+		{ActionSignup, 42, Rate{20, 0}},
+		{ActionSignup, 7, Rate{20, 50}},
+		{ActionRedeem, 43, Rate{1, 120}},
+		{ActionComment, 42, Rate{30, 120}},
+		{ActionUpload, 42, Rate{60, 240}},
+		{"unknown", 42, Rate{}},
+	} {
+		if got := l.For(c.action, c.community); got != c.want {
+			t.Errorf("For(%s, %d) = %+v, want %+v", c.action, c.community, got, c.want)
+		}
+	}
+}
+
+// TestTrustedProxiesReplaceTheDefault: a list from the environment is taken whole.
+func TestTrustedProxiesReplaceTheDefault(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load("", []string{"LINLI_HTTP_TRUSTED_PROXIES=10.0.0.0/8,192.0.2.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"10.0.0.0/8", "192.0.2.7"}; !slices.Equal(cfg.HTTP.TrustedProxies, want) {
+		t.Fatalf("trusted proxies %v, want %v", cfg.HTTP.TrustedProxies, want)
+	}
+	if d := Default().HTTP.TrustedProxies; len(d) != 0 {
+		t.Fatalf("the default trusts %v", d)
+	}
+}
+
+// TestLimitValidation names the key of each bad limit.
+func TestLimitValidation(t *testing.T) {
+	t.Parallel()
+	neg := -1
+	for _, c := range []struct {
+		name string
+		edit func(*Config)
+		key  string
+	}{
+		{"negative per ip", func(c *Config) { c.Limits.SignupPerIP = -1 }, "limits.signup_per_ip"},
+		{"negative per user", func(c *Config) { c.Limits.RedeemPerUser = -5 }, "limits.redeem_per_user"},
+		{"community id", func(c *Config) { c.Limits.Communities = map[string]CommunityLimits{"东亭": {}} }, "limits.communities"},
+		{"community zero", func(c *Config) { c.Limits.Communities = map[string]CommunityLimits{"0": {}} }, "limits.communities"},
+		{"community padded", func(c *Config) { c.Limits.Communities = map[string]CommunityLimits{"007": {}} }, "limits.communities"},
+		{"negative override", func(c *Config) {
+			c.Limits.Communities = map[string]CommunityLimits{"42": {CommentPerIP: &neg}}
+		}, "comment_per_ip"},
+		{"proxy", func(c *Config) { c.HTTP.TrustedProxies = []string{"proxy.local"} }, "http.trusted_proxies"},
+	} {
+		cfg := Default()
+		c.edit(&cfg)
+		err := cfg.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.key) {
+			t.Errorf("%s: error %v should name %s", c.name, err, c.key)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte("limits:\n  communities:\n    \"42\": {upload_per_user: 3}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), "upload_per_user") {
+		t.Fatalf("an upload override (uploads have no community) was not refused: %v", err)
+	}
+}
