@@ -28,6 +28,16 @@ type Redis struct {
 	Embedded bool
 
 	stop func()
+	// inval is the invalidation channel, started by the first call to Invalidations.
+	invalOnce sync.Once
+	inval     *Invalidations
+}
+
+// Invalidations returns the instance's subscription to the invalidation channel (Prefix +
+// "inval"), starting it on first use; Close stops it.
+func (r *Redis) Invalidations(log *slog.Logger) *Invalidations {
+	r.invalOnce.Do(func() { r.inval = newInvalidations(r.Client, r.Key("inval"), log) })
+	return r.inval
 }
 
 // Open connects to the configured Redis, or starts an in-process one when no address is set.
@@ -125,6 +135,10 @@ func (r *Redis) Ping(ctx context.Context) error {
 
 // Close closes the client and stops an in-process server; closing twice is harmless.
 func (r *Redis) Close() error {
+	r.invalOnce.Do(func() {}) // none may start from now on
+	if r.inval != nil {
+		r.inval.Close()
+	}
 	err := r.Client.Close()
 	r.stop()
 	if errors.Is(err, redis.ErrClosed) {

@@ -171,12 +171,18 @@ func (a *Auth) Identify(ctx context.Context, token string) (Caller, error) {
 	}
 	hash := a.secrets.TokenHash(token)
 	now := a.now()
+	if who, ok := a.ids.mem.caller(hash, now, a.ttl-extendAfter); ok {
+		return who, nil
+	}
+	epoch, live := a.ids.mem.inval.Epoch()
 	entry, identity, err := a.ids.readSession(ctx, a.redis.Key("sess", hash))
 	if err != nil {
 		a.log.DebugContext(ctx, "session cache read failed", "error", err.Error())
 	}
 	if uid, exp, ok := parseCachedSession(entry); ok && exp.After(now) && exp.Sub(now) > a.ttl-extendAfter {
-		return a.ids.caller(uid, identity), nil
+		who := a.ids.caller(uid, identity)
+		a.ids.mem.remember(epoch, live, hash, who, exp)
+		return who, nil
 	}
 	s, err := a.store.LiveSession(ctx, hash, now)
 	if errors.Is(err, model.ErrNotFound) {
@@ -218,6 +224,9 @@ func (a *Auth) Evict(ctx context.Context, hashes ...string) {
 	}
 	if err := a.redis.Client.Del(ctx, keys...).Err(); err != nil {
 		a.log.ErrorContext(ctx, "evict revoked sessions from cache", "count", len(keys), "error", err.Error())
+	}
+	if err := a.ids.mem.forget(ctx, nil, hashes); err != nil {
+		a.log.ErrorContext(ctx, "tell other instances to evict revoked sessions", "count", len(keys), "error", err.Error())
 	}
 }
 

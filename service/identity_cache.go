@@ -46,6 +46,8 @@ type IdentityCache struct {
 	// remembered entry is used only when Redis returns exactly the same bytes.
 	mu      sync.Mutex
 	decoded map[uint64]decodedEntry
+	// mem keeps sessions and identities this instance may use without asking Redis.
+	mem *identityMemory
 }
 
 // decodedEntry is an entry as read from Redis, decoded, with its principal. Both are shared
@@ -75,7 +77,7 @@ return 1`
 // NewIdentityCache builds the cache; boards may be nil (no leaderboard cards to drop).
 func NewIdentityCache(store *model.Store, r *cache.Redis, boards *Leaderboards, log *slog.Logger) *IdentityCache {
 	return &IdentityCache{store: store, redis: r, boards: boards, log: log, ttl: identityTTL, fill: redis.NewScript(fillLua),
-		session: redis.NewScript(sessionLua), decoded: map[uint64]decodedEntry{}}
+		session: redis.NewScript(sessionLua), decoded: map[uint64]decodedEntry{}, mem: newIdentityMemory(r.Invalidations(log))}
 }
 
 // identity is what is cached for one user. The phone's cipher is never cached: only its
@@ -217,6 +219,9 @@ func (c *IdentityCache) Forget(ctx context.Context, userIDs ...uint64) {
 	})
 	if err != nil {
 		c.log.ErrorContext(ctx, "forget cached identities", "users", len(userIDs), "error", err.Error())
+	}
+	if err := c.mem.forget(ctx, userIDs, nil); err != nil {
+		c.log.ErrorContext(ctx, "tell other instances to forget identities", "users", len(userIDs), "error", err.Error())
 	}
 }
 

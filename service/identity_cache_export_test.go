@@ -39,3 +39,29 @@ func (c *IdentityCache) Cached(ctx context.Context, userID uint64) bool {
 func (l *Leaderboards) CardsKey(communityID uint64) string {
 	return l.keys(scope{community: communityID}).cards
 }
+
+// InMemory reports whether the instance would answer the token's session from memory.
+func (a *Auth) InMemory(token string) bool {
+	_, ok := a.ids.mem.caller(a.secrets.TokenHash(token), a.now(), a.ttl-extendAfter)
+	return ok
+}
+
+// RememberAfterMessage reads the token's session as Identify does, then lets an unrelated
+// invalidation message arrive before offering what it read to memory; it reports whether
+// memory took it (it must not: the message could have been about this very session).
+func (a *Auth) RememberAfterMessage(ctx context.Context, token string) (bool, error) {
+	hash := a.secrets.TokenHash(token)
+	a.ids.mem.sessions.Remove(hash)
+	epoch, live := a.ids.mem.inval.Epoch()
+	entry, raw, err := a.ids.readSession(ctx, a.redis.Key("sess", hash))
+	if err != nil {
+		return false, err
+	}
+	uid, exp, _ := parseCachedSession(entry)
+	if err := a.ids.mem.inval.Publish(ctx, msgIdentity+"0"); err != nil {
+		return false, err
+	}
+	a.ids.mem.remember(epoch, live, hash, a.ids.caller(uid, raw), exp)
+	_, ok := a.ids.mem.sessions.Get(hash)
+	return ok, nil
+}
