@@ -17,7 +17,10 @@ type ID uint64
 
 // MarshalJSON writes the id as a string.
 func (id ID) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + strconv.FormatUint(uint64(id), 10) + `"`), nil
+	b := make([]byte, 0, 22)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, uint64(id), 10)
+	return append(b, '"'), nil
 }
 
 // UnmarshalJSON reads "123" or 123.

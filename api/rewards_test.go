@@ -1,9 +1,12 @@
 package api_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
+	"linli/api"
 	"linli/app/apptest"
 )
 
@@ -161,6 +164,20 @@ func TestLeaderboardOverHTTP(t *testing.T) {
 	if board.Metric != "hours" || board.Period != "all" || len(board.Items) != 2 || board.Items[0].Value != "2.00" ||
 		board.Items[0].User.ID != w.alice.UserID || board.Me.Rank == nil || *board.Me.Rank != 2 || board.Me.Value != "0.50" {
 		t.Fatalf("hours: %+v", board)
+	}
+	// The answer is assembled from items encoded once per ranking (api/leaderboard.go): the bytes
+	// must be those of encoding the whole envelope, on the first read and from the kept items.
+	for range 3 {
+		for _, who := range []apptest.Req{tok(w.alice), tok(w.bob)} {
+			body := e.Do("GET", base+"?limit=5", nil, who).Want(t, 200).Body
+			var env api.Envelope[api.LeaderboardDTO]
+			if err := json.Unmarshal(body, &env); err != nil {
+				t.Fatal(err)
+			}
+			if whole, _ := json.Marshal(env); !bytes.Equal(whole, body) || len(env.Data.Items) != 2 {
+				t.Fatalf("assembled:\n%s\nencoded whole:\n%s", body, whole)
+			}
+		}
 	}
 	e.Do("GET", base+"?metric=points&period=month&building_id="+w.c.BuildingIDs[1], nil, tok(w.alice)).Want(t, 200).Data(t, &board)
 	if len(board.Items) != 1 || board.Items[0].Value != "1.50" || board.Me.Rank != nil || board.Me.Value != "0.00" {

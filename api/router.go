@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"linli/config"
 	"linli/service"
@@ -33,6 +34,8 @@ type API struct {
 	metrics *metrics
 	engine  *gin.Engine
 	v1      *gin.RouterGroup
+	// boardItems keeps rankings' items as encoded, by the service's TopKey (leaderboard.go).
+	boardItems *lru.Cache[string, []byte]
 }
 
 // New builds the router with every route and its OpenAPI entry.
@@ -45,6 +48,9 @@ func New(deps Deps) (*API, error) {
 		return nil, err
 	}
 	a := &API{deps: deps, log: deps.Log, bind: b, docs: newDocs(), metrics: newMetrics(deps.SQL)}
+	if a.boardItems, err = lru.New[string, []byte](boardItemsKept); err != nil {
+		return nil, err
+	}
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()

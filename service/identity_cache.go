@@ -262,6 +262,7 @@ func (l *Leaderboards) ForgetCard(ctx context.Context, userID uint64, communityI
 	if err != nil {
 		l.log.ErrorContext(ctx, "forget leaderboard cards", "user_id", userID, "error", err.Error())
 	}
+	l.publishChanged(ctx, communityIDs...) // the snapshots in memory show the old card
 }
 
 // Caller is who sends a request: the user of its session and, when Redis gave it in the same

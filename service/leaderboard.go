@@ -42,13 +42,17 @@ type Leaderboards struct {
 	// lockTTL bounds a rebuild that died; wait is how long a reader waits for someone else's.
 	lockTTL, wait time.Duration
 	apply, read   *redis.Script
-	unlock        *redis.Script
+	snap, unlock  *redis.Script
+	// mem keeps whole rankings in memory while the invalidation channel is live
+	// (leaderboard_memory.go).
+	mem *boardMemory
 }
 
 // NewLeaderboards builds the service.
 func NewLeaderboards(store *model.Store, r *cache.Redis, log *slog.Logger) *Leaderboards {
 	return &Leaderboards{store: store, r: r, log: log, lockTTL: 30 * time.Second, wait: 3 * time.Second,
-		apply: redis.NewScript(applyLua), read: redis.NewScript(readLua), unlock: redis.NewScript(unlockLua)}
+		apply: redis.NewScript(applyLua), read: redis.NewScript(readLua), snap: redis.NewScript(snapshotLua),
+		unlock: redis.NewScript(unlockLua), mem: newBoardMemory(r.Invalidations(log))}
 }
 
 // Metrics and periods of the leaderboards.
@@ -144,8 +148,14 @@ func (l *Leaderboards) Apply(ctx context.Context, postings []model.Posting) erro
 			touched[k] = append(touched[k], p)
 		}
 	}
-	var done []uint64
+	var done, communities []uint64
 	var first error
+	for w := range touched {
+		if !slices.Contains(communities, w.community) {
+			communities = append(communities, w.community)
+		}
+	}
+	defer l.publishChanged(ctx, communities...)
 	for w, ps := range touched {
 		owed, err := l.applyUser(ctx, w.community, w.user, ps)
 		if err != nil {
@@ -257,6 +267,9 @@ func (l *Leaderboards) rebuild(ctx context.Context, s scope) (bool, error) {
 		p.HSet(ctx, k.ver, vers...)
 		return nil
 	})
+	if err == nil {
+		l.publishChanged(ctx, s.community)
+	}
 	return err == nil, err
 }
 

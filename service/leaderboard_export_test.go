@@ -5,3 +5,13 @@ package service
 func (l *Leaderboards) ScopeLock(community, building uint64, period string) string {
 	return l.keys(scope{community, building, period}).lock
 }
+
+// TopInMemory reports whether the instance keeps the community's all-time ranking of this
+// metric in memory (limit: any length is answered from the same snapshot).
+func (l *Leaderboards) TopInMemory(community uint64, metric string, _ int) bool {
+	return l.mem.snaps.Contains(snapKey(scope{community: community, period: PeriodAll}, metric))
+}
+
+// DropMemory forgets the rankings kept in memory, as a test's flush of Redis must (memory
+// would otherwise answer, correctly, without the rebuild the test is about).
+func (l *Leaderboards) DropMemory() { l.mem.snaps.Purge() }

@@ -41,6 +41,9 @@ type Board struct {
 	Items          []BoardItem
 	MeRank         int
 	MeValue        int64
+	// TopKey names Items while they come from one snapshot in memory, so that their rendering
+	// can be kept under it ("" when they were read for this request only).
+	TopKey string
 }
 
 // Read answers a leaderboard. Ranks are competition ranks (equal values share a rank, the next
@@ -71,18 +74,11 @@ func (l *Leaderboards) Read(ctx context.Context, p *Principal, q BoardQuery) (*B
 		}
 	}
 	s := scope{q.CommunityID, q.BuildingID, period}
-	items, meScore, above, err := l.fromRedis(ctx, s, q.Metric, q.Limit, q.UserID)
+	items, meScore, above, topKey, err := l.ranking(ctx, s, q)
 	if err != nil {
-		l.log.WarnContext(ctx, "leaderboard from the ledger: redis failed", "error", err.Error())
-		items, meScore, above, err = l.fromLedger(ctx, s, q.Metric, q.Limit, q.UserID)
-		if err != nil {
-			return nil, Internal(err)
-		}
-	}
-	if err := l.fillCards(ctx, s, items); err != nil {
 		return nil, Internal(err)
 	}
-	out := &Board{Metric: q.Metric, Period: period, BuildingID: q.BuildingID, MeValue: meScore}
+	out := &Board{Metric: q.Metric, Period: period, BuildingID: q.BuildingID, MeValue: meScore, TopKey: topKey}
 	if above >= 0 {
 		out.MeRank = above + 1
 	}
@@ -96,6 +92,27 @@ func (l *Leaderboards) Read(ctx context.Context, p *Principal, q BoardQuery) (*B
 			Value: it.score})
 	}
 	return out, nil
+}
+
+// ranking returns the scope's top and the reader's score and number above (-1 when unranked):
+// from the snapshot in memory, else from Redis, else (Redis failing) from the ledger.
+func (l *Leaderboards) ranking(ctx context.Context, s scope, q BoardQuery) ([]ranked, int64, int, string, error) {
+	sn, err := l.snapshot(ctx, s, q.Metric)
+	if err == nil {
+		items, meScore, above := sn.answer(q.Limit, q.UserID)
+		return items, meScore, above, strconv.FormatUint(sn.seq, 10) + ":" + strconv.Itoa(q.Limit), nil
+	}
+	items, meScore, above, err := l.fromRedis(ctx, s, q.Metric, q.Limit, q.UserID)
+	if err != nil && ctx.Err() != nil {
+		return nil, 0, 0, "", err // the client has gone: nothing to compute for
+	}
+	if err != nil {
+		l.log.WarnContext(ctx, "leaderboard from the ledger: redis failed", "error", err.Error())
+		if items, meScore, above, err = l.fromLedger(ctx, s, q.Metric, q.Limit, q.UserID); err != nil {
+			return nil, 0, 0, "", err
+		}
+	}
+	return items, meScore, above, "", l.fillCards(ctx, s, items)
 }
 
 // Volunteers' cards (nickname and avatar) are cached per community for cardTTL, so that a read

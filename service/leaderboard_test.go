@@ -42,6 +42,7 @@ func flush(t *testing.T, b *bank) {
 			t.Fatal(err)
 		}
 	}
+	b.e.App.Services.Leaderboards.DropMemory()
 }
 
 // TestLeaderboardRanksAndSurvivesAFlush: rankings by hours and points, all time, by month and
@@ -196,5 +197,50 @@ func TestLeaderboardRefusesStrangersAndBadInput(t *testing.T) {
 	bad.Period = "2024-13"
 	if _, err := l.Read(b.ctx, b.staff, bad); tbKind(err) != service.KindInvalid {
 		t.Fatalf("bad period: %v", err)
+	}
+}
+
+// TestLeaderboardTopInMemoryFollowsChanges: a top read once is reused from memory with each
+// reader's own rank read fresh, and a credit, a rename or a flush shows in the very next read.
+func TestLeaderboardTopInMemoryFollowsChanges(t *testing.T) {
+	t.Parallel()
+	b := newBank(t, capAt(0))
+	s := b.e.App.Services
+	a, c := b.person("a", 0), b.person("c", 1)
+	b.record(a, 120, 100, time.Now())
+	if _, err := s.TimeBank.CreditPending(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	var first *service.Board
+	eventually(t, func() bool { // once the instance hears the invalidation channel
+		first = boardOf(t, b, b.principal(a), service.MetricHours, service.PeriodAll, 0)
+		return s.Leaderboards.TopInMemory(b.community, service.MetricHours, 50)
+	}, "the ranking read is not kept")
+	// Another reader, unranked, gets the same top and their own (absent) rank.
+	other := boardOf(t, b, b.principal(c), service.MetricHours, service.PeriodAll, 0)
+	if !reflect.DeepEqual(other.Items, first.Items) || other.MeRank != 0 || first.MeRank != 1 {
+		t.Fatalf("from memory: %+v (reader ranked %d), first %+v", other, other.MeRank, first)
+	}
+	b.record(c, 300, 100, time.Now())
+	if _, err := s.TimeBank.CreditPending(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s.Leaderboards.TopInMemory(b.community, service.MetricHours, 50) {
+		t.Fatal("a credit left the old ranking in memory")
+	}
+	after := boardOf(t, b, b.principal(a), service.MetricHours, service.PeriodAll, 0)
+	if len(after.Items) != 2 || after.Items[0].User.ID != c || after.Items[0].Value != 300 || after.MeRank != 2 {
+		t.Fatalf("after a credit: %+v", after)
+	}
+	name := "新名字"
+	if err := s.Users.UpdateMe(b.ctx, c, &name, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := boardOf(t, b, b.principal(a), service.MetricHours, service.PeriodAll, 0); got.Items[0].User.Nickname != "新名字" {
+		t.Fatalf("after a rename: %+v", got.Items[0])
+	}
+	flush(t, b)
+	if got := boardOf(t, b, b.principal(c), service.MetricHours, service.PeriodAll, 0); len(got.Items) != 2 || got.MeRank != 1 {
+		t.Fatalf("after a flush: %+v", got)
 	}
 }
