@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -57,7 +58,20 @@ func (a *API) dashboard(c *gin.Context) {
 		fail(c, a.log, err)
 		return
 	}
-	ok(c, http.StatusOK, dashboardDTO(v))
+	if v.Key == "" {
+		ok(c, http.StatusOK, dashboardDTO(v))
+		return
+	}
+	// A view kept in memory is encoded once: the answer is the same for every reader allowed.
+	body, found := a.rendered.Get("dash:" + v.Key)
+	if !found {
+		if body, err = json.Marshal(Envelope[DashboardDTO]{Code: 0, Message: "ok", Data: dashboardDTO(v)}); err != nil {
+			fail(c, a.log, service.Internal(err))
+			return
+		}
+		a.rendered.Add("dash:"+v.Key, body)
+	}
+	writeJSON(c, body)
 }
 
 func (a *API) dashboardExport(c *gin.Context) {

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -103,7 +102,7 @@ func (a *API) leaderboard(c *gin.Context) {
 	if b.MeRank > 0 {
 		out.Me.Rank = &b.MeRank
 	}
-	items, cached := a.boardItems.Get(b.TopKey)
+	items, cached := a.rendered.Get("board:" + b.TopKey)
 	if !cached {
 		dto := make([]LeaderItemDTO, len(b.Items))
 		for i, it := range b.Items {
@@ -115,7 +114,7 @@ func (a *API) leaderboard(c *gin.Context) {
 			return
 		}
 		if b.TopKey != "" {
-			a.boardItems.Add(b.TopKey, items)
+			a.rendered.Add("board:"+b.TopKey, items)
 		}
 	}
 	// The envelope is encoded without the items, which are then put in place of its null: the
@@ -127,8 +126,8 @@ func (a *API) leaderboard(c *gin.Context) {
 		return
 	}
 	body = bytes.Replace(body, []byte(`"items":null`), append([]byte(`"items":`), items...), 1)
-	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+	writeJSON(c, body)
 }
 
-// boardItemsKept bounds the encoded rankings kept (one per snapshot and length in use).
-const boardItemsKept = 1024
+// renderedKept bounds the encoded answers kept (rankings and dashboards in use).
+const renderedKept = 1024

@@ -34,8 +34,9 @@ type API struct {
 	metrics *metrics
 	engine  *gin.Engine
 	v1      *gin.RouterGroup
-	// boardItems keeps rankings' items as encoded, by the service's TopKey (leaderboard.go).
-	boardItems *lru.Cache[string, []byte]
+	// rendered keeps answers (or their parts) as encoded, by what names them in memory:
+	// rankings' items by TopKey (leaderboard.go), dashboards by Key (dashboard.go).
+	rendered *lru.Cache[string, []byte]
 }
 
 // New builds the router with every route and its OpenAPI entry.
@@ -48,7 +49,7 @@ func New(deps Deps) (*API, error) {
 		return nil, err
 	}
 	a := &API{deps: deps, log: deps.Log, bind: b, docs: newDocs(), metrics: newMetrics(deps.SQL)}
-	if a.boardItems, err = lru.New[string, []byte](boardItemsKept); err != nil {
+	if a.rendered, err = lru.New[string, []byte](renderedKept); err != nil {
 		return nil, err
 	}
 

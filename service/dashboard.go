@@ -28,6 +28,7 @@ type Dashboard struct {
 	r     *cache.Redis
 	log   *slog.Logger
 	opt   DashboardOptions
+	mem   *dashMemory
 }
 
 // DashboardOptions tune the dashboard; zero values take the defaults.
@@ -51,7 +52,7 @@ func NewDashboard(store *model.Store, r *cache.Redis, opt DashboardOptions, log 
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Dashboard{store: store, r: r, log: log, opt: opt}
+	return &Dashboard{store: store, r: r, log: log, opt: opt, mem: newDashMemory()}
 }
 
 // trendMonths is how many months before the asked one the trend shows.
@@ -71,8 +72,11 @@ type DashboardView struct {
 	// Volunteers are the nicknames of the month's top volunteers, read when the view is built.
 	Volunteers map[uint64]string
 	// Source says where the month's figures came from: "rollup", "live" or "cache" (a live
-	// answer served again from Redis).
+	// answer served again from Redis or memory).
 	Source string
+	// Key names the view while this instance keeps it in memory (dashboard_memory.go), so that
+	// its rendering can be kept under the same name; "" for a view built for this request.
+	Key string
 }
 
 // Month returns the dashboard of a month (YYYY-MM, Asia/Shanghai; "" is the current month)
@@ -81,16 +85,19 @@ func (d *Dashboard) Month(ctx context.Context, p *Principal, communityID uint64,
 	if err := Authorize(p, dashboardAction, Scope{CommunityID: communityID}); err != nil {
 		return nil, err
 	}
+	now := d.opt.Now()
+	if month == "" {
+		month = MonthOf(now)
+	}
+	if v, ok := d.fromMemory(communityID, month, now); ok { // kept only for a community found
+		return v, nil
+	}
 	c, err := d.store.CommunityByID(ctx, communityID)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil, Errorf(KindNotFound, "社区不存在")
 	}
 	if err != nil {
 		return nil, Unavailable("数据库", err)
-	}
-	now := d.opt.Now()
-	if month == "" {
-		month = MonthOf(now)
 	}
 	from, _, err := ParseMonth(month)
 	if err != nil {
@@ -104,6 +111,7 @@ func (d *Dashboard) Month(ctx context.Context, p *Principal, communityID uint64,
 		return nil, Internal(err)
 	}
 	v.CommunityName = c.Name
+	d.remember(v, month, now)
 	return v, nil
 }
 
