@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"linli/app/apptest"
 	"linli/config"
@@ -372,5 +373,44 @@ func TestDirectoryMasksPhones(t *testing.T) {
 	ctx := context.Background()
 	if n, err := e.App.Store.Count(ctx, "skill_listings", ""); err != nil || n != 2 {
 		t.Fatalf("listings: %d %v", n, err)
+	}
+}
+
+// TestDirectoryPagesKeptUntilAChange: a directory page is kept in memory (a change made
+// behind the service's back, which publishes nothing, is not seen), and every change through
+// the service — here a withdrawal, then a new listing — shows in the very next search.
+func TestDirectoryPagesKeptUntilAChange(t *testing.T) {
+	t.Parallel()
+	w := newSkillWorld(t)
+	b := w.c.BuildingIDs
+	liu := w.electrician(t, "liu", b[0], "", "community", saturday)
+	db := w.e.App.Store.SQL()
+	rename := func(name string) {
+		t.Helper()
+		if _, err := db.Exec("UPDATE users SET nickname = ? WHERE id = ?", name, liu.UserID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Once the instance hears the invalidation channel, a page read is kept.
+	deadline := time.Now().Add(5 * time.Second)
+	for i := 0; ; i++ {
+		rename(fmt.Sprintf("liu%d", i))
+		first, _ := w.search(t, w.captain, b[0], "")
+		rename("behind-the-back")
+		if again, _ := w.search(t, w.captain, b[0], ""); nicknames(again.Items) == nicknames(first.Items) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("directory pages are never kept")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	w.e.Do("DELETE", "/api/v1/me/skill-profile", nil, apptest.Token(liu.Token)).Want(t, 204)
+	if page, _ := w.search(t, w.captain, b[0], ""); len(page.Items) != 0 {
+		t.Fatalf("withdrawn listing still found: %s", nicknames(page.Items))
+	}
+	w.list(t, liu, nil).Want(t, 200)
+	if page, _ := w.search(t, w.captain, b[0], ""); nicknames(page.Items) != "behind-the-back" {
+		t.Fatalf("after listing again: %q", nicknames(page.Items))
 	}
 }

@@ -27,6 +27,9 @@ const SQLiteFile = "linli.db"
 // pool or one transaction (inside Tx).
 type Store struct {
 	db *gorm.DB
+	// places keeps communities and buildings read (they are never changed or deleted); nil in
+	// a transaction's store, whose reads may see rows that are rolled back.
+	places *placeMemory
 }
 
 // Open connects to the configured database and sizes its pool. It does not migrate.
@@ -69,7 +72,7 @@ func Open(ctx context.Context, cfg config.DB, dataDir string) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("database: cannot reach %s: %w", cfg.Driver, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, places: newPlaceMemory()}, nil
 }
 
 // SQLitePath is where the embedded database lives in the data directory.

@@ -26,9 +26,15 @@ func (s *Store) CreateCommunity(ctx context.Context, c *Community) error {
 
 // CommunityByID returns the community.
 func (s *Store) CommunityByID(ctx context.Context, id uint64) (*Community, error) {
+	if c, ok := s.places.community(id); ok {
+		return c, nil
+	}
 	var c Community
-	err := s.db.WithContext(ctx).First(&c, id).Error
-	return &c, translate(err)
+	if err := translate(s.db.WithContext(ctx).First(&c, id).Error); err != nil {
+		return &c, err
+	}
+	s.places.keepCommunity(c)
+	return &c, nil
 }
 
 // Communities lists up to limit communities with an id above after, in id order.
@@ -65,6 +71,9 @@ func (s *Store) CreateBuilding(ctx context.Context, b *Building) error {
 
 // BuildingByID returns the building with its estate's name.
 func (s *Store) BuildingByID(ctx context.Context, id uint64) (*BuildingView, error) {
+	if b, ok := s.places.building(id); ok {
+		return b, nil
+	}
 	var out []BuildingView
 	err := s.buildingViews(ctx).Where("buildings.id = ?", id).Limit(1).Scan(&out).Error
 	if err != nil {
@@ -73,6 +82,7 @@ func (s *Store) BuildingByID(ctx context.Context, id uint64) (*BuildingView, err
 	if len(out) == 0 {
 		return nil, ErrNotFound
 	}
+	s.places.keepBuilding(out[0])
 	return &out[0], nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,8 +50,41 @@ type DirectoryPage struct {
 // Search finds listed people who have the skill, whose reach covers the building and, when
 // asked, who are available at the time: nearest first (same building, same estate, rest of the
 // community), then fewest open dispatches, then best rating. Anyone of the community may
-// search; only the building's captain and the community's staff see phone numbers.
+// search; only the building's captain and the community's staff see phone numbers. A page is
+// kept in memory for a few seconds (directory_memory.go).
 func (s *Skills) Search(ctx context.Context, p *Principal, q DirectoryQuery) (*DirectoryPage, error) {
+	key := dirKey(q)
+	if page, ok := s.dir.get(key); ok { // found before: the community and building exist
+		if err := Authorize(p, ActCommunityView, Scope{CommunityID: q.CommunityID}); err != nil {
+			return nil, err
+		}
+		return s.personalize(page, p, q), nil
+	}
+	epoch, live := s.dir.inval.Epoch()
+	page, err := s.search(ctx, p, q)
+	if err != nil {
+		return nil, err
+	}
+	s.dir.put(key, page, epoch, live)
+	return s.personalize(page, p, q), nil
+}
+
+// personalize is a shared page as p sees it: with the phone numbers when p may call.
+func (s *Skills) personalize(shared *DirectoryPage, p *Principal, q DirectoryQuery) *DirectoryPage {
+	page := *shared
+	page.Full = p.Staff[q.CommunityID] || p.Captain[q.BuildingID] == q.CommunityID
+	if page.Full {
+		page.Items = slices.Clone(shared.Items)
+		for i := range page.Items {
+			r := &page.Items[i]
+			r.Phone = s.users.PhoneOf(&model.User{ID: r.UserID, PhoneCipher: r.PhoneCipher})
+		}
+	}
+	return &page
+}
+
+// search reads a page of the directory from the database, without phone numbers.
+func (s *Skills) search(ctx context.Context, p *Principal, q DirectoryQuery) (*DirectoryPage, error) {
 	if _, err := s.places.Community(ctx, q.CommunityID); err != nil {
 		return nil, err
 	}
@@ -64,7 +98,7 @@ func (s *Skills) Search(ctx context.Context, p *Principal, q DirectoryQuery) (*D
 	if err != nil {
 		return nil, Unavailable("数据库", err)
 	}
-	sk, err := s.Resolve(ctx, q.CommunityID, "skill", q.Skill)
+	sk, err := s.resolveSkill(ctx, q.CommunityID, "skill", q.Skill)
 	if err != nil {
 		return nil, err
 	}
@@ -82,17 +116,13 @@ func (s *Skills) Search(ctx context.Context, p *Principal, q DirectoryQuery) (*D
 		return nil, Unavailable("数据库", err)
 	}
 	rows, more := trimPage(rows, q.Limit)
-	page := &DirectoryPage{Skill: *sk, Full: p.Staff[q.CommunityID] || p.Captain[b.ID] == q.CommunityID,
-		Items: make([]DirectoryEntry, len(rows))}
+	page := &DirectoryPage{Skill: *sk, Items: make([]DirectoryEntry, len(rows))}
 	ids := make([]uint64, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ProfileID
 		page.Items[i].DirectoryRow = r
-		if page.Full {
-			page.Items[i].Phone = s.users.PhoneOf(&model.User{ID: r.UserID, PhoneCipher: r.PhoneCipher})
-		}
 	}
-	skills, windows, err := s.profileDetails(ctx, ids)
+	skills, windows, err := s.keptDetails(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -203,6 +233,7 @@ func (s *Skills) Verify(ctx context.Context, communityID, userID, skillID uint64
 	if err != nil {
 		return Unavailable("数据库", err)
 	}
+	s.directoryChanged(ctx)
 	return nil
 }
 
@@ -219,6 +250,7 @@ func (s *Skills) Release(ctx context.Context, communityID, userID uint64) error 
 		return Unavailable("数据库", err)
 	}
 	if released {
+		s.directoryChanged(ctx)
 		return nil
 	}
 	p, err := s.store.SkillProfileOf(ctx, userID)

@@ -38,6 +38,9 @@ type Dispatches struct {
 	users   *Users
 	cfg     DispatchConfig
 	now     func() time.Time
+	// listings learns of every change to a volunteer's open dispatches or rating, which order
+	// the directory (nil: nobody to tell).
+	listings *Skills
 }
 
 // NewDispatches builds the dispatch service.
@@ -190,6 +193,7 @@ func (d *Dispatches) Offer(ctx context.Context, p *Principal, in OfferInput) (*m
 	if err != nil {
 		return nil, asServiceError(err)
 	}
+	d.listingChanged(ctx)
 	return x, nil
 }
 
@@ -259,7 +263,15 @@ func (d *Dispatches) step(ctx context.Context, x *model.Dispatch, m model.Dispat
 	if err != nil {
 		return asServiceError(err)
 	}
+	d.listingChanged(ctx)
 	return nil
+}
+
+// listingChanged tells the directory that a volunteer's open dispatches or rating changed.
+func (d *Dispatches) listingChanged(ctx context.Context) {
+	if d.listings != nil {
+		d.listings.directoryChanged(ctx)
+	}
 }
 
 // reopen gives the volunteer's slot back and reopens a help request for another dispatch.

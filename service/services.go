@@ -110,10 +110,11 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.IssueCategories = NewIssueCategories(store)
 	s.Issues = NewIssues(store, s.IssueCategories, s.Uploads, s.Safety, s.Notifier, s.Users,
 		cfg.Issues.AutoCloseAfter, log)
-	s.Skills = NewSkills(store, s.Places, s.Safety, s.Users)
+	s.Skills = NewSkills(store, s.Places, s.Safety, s.Users, r.Invalidations(log), log)
 	s.HelpRequests = NewHelpRequests(store, s.Places, s.Skills, s.Safety, s.Notifier, s.Users)
 	s.Dispatches = NewDispatches(store, s.Issues, s.Uploads, s.Safety, s.Notifier, s.Users,
 		DispatchConfig{OfferTTL: cfg.Dispatch.OfferTTL, MaxOpen: cfg.Dispatch.MaxOpenPerVolunteer})
+	s.Dispatches.listings = s.Skills
 	s.Teams = NewTeams(store)
 	var codes CodeMaker // stays a nil interface in dev mode
 	if s.WeChat != nil {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"linli/cache"
 	"linli/model"
 )
 
@@ -45,11 +47,15 @@ type Skills struct {
 	safety *Safety
 	users  *Users
 	now    func() time.Time
+	// dir keeps directory pages in memory (directory_memory.go).
+	dir *dirMemory
+	log *slog.Logger
 }
 
 // NewSkills builds the skill directory service.
-func NewSkills(store *model.Store, places *Places, safety *Safety, users *Users) *Skills {
-	return &Skills{store: store, places: places, safety: safety, users: users,
+func NewSkills(store *model.Store, places *Places, safety *Safety, users *Users, inval *cache.Invalidations,
+	log *slog.Logger) *Skills {
+	return &Skills{store: store, places: places, safety: safety, users: users, dir: newDirMemory(inval), log: log,
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
@@ -97,6 +103,7 @@ func (s *Skills) Create(ctx context.Context, communityID uint64, name string) (*
 		}
 		return nil, Unavailable("数据库", err)
 	}
+	s.directoryChanged(ctx) // the kept skill lists lack it
 	return sk, nil
 }
 
@@ -223,6 +230,7 @@ func (s *Skills) SaveProfile(ctx context.Context, p *Principal, in ProfileInput)
 	if err != nil {
 		return nil, Unavailable("数据库", err)
 	}
+	s.directoryChanged(ctx)
 	return s.Profile(ctx, p.UserID)
 }
 
@@ -331,6 +339,7 @@ func (s *Skills) DeleteProfile(ctx context.Context, userID uint64) error {
 	if !found {
 		return Errorf(KindNotFound, "你还没有登记技能")
 	}
+	s.directoryChanged(ctx)
 	return nil
 }
 
