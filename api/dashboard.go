@@ -71,7 +71,7 @@ func (a *API) dashboard(c *gin.Context) {
 		}
 		a.rendered.Add("dash:"+v.Key, body)
 	}
-	writeJSON(c, body)
+	writeJSON(c, http.StatusOK, body)
 }
 
 func (a *API) dashboardExport(c *gin.Context) {

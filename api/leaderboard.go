@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -126,7 +127,7 @@ func (a *API) leaderboard(c *gin.Context) {
 		return
 	}
 	body = bytes.Replace(body, []byte(`"items":null`), append([]byte(`"items":`), items...), 1)
-	writeJSON(c, body)
+	writeJSON(c, http.StatusOK, body)
 }
 
 // renderedKept bounds the encoded answers kept (rankings and dashboards in use).

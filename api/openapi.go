@@ -34,6 +34,8 @@ func data[T any]() any { return new(Envelope[T]) }
 // docs accumulates the OpenAPI document while routes are registered.
 type docs struct {
 	r *openapi3.Reflector
+	// bodies are the success bodies of every route, for TestFastJSONMatchesEncodingJSON.
+	bodies []any
 }
 
 func newDocs() *docs {
@@ -49,6 +51,9 @@ func newDocs() *docs {
 
 // add documents one route.
 func (d *docs) add(rt route) error {
+	if rt.resp != nil {
+		d.bodies = append(d.bodies, rt.resp)
+	}
 	oc, err := d.r.NewOperationContext(rt.method, ginToOpenAPI(rt.path))
 	if err != nil {
 		return err

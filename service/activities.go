@@ -54,6 +54,8 @@ type Activities struct {
 	log     *slog.Logger
 	clock   atomic.Pointer[func() time.Time]
 	batches *signupBatches
+	// mem keeps lists, counts and readers' sign-ups in memory (activity_memory.go).
+	mem *actMemory
 }
 
 // NewActivities builds the activities service; codes is nil in dev mode.
@@ -65,7 +67,7 @@ func NewActivities(store *model.Store, r *cache.Redis, places *Places, safety *S
 	if cfg.NoShowWindow <= 0 {
 		cfg.NoShowWindow = 90 * 24 * time.Hour
 	}
-	s := &Activities{store: store, redis: r, places: places, safety: safety, notify: notify, users: users,
+	s := &Activities{store: store, redis: r, places: places, safety: safety, notify: notify, users: users, mem: newActMemory(r.Invalidations(log)),
 		secrets: secrets, codes: codes, cfg: cfg, log: log}
 	s.SetClock(nil)
 	s.batches = newSignupBatches(s.signUpBatch)

@@ -68,7 +68,7 @@ func (s *Activities) List(ctx context.Context, p *Principal, q ActivityQuery) ([
 	case WindowUpcoming, WindowOngoing, WindowPast:
 		f.Descending = q.Window == WindowPast
 		var err error
-		if page, err = s.cachedPage(ctx, f); err != nil {
+		if page, err = s.keptPage(ctx, f); err != nil {
 			return nil, false, err
 		}
 	case WindowDraft:
@@ -112,13 +112,13 @@ func (s *Activities) items(ctx context.Context, p *Principal, rows []model.Activ
 	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	counts, err := s.counts(ctx, ids)
+	counts, err := s.keptCounts(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	mine, err := s.store.MySignups(ctx, p.UserID, ids)
+	mine, err := s.keptMine(ctx, p.UserID, ids)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	out := make([]ActivityItem, len(rows))
 	for i, r := range rows {
@@ -240,6 +240,7 @@ func (s *Activities) touchCommunity(ctx context.Context, communityID uint64) {
 	if err := s.redis.Client.Incr(context.WithoutCancel(ctx), s.redis.Key("act", "ver", idStr(communityID))).Err(); err != nil {
 		s.log.WarnContext(ctx, "activity list cache not invalidated; it expires by itself", "error", err.Error())
 	}
+	s.publish(ctx, msgActivities, communityID)
 }
 
 // touchCounts invalidates the cached place counts of activities (after commit) by bumping
@@ -255,4 +256,5 @@ func (s *Activities) touchCounts(ctx context.Context, ids ...uint64) {
 			s.log.WarnContext(ctx, "activity count cache not invalidated; it expires by itself", "error", err.Error())
 		}
 	}
+	s.publish(ctx, msgSignups, ids...)
 }

@@ -125,6 +125,7 @@ func (s *Activities) CheckIn(ctx context.Context, p *Principal, id uint64, token
 	if err != nil {
 		return nil, Unavailable("数据库", err)
 	}
+	s.touchCounts(ctx, su.ActivityID) // the volunteer's own sign-up shows the check-in
 	if cur, err := s.store.SignupByID(ctx, su.ID); err != nil {
 		return nil, Unavailable("数据库", err)
 	} else if ok || cur.CheckinAt != nil {
@@ -147,6 +148,7 @@ func (s *Activities) CheckOut(ctx context.Context, p *Principal, id uint64, toke
 	if err != nil {
 		return nil, Unavailable("数据库", err)
 	}
+	s.touchCounts(ctx, su.ActivityID)
 	if !ok {
 		return nil, Errorf(KindConflict, "您的出勤已由组织者登记或已结算，无需签退")
 	}
@@ -218,6 +220,7 @@ func (s *Activities) MarkAttendance(ctx context.Context, p *Principal, id uint64
 	if err != nil {
 		return nil, Unavailable("数据库", err)
 	}
+	s.touchCounts(ctx, su.ActivityID)
 	if !ok {
 		return nil, Errorf(KindConflict, "该报名已结算，出勤不能再修改")
 	}

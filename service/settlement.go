@@ -93,6 +93,7 @@ func (s *Activities) Settle(ctx context.Context, p *Principal, id uint64) (*Sett
 	if err == nil {
 		s.touchCommunity(ctx, a.CommunityID)
 	}
+	s.touchCounts(ctx, id) // no-shows marked, attendance recorded
 	return out, nil
 }
 
