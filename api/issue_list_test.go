@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"testing"
+	"time"
 
 	"linli/app/apptest"
 	"linli/model"
@@ -47,5 +48,70 @@ func TestIssueListsCarryTheirPhotos(t *testing.T) {
 		if found != 2 {
 			t.Errorf("%s: %d of the 2 issues listed", l.who, found)
 		}
+	}
+}
+
+// TestQueuePagesKeptUntilAChange: a building queue's page is kept in memory (a change made
+// behind the service's back is not seen), and every change through the service — a report, a
+// transition, a follow, a comment — shows in the very next read, for the captain and for the
+// building's residents.
+func TestQueuePagesKeptUntilAChange(t *testing.T) {
+	t.Parallel()
+	w := newIssueWorld(t)
+	var first struct{ ID string }
+	w.report(t, w.reporter, nil).Want(t, 201).Data(t, &first)
+	db := w.e.App.Store.SQL()
+	type row struct {
+		ID        string `json:"id"`
+		Status    string `json:"status"`
+		Followers int    `json:"followers"`
+	}
+	queue := func(who apptest.Session) []row {
+		t.Helper()
+		var page struct{ Items []row }
+		w.e.Do("GET", "/api/v1/issues?scope=building", nil, tok(who)).Want(t, 200).Data(t, &page)
+		return page.Items
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for { // once the instance hears the invalidation channel, a page read is kept
+		queue(w.captain)
+		if _, err := db.Exec("UPDATE issues SET status = 'in_progress' WHERE id = ?", first.ID); err != nil {
+			t.Fatal(err)
+		}
+		got := queue(w.captain)
+		if _, err := db.Exec("UPDATE issues SET status = 'submitted' WHERE id = ?", first.ID); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 1 && got[0].Status == "submitted" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("queue pages are never kept")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	w.report(t, w.neighbour, map[string]any{"description": "电梯异响"}).Want(t, 201)
+	if got := queue(w.captain); len(got) != 2 {
+		t.Fatalf("after a report: %+v", got)
+	}
+	find := func(rows []row) row {
+		t.Helper()
+		for _, r := range rows {
+			if r.ID == first.ID {
+				return r
+			}
+		}
+		t.Fatalf("issue %s not in %+v", first.ID, rows)
+		return row{}
+	}
+	w.move(w.captain, first.ID, "acknowledge", nil).Want(t, 200)
+	for _, who := range []apptest.Session{w.captain, w.neighbour} {
+		if got := find(queue(who)); got.Status != "acknowledged" {
+			t.Fatalf("after acknowledging: %+v", got)
+		}
+	}
+	w.e.Do("POST", "/api/v1/issues/"+first.ID+"/follow", nil, tok(w.neighbour)).Want(t, 200)
+	if got := find(queue(w.captain)); got.Followers != 1 {
+		t.Fatalf("after a follow: %+v", got)
 	}
 }

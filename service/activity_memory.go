@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -25,11 +24,8 @@ import (
 // sign-ups live actMemoryTTL, the backstop for a message Redis could not pass on.
 type actMemory struct {
 	inval *cache.Invalidations
-	// changed holds, per "c<community>" and "a<activity>", the epoch of its last change.
-	// floor is the newest epoch evicted from it (or of a reset): a key not found changed then.
-	mu      sync.Mutex
-	changed *lru.Cache[string, uint64]
-	floor   uint64
+	// changes are per "c<community>" and "a<activity>".
+	changes *cache.Changes
 
 	pages  *lru.Cache[string, kept[listPage]]
 	counts *lru.Cache[uint64, kept[model.PlaceCounts]]
@@ -59,18 +55,19 @@ const (
 
 func newActMemory(inval *cache.Invalidations) *actMemory {
 	m := &actMemory{inval: inval, now: time.Now}
-	m.changed, _ = lru.NewWithEvict[string, uint64](actChanges, func(_ string, epoch uint64) {
-		m.floor = max(m.floor, epoch) // called with m.mu held (every Add is)
+	m.changes = cache.NewChanges(inval, actChanges, func(msg string) (string, bool) {
+		if id, ok := strings.CutPrefix(msg, msgActivities); ok {
+			return "c" + id, true
+		}
+		if id, ok := strings.CutPrefix(msg, msgSignups); ok {
+			return "a" + id, true
+		}
+		return "", false
 	})
 	m.pages, _ = lru.New[string, kept[listPage]](actPages) // positive sizes: no error
 	m.counts, _ = lru.New[uint64, kept[model.PlaceCounts]](actCounts)
 	m.mine, _ = lru.New[uint64, map[uint64]kept[*model.Signup]](actReaders)
-	inval.OnMessage(m.note)
 	inval.OnReset(func() {
-		epoch, _ := inval.Epoch()
-		m.mu.Lock()
-		m.floor = max(m.floor, epoch)
-		m.mu.Unlock()
 		m.pages.Purge()
 		m.counts.Purge()
 		m.mine.Purge()
@@ -78,34 +75,9 @@ func newActMemory(inval *cache.Invalidations) *actMemory {
 	return m
 }
 
-// note records the epoch of the change a message names.
-func (m *actMemory) note(msg string) {
-	var key string
-	if id, ok := strings.CutPrefix(msg, msgActivities); ok {
-		key = "c" + id
-	} else if id, ok := strings.CutPrefix(msg, msgSignups); ok {
-		key = "a" + id
-	} else {
-		return
-	}
-	epoch, _ := m.inval.Epoch()
-	m.mu.Lock()
-	m.changed.Add(key, epoch)
-	m.mu.Unlock()
-}
-
 // valid reports whether something read at epoch about key (and at at) may be used now.
 func (m *actMemory) valid(key string, epoch uint64, at time.Time, ttl time.Duration) bool {
-	if _, live := m.inval.Epoch(); !live || m.now().Sub(at) > ttl {
-		return false
-	}
-	m.mu.Lock()
-	last, ok := m.changed.Peek(key)
-	if !ok {
-		last = m.floor
-	}
-	m.mu.Unlock()
-	return last <= epoch
+	return m.now().Sub(at) <= ttl && m.changes.Unchanged(epoch, key)
 }
 
 // start returns the epoch to read under, and whether what is read may be kept at all.

@@ -193,7 +193,7 @@ func (d *Dispatches) Offer(ctx context.Context, p *Principal, in OfferInput) (*m
 	if err != nil {
 		return nil, asServiceError(err)
 	}
-	d.listingChanged(ctx)
+	d.changed(ctx, x)
 	return x, nil
 }
 
@@ -263,14 +263,18 @@ func (d *Dispatches) step(ctx context.Context, x *model.Dispatch, m model.Dispat
 	if err != nil {
 		return asServiceError(err)
 	}
-	d.listingChanged(ctx)
+	d.changed(ctx, x)
 	return nil
 }
 
-// listingChanged tells the directory that a volunteer's open dispatches or rating changed.
-func (d *Dispatches) listingChanged(ctx context.Context) {
+// changed tells the directory that a volunteer's open dispatches or rating changed, and the
+// queues that the dispatch's issue (when it has one) may have moved.
+func (d *Dispatches) changed(ctx context.Context, x *model.Dispatch) {
 	if d.listings != nil {
 		d.listings.directoryChanged(ctx)
+	}
+	if x.SourceKind == model.DispatchFromIssue {
+		d.issues.issuesChanged(ctx, x.CommunityID, x.BuildingID)
 	}
 }
 

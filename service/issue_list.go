@@ -96,7 +96,7 @@ func (s *Issues) List(ctx context.Context, p *Principal, q IssueQuery) ([]IssueI
 	if q.Scope == ScopeBuilding && slices.Contains(f.Statuses, model.IssuePendingReview) {
 		return nil, false, Invalid("status", "待审核的报事只在社区队列中可见")
 	}
-	rows, err := s.store.Issues(ctx, f)
+	rows, err := s.keptIssues(ctx, f)
 	if err != nil {
 		return nil, false, Unavailable("数据库", err)
 	}

@@ -27,7 +27,7 @@ func (s *Issues) Follow(ctx context.Context, p *Principal, id uint64) (*model.Is
 	if _, err := s.store.Follow(ctx, id, p.UserID); err != nil {
 		return nil, Unavailable("数据库", err)
 	}
-	return s.store.IssueByID(ctx, id)
+	return s.changedIssue(ctx, id)
 }
 
 // Unfollow leaves an issue; leaving one not followed changes nothing.
@@ -38,7 +38,7 @@ func (s *Issues) Unfollow(ctx context.Context, p *Principal, id uint64) (*model.
 	if _, err := s.store.Unfollow(ctx, id, p.UserID); err != nil {
 		return nil, Unavailable("数据库", err)
 	}
-	return s.store.IssueByID(ctx, id)
+	return s.changedIssue(ctx, id)
 }
 
 // Comment adds a comment by someone involved: the reporter, a follower, the building's
@@ -97,6 +97,7 @@ func (s *Issues) Comment(ctx context.Context, p *Principal, id uint64, body stri
 	if err != nil {
 		return nil, asServiceError(err)
 	}
+	s.issuesChanged(ctx, is.CommunityID, is.BuildingID)
 	return c, nil
 }
 
@@ -123,7 +124,7 @@ func (s *Issues) Rate(ctx context.Context, p *Principal, id uint64, score int, c
 		}
 		return nil, Unavailable("数据库", err)
 	}
-	return s.store.IssueByID(ctx, id)
+	return s.changedIssue(ctx, id)
 }
 
 // visible loads an issue the user may see.

@@ -147,7 +147,7 @@ func (s *Issues) Move(ctx context.Context, p *Principal, id uint64, t Transition
 	if err != nil {
 		return nil, asServiceError(err)
 	}
-	return s.store.IssueByID(ctx, id)
+	return s.changedIssue(ctx, id)
 }
 
 var actionText = map[string]string{
@@ -183,9 +183,10 @@ func (s *Issues) AutoClose(ctx context.Context) (int, error) {
 	closed := 0
 	for _, id := range ids {
 		now := s.now()
+		var moved *model.Issue
 		err := s.store.Tx(ctx, func(tx *model.Store) error {
-			moved, err := tx.MoveIssue(ctx, id, []string{model.IssueResolved}, model.IssueMove{Status: model.IssueClosed, At: now, Closed: true})
-			if err != nil || !moved {
+			ok, err := tx.MoveIssue(ctx, id, []string{model.IssueResolved}, model.IssueMove{Status: model.IssueClosed, At: now, Closed: true})
+			if err != nil || !ok {
 				return err
 			}
 			closed++
@@ -197,10 +198,14 @@ func (s *Issues) AutoClose(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
+			moved = is
 			return s.noticeMove(ctx, tx, is, "auto_close", 0)
 		})
 		if err != nil {
 			return closed, err
+		}
+		if moved != nil { // after the commit
+			s.issuesChanged(ctx, moved.CommunityID, moved.BuildingID)
 		}
 	}
 	return closed, nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"linli/cache"
 	"linli/model"
 )
 
@@ -32,14 +33,17 @@ type Issues struct {
 	autoClose  time.Duration
 	log        *slog.Logger
 	now        func() time.Time
+	// mem keeps queue pages in memory (issue_memory.go).
+	mem *issueMemory
 }
 
 // NewIssues builds the issue service. autoClose is how long a resolved issue waits for its
 // reporter before it closes itself.
 func NewIssues(store *model.Store, categories *IssueCategories, uploads *Uploads, safety *Safety,
-	notify *Notifier, users *Users, autoClose time.Duration, log *slog.Logger) *Issues {
+	notify *Notifier, users *Users, autoClose time.Duration, inval *cache.Invalidations, log *slog.Logger) *Issues {
 	return &Issues{store: store, categories: categories, uploads: uploads, safety: safety, notify: notify,
-		users: users, autoClose: autoClose, log: log, now: func() time.Time { return time.Now().UTC() }}
+		users: users, autoClose: autoClose, log: log, now: func() time.Time { return time.Now().UTC() },
+		mem: newIssueMemory(inval)}
 }
 
 // Report is what a resident submits.
@@ -117,6 +121,7 @@ func (s *Issues) Report(ctx context.Context, p *Principal, r Report) (*model.Iss
 	if err != nil {
 		return nil, asServiceError(err)
 	}
+	s.issuesChanged(ctx, is.CommunityID, is.BuildingID)
 	return is, nil
 }
 

@@ -109,7 +109,7 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.Idempotency = NewIdempotency(store)
 	s.IssueCategories = NewIssueCategories(store)
 	s.Issues = NewIssues(store, s.IssueCategories, s.Uploads, s.Safety, s.Notifier, s.Users,
-		cfg.Issues.AutoCloseAfter, log)
+		cfg.Issues.AutoCloseAfter, r.Invalidations(log), log)
 	s.Skills = NewSkills(store, s.Places, s.Safety, s.Users, r.Invalidations(log), log)
 	s.HelpRequests = NewHelpRequests(store, s.Places, s.Skills, s.Safety, s.Notifier, s.Users)
 	s.Dispatches = NewDispatches(store, s.Issues, s.Uploads, s.Safety, s.Notifier, s.Users,
