@@ -93,6 +93,13 @@ func (s *Store) CommunityOf(ctx context.Context, kind string, id uint64) (uint64
 	if !ok {
 		return 0, ErrNotFound
 	}
+	if table == "buildings" { // kept in memory: a building never moves
+		b, err := s.BuildingByID(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		return b.CommunityID, nil
+	}
 	var out []uint64
 	err := s.db.WithContext(ctx).Table(table).Where("id = ?", id).Limit(1).Pluck("community_id", &out).Error
 	if err != nil {

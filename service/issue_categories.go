@@ -3,9 +3,15 @@ package service
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"linli/cache"
 	"linli/model"
 )
 
@@ -25,16 +31,72 @@ var defaultCategories = []struct {
 	{"其他", "", model.RouteCaptain},
 }
 
-// IssueCategories manages each community's categories.
+// IssueCategories manages each community's categories. Each instance keeps every community's
+// list in memory while it hears the invalidation channel; a change publishes the community
+// (msgCategories), and a list read before the change is not used again.
 type IssueCategories struct {
-	store *model.Store
+	store   *model.Store
+	inval   *cache.Invalidations
+	changes *cache.Changes
+	lists   *lru.Cache[uint64, kept[[]model.IssueCategory]]
+	log     *slog.Logger
 }
 
+const (
+	msgCategories   = "cat:" // + community id
+	categoriesKept  = 10000  // communities
+	categoriesTTL   = time.Minute
+	categoryChanges = 10000
+)
+
 // NewIssueCategories builds the category service.
-func NewIssueCategories(store *model.Store) *IssueCategories { return &IssueCategories{store: store} }
+func NewIssueCategories(store *model.Store, inval *cache.Invalidations, log *slog.Logger) *IssueCategories {
+	lists, _ := lru.New[uint64, kept[[]model.IssueCategory]](categoriesKept) // a positive size: no error
+	inval.OnReset(lists.Purge)
+	return &IssueCategories{store: store, inval: inval, lists: lists, log: log,
+		changes: cache.NewChanges(inval, categoryChanges, func(msg string) (string, bool) {
+			return strings.CutPrefix(msg, msgCategories)
+		})}
+}
 
 // List returns the community's categories, creating the defaults the first time.
 func (c *IssueCategories) List(ctx context.Context, communityID uint64, activeOnly bool) ([]model.IssueCategory, error) {
+	key := strconv.FormatUint(communityID, 10)
+	var cats []model.IssueCategory
+	if k, ok := c.lists.Get(communityID); ok && time.Since(k.at) <= categoriesTTL && c.changes.Unchanged(k.epoch, key) {
+		cats = slices.Clone(k.v) // filtered below: the kept list is shared
+	} else {
+		epoch, live := c.inval.Epoch()
+		at := time.Now()
+		var err error
+		if cats, err = c.read(ctx, communityID); err != nil {
+			return nil, err
+		}
+		if live {
+			c.lists.Add(communityID, kept[[]model.IssueCategory]{v: slices.Clone(cats), epoch: epoch, at: at})
+		}
+	}
+	if !activeOnly {
+		return cats, nil
+	}
+	out := cats[:0]
+	for _, cat := range cats {
+		if cat.Active {
+			out = append(out, cat)
+		}
+	}
+	return out, nil
+}
+
+// changed tells every instance that the community's categories changed.
+func (c *IssueCategories) changed(ctx context.Context, communityID uint64) {
+	if err := c.inval.Publish(ctx, msgCategories+strconv.FormatUint(communityID, 10)); err != nil {
+		c.log.WarnContext(ctx, "tell other instances the categories changed", "error", err.Error())
+	}
+}
+
+// read reads the community's categories, creating the defaults the first time.
+func (c *IssueCategories) read(ctx context.Context, communityID uint64) ([]model.IssueCategory, error) {
 	cats, err := c.store.Categories(ctx, communityID, false)
 	if err != nil {
 		return nil, Unavailable("数据库", err)
@@ -53,16 +115,7 @@ func (c *IssueCategories) List(ctx context.Context, communityID uint64, activeOn
 			return nil, Unavailable("数据库", err)
 		}
 	}
-	if !activeOnly {
-		return cats, nil
-	}
-	out := cats[:0]
-	for _, cat := range cats {
-		if cat.Active {
-			out = append(out, cat)
-		}
-	}
-	return out, nil
+	return cats, nil
 }
 
 // CategoryInput is what staff set on a category; nil fields stay as they are on update.
@@ -100,6 +153,7 @@ func (c *IssueCategories) Create(ctx context.Context, communityID uint64, in Cat
 		}
 		return nil, Unavailable("数据库", err)
 	}
+	c.changed(ctx, communityID)
 	return cat, nil
 }
 
@@ -140,5 +194,6 @@ func (c *IssueCategories) Update(ctx context.Context, communityID, id uint64, in
 	if err != nil || cat.CommunityID != communityID {
 		return nil, Errorf(KindNotFound, "类别不存在")
 	}
+	c.changed(ctx, communityID)
 	return cat, nil
 }

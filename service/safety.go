@@ -82,6 +82,10 @@ type Safety struct {
 	log       *slog.Logger
 }
 
+// ChecksWithWeChat reports whether texts go to WeChat's check (which needs the author's
+// openid) rather than the dev word lists.
+func (s *Safety) ChecksWithWeChat() bool { return s.wx != nil }
+
 // NewSafety builds the checker. wx is nil in dev mode; devRisky and devReview are the local
 // word lists used then (case-insensitive substrings).
 func NewSafety(wx *wechat.Client, devRisky, devReview []string, log *slog.Logger) *Safety {

@@ -107,7 +107,7 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.Notifier = NewNotifier(store, sub, NotifyOptions{Templates: n.Templates, Fields: n.Fields(),
 		Lease: n.Lease, BatchSize: n.BatchSize, MaxAttempts: n.MaxAttempts}, log)
 	s.Idempotency = NewIdempotency(store)
-	s.IssueCategories = NewIssueCategories(store)
+	s.IssueCategories = NewIssueCategories(store, r.Invalidations(log), log)
 	s.Issues = NewIssues(store, s.IssueCategories, s.Uploads, s.Safety, s.Notifier, s.Users,
 		cfg.Issues.AutoCloseAfter, r.Invalidations(log), log)
 	s.Skills = NewSkills(store, s.Places, s.Safety, s.Users, r.Invalidations(log), log)
