@@ -34,13 +34,6 @@ type actMemory struct {
 	now  func() time.Time
 }
 
-// kept is something read at epoch (the channel's epoch before reading) and time at.
-type kept[T any] struct {
-	v     T
-	epoch uint64
-	at    time.Time
-}
-
 const (
 	actMemoryTTL = 30 * time.Second
 	actPages     = 4096

@@ -25,15 +25,9 @@ type dirMemory struct {
 	pages *lru.Cache[string, memPage]
 	// skills are the communities' skill lists; details each listing's skills and windows (a
 	// page that is not kept needs only its search then). Both are dropped with the pages.
-	skills  *lru.Cache[uint64, memKept[[]model.Skill]]
-	details *lru.Cache[uint64, memKept[profileDetail]]
+	skills  *lru.Cache[uint64, kept[[]model.Skill]]
+	details *lru.Cache[uint64, kept[profileDetail]]
 	now     func() time.Time
-}
-
-// memKept is something read and when; shared: nobody may modify it.
-type memKept[T any] struct {
-	v  T
-	at time.Time
 }
 
 // profileDetail is a listing's skills and availability windows.
@@ -57,8 +51,8 @@ const (
 
 func newDirMemory(inval *cache.Invalidations) *dirMemory {
 	c, _ := lru.New[string, memPage](dirMemorySlots) // positive sizes: no error
-	sk, _ := lru.New[uint64, memKept[[]model.Skill]](keptCommunitySkills)
-	d, _ := lru.New[uint64, memKept[profileDetail]](dirDetailSlots)
+	sk, _ := lru.New[uint64, kept[[]model.Skill]](keptCommunitySkills)
+	d, _ := lru.New[uint64, kept[profileDetail]](dirDetailSlots)
 	m := &dirMemory{inval: inval, pages: c, skills: sk, details: d, now: time.Now}
 	purge := func() {
 		c.Purge()
@@ -141,7 +135,7 @@ func (s *Skills) resolveSkill(ctx context.Context, communityID uint64, field, re
 		if err != nil {
 			return nil, err
 		}
-		list = memKept[[]model.Skill]{v: l, at: at}
+		list = kept[[]model.Skill]{v: l, at: at}
 		if s.dir.stillQuiet(epoch, live) {
 			s.dir.skills.Add(communityID, list)
 		}
@@ -180,7 +174,7 @@ func (s *Skills) keptDetails(ctx context.Context, ids []uint64) (map[uint64][]mo
 	for _, id := range missing {
 		skills[id], windows[id] = ms[id], mw[id]
 		if quiet {
-			s.dir.details.Add(id, memKept[profileDetail]{v: profileDetail{skills: ms[id], windows: mw[id]}, at: at})
+			s.dir.details.Add(id, kept[profileDetail]{v: profileDetail{skills: ms[id], windows: mw[id]}, at: at})
 		}
 	}
 	return skills, windows, nil

@@ -184,3 +184,40 @@ func TestHotFixtures(t *testing.T) {
 		t.Fatal("an entry was accepted for another user")
 	}
 }
+
+// benchSnapshot is a ranking of n members kept in memory, scores descending with ties.
+func benchSnapshot(n int) *snapshot {
+	sn := &snapshot{pos: make(map[uint64]int, n)}
+	for i := range n {
+		sn.items = append(sn.items, ranked{id: uint64(1000 + i), score: int64((n - i) / 3 * 60)})
+		sn.pos[uint64(1000+i)] = i
+	}
+	return sn
+}
+
+// BenchmarkLeaderboardFromMemory is a read answered from a snapshot of 10,000 volunteers: the
+// top 50 and the reader's rank by binary search.
+func BenchmarkLeaderboardFromMemory(b *testing.B) {
+	sn := benchSnapshot(10000)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if items, _, above := sn.answer(50, uint64(1000+i%10000)); len(items) != 50 || above < 0 {
+			b.Fatal(len(items), above)
+		}
+	}
+}
+
+func TestSnapshotAnswer(t *testing.T) {
+	sn := benchSnapshot(10)
+	// scores: 180 180 120 120 120 60 60 60 0 0 (ids 1000…1009): equal scores share a rank
+	items, score, above := sn.answer(3, 1004)
+	if len(items) != 3 || score != 120 || above != 2 {
+		t.Fatalf("answer: %d items, score %d, above %d", len(items), score, above)
+	}
+	if _, score, above := sn.answer(50, 1000); score != 180 || above != 0 {
+		t.Fatalf("first: %d %d", score, above)
+	}
+	if items, _, above := sn.answer(50, 42); len(items) != 10 || above != -1 {
+		t.Fatalf("unranked reader: %d items, above %d", len(items), above)
+	}
+}
