@@ -101,10 +101,7 @@ func TestMemoryRefusesWhatWasReadBeforeAMessage(t *testing.T) {
 	ctx := context.Background()
 	token := e.DevLogin("racing-reader").Token
 	auth := e.App.Services.Auth
-	eventually(t, func() bool {
-		_, _ = auth.Identify(ctx, token)
-		return auth.InMemory(token)
-	}, "a quiet read is never kept")
+	readUntilKept(t, auth, token)
 	kept, err := auth.RememberAfterMessage(ctx, token)
 	if err != nil {
 		t.Fatal(err)
@@ -124,19 +121,22 @@ func TestMemoryOffWhenTheChannelIsLost(t *testing.T) {
 	ctx := context.Background()
 	token := e.DevLogin("cut-reader").Token
 	auth := e.App.Services.Auth
-	eventually(t, func() bool {
-		_, _ = auth.Identify(ctx, token)
-		return auth.InMemory(token)
-	}, "a quiet read is never kept")
+	readUntilKept(t, auth, token)
 	if err := e.App.Redis.Client.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, func() bool { return !auth.InMemory(token) }, "memory still answers after the channel was cut")
-	// Back once resubscribed.
+	readUntilKept(t, auth, token) // back once resubscribed
+}
+
+// readUntilKept reads the token's session until the instance keeps it in memory (once it hears
+// the invalidation channel).
+func readUntilKept(t *testing.T, auth *service.Auth, token string) {
+	t.Helper()
 	eventually(t, func() bool {
-		_, _ = auth.Identify(ctx, token)
+		_, _ = auth.Identify(context.Background(), token)
 		return auth.InMemory(token)
-	}, "memory never comes back after the channel returned")
+	}, "a quiet read is never kept in memory")
 }
 
 // eventually waits up to two seconds for ok.
