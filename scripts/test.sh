@@ -21,12 +21,13 @@ echo "== go vet"
 go vet ./...
 
 total_pass=0 total_fail=0 total_skip=0
-# The concurrency tests: the ones that race requests, workers or instances against each other.
+# The concurrency tests: the ones that race requests, workers or instances against each other,
+# and the ones of what instances keep in memory (an invalidation goroutine per instance).
 # They run again with -race on both back ends. The whole suite runs without -race: on the 2-core
 # CI machines the race detector over all of it (thousands of HTTP requests in the bad-input
 # and matrix tables) takes longer than CI allows, and what it would check there is the same Go
 # code the concurrency tests already drive in parallel.
-RACE_TESTS='Concurrent|Race|Racing|Rush|Once|TakenOver|Owed|OneWinner|OneLive|Instances|Parallel'
+RACE_TESTS='Concurrent|Race|Racing|Rush|Once|TakenOver|Owed|OneWinner|OneLive|Instances|Parallel|Memory|Kept'
 
 # suite NAME [FLAGS...]: go test over every package with FLAGS, counting tests from -v output.
 suite() {

@@ -114,7 +114,10 @@ func (s *Issues) Move(ctx context.Context, p *Principal, id uint64, t Transition
 		}
 		m.DuplicateOf = &t.DuplicateOf
 	}
-	err = s.store.Tx(ctx, func(tx *model.Store) error {
+	// Concurrent moves of one issue may deadlock on MariaDB (the loser's event and notification
+	// inserts against the winner's index locks): the victim runs again and then sees the move.
+	from := is.Status // is.Status is set to the new status inside, which may run twice
+	err = retryTx(ctx, s.store, func(tx *model.Store) error {
 		moved, err := tx.MoveIssue(ctx, id, r.from, m)
 		if err != nil {
 			return err
@@ -126,7 +129,7 @@ func (s *Issues) Move(ctx context.Context, p *Principal, id uint64, t Transition
 			}
 			return Errorf(KindConflict, "该报事当前状态为「%s」，不能%s", StatusText[cur.Status], actionText[t.Action])
 		}
-		ev := &model.IssueEvent{IssueID: id, ActorID: p.UserID, Action: t.Action, FromStatus: is.Status,
+		ev := &model.IssueEvent{IssueID: id, ActorID: p.UserID, Action: t.Action, FromStatus: from,
 			ToStatus: r.to, Note: note, CreatedAt: now}
 		if err := tx.AddIssueEvent(ctx, ev); err != nil {
 			return err

@@ -107,11 +107,18 @@ func ParseMonth(s string) (from, to time.Time, err error) {
 }
 
 // retryTx runs fn in a transaction and runs it again (up to five times in all) when MySQL
-// reports a deadlock or lock timeout, which a transaction may simply retry. Locks are always
-// taken in one order, so this is a safety net, not the mechanism.
+// reports a deadlock or lock timeout, which a transaction may simply retry; fn must set
+// nothing outside the transaction that a second run would not set again. Locks are taken in
+// one order where it matters, so this is a safety net, not the mechanism.
 func retryTx(ctx context.Context, store *model.Store, fn func(tx *model.Store) error) error {
+	return retryDeadlocks(ctx, func() error { return store.Tx(ctx, fn) })
+}
+
+// retryDeadlocks runs op again (up to five times in all) while it fails with an error after
+// which it may simply run again (model.IsRetryable): a deadlock victim is not a failure.
+func retryDeadlocks(ctx context.Context, op func() error) error {
 	for attempt := 1; ; attempt++ {
-		err := store.Tx(ctx, fn)
+		err := op()
 		if err == nil || attempt == 5 || !model.IsRetryable(err) || ctx.Err() != nil {
 			return err
 		}

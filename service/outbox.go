@@ -39,7 +39,12 @@ const (
 func (n *Notifier) DeliverDue(ctx context.Context) (int, error) {
 	now := n.now()
 	token := n.instance + "-" + strconv.FormatUint(n.claims.Add(1), 10)
-	rows, err := n.store.ClaimOutbox(ctx, now, now.Add(n.opts.Lease), token, n.opts.BatchSize)
+	var rows []model.OutboxMessage
+	err := retryDeadlocks(ctx, func() error { // two claims may lock overlapping rows in other orders
+		var err error
+		rows, err = n.store.ClaimOutbox(ctx, now, now.Add(n.opts.Lease), token, n.opts.BatchSize)
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("notify: claim: %w", err)
 	}
