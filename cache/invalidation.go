@@ -70,6 +70,23 @@ func (in *Invalidations) Epoch() (uint64, bool) {
 	return in.epoch.Load(), in.live.Load()
 }
 
+// Keep stores what a reader read since epoch (taken, with live, before reading): add runs only
+// if the channel was live then and no message arrived since, and remove undoes it if a message
+// arrives while add runs (the message's handler may have dropped the key just before add
+// stored it).
+func (in *Invalidations) Keep(epoch uint64, live bool, add, remove func()) {
+	if !live {
+		return
+	}
+	if e, l := in.Epoch(); !l || e != epoch {
+		return
+	}
+	add()
+	if e, l := in.Epoch(); !l || e != epoch {
+		remove()
+	}
+}
+
 // Publish drops msgs on this instance at once, then tells the others. If Redis cannot be
 // reached the others keep their entries until those expire (every user bounds their lifetime).
 func (in *Invalidations) Publish(ctx context.Context, msgs ...string) error {

@@ -93,13 +93,7 @@ func (m *dirMemory) get(key string) (*DirectoryPage, bool) {
 // put keeps a page read since epoch, unless a message arrived meanwhile.
 func (m *dirMemory) put(key string, page *DirectoryPage, epoch uint64, live bool) {
 	at := m.now()
-	if e, l := m.inval.Epoch(); !live || !l || e != epoch {
-		return
-	}
-	m.pages.Add(key, memPage{page: page, at: at})
-	if e, l := m.inval.Epoch(); !l || e != epoch {
-		m.pages.Remove(key)
-	}
+	m.inval.Keep(epoch, live, func() { m.pages.Add(key, memPage{page: page, at: at}) }, func() { m.pages.Remove(key) })
 }
 
 // directoryChanged tells every instance that a listing changed; if Redis cannot pass it on,
@@ -119,12 +113,6 @@ func (m *dirMemory) fresh(at time.Time) bool {
 	return live && m.now().Sub(at) <= dirMemoryTTL
 }
 
-// stillQuiet reports whether no message arrived since epoch (and the channel was live then).
-func (m *dirMemory) stillQuiet(epoch uint64, live bool) bool {
-	e, l := m.inval.Epoch()
-	return live && l && e == epoch
-}
-
 // resolveSkill is Resolve through the community's skill list kept in memory.
 func (s *Skills) resolveSkill(ctx context.Context, communityID uint64, field, ref string) (*model.Skill, error) {
 	list, ok := s.dir.skills.Get(communityID)
@@ -136,9 +124,8 @@ func (s *Skills) resolveSkill(ctx context.Context, communityID uint64, field, re
 			return nil, err
 		}
 		list = kept[[]model.Skill]{v: l, at: at}
-		if s.dir.stillQuiet(epoch, live) {
-			s.dir.skills.Add(communityID, list)
-		}
+		s.dir.inval.Keep(epoch, live, func() { s.dir.skills.Add(communityID, list) },
+			func() { s.dir.skills.Remove(communityID) })
 	}
 	ref = strings.TrimSpace(ref)
 	for i := range list.v {
@@ -170,12 +157,17 @@ func (s *Skills) keptDetails(ctx context.Context, ids []uint64) (map[uint64][]mo
 	if err != nil {
 		return nil, nil, err
 	}
-	quiet := s.dir.stillQuiet(epoch, live)
 	for _, id := range missing {
 		skills[id], windows[id] = ms[id], mw[id]
-		if quiet {
+	}
+	s.dir.inval.Keep(epoch, live, func() {
+		for _, id := range missing {
 			s.dir.details.Add(id, kept[profileDetail]{v: profileDetail{skills: ms[id], windows: mw[id]}, at: at})
 		}
-	}
+	}, func() {
+		for _, id := range missing {
+			s.dir.details.Remove(id)
+		}
+	})
 	return skills, windows, nil
 }

@@ -132,12 +132,8 @@ func TestIdentityCacheRefusesAStaleLoad(t *testing.T) {
 // no instance lets the user act as captain, and right after each grant every one does.
 func TestIdentityCacheNeverGrantsARevokedRole(t *testing.T) {
 	t.Parallel()
-	cfg := apptest.Config(t, manyLogins)
-	e := apptest.FromConfig(t, cfg)
-	instances := []*apptest.Env{e}
-	if apptest.Backend() == "mysql+redis" {
-		instances = append(instances, apptest.FromConfig(t, cfg))
-	}
+	instances := sharedInstances(t)
+	e := instances[0]
 	ctx := context.Background()
 	c := e.MakeCommunity("缓存社区", 1, 2)
 	cid, b := e.ParseID(c.ID), e.ParseID(c.BuildingIDs[0])
@@ -252,4 +248,16 @@ func TestIdentityWithoutRedis(t *testing.T) {
 	if m := getMe(t, e, u.Token); len(m.Roles) != 0 {
 		t.Fatalf("after the revocation without Redis: %+v", m)
 	}
+}
+
+// sharedInstances is one server, and on MariaDB + Redis a second one sharing its database and
+// Redis (the in-process Redis of the embedded back end is one server's own).
+func sharedInstances(t *testing.T) []*apptest.Env {
+	t.Helper()
+	cfg := apptest.Config(t, manyLogins)
+	instances := []*apptest.Env{apptest.FromConfig(t, cfg)}
+	if apptest.Backend() == "mysql+redis" {
+		instances = append(instances, apptest.FromConfig(t, cfg))
+	}
+	return instances
 }

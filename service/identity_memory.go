@@ -102,20 +102,17 @@ func (m *identityMemory) caller(hash string, now time.Time, minLeft time.Duratio
 // remember keeps what a request read from Redis, unless the channel was not live when the
 // read began (epoch, live) or a message arrived since.
 func (m *identityMemory) remember(epoch uint64, live bool, hash string, who Caller, expires time.Time) {
-	if !live || who.entry == nil {
+	if who.entry == nil {
 		return
 	}
 	at := m.now()
-	if e, l := m.inval.Epoch(); !l || e != epoch {
-		return
-	}
-	m.sessions.Add(hash, memSession{userID: who.UserID, expires: expires, at: at})
-	m.identities.Add(who.UserID, memIdentity{d: *who.entry, at: at})
-	// A message that arrived while these were added may have missed them: take them out again.
-	if e, l := m.inval.Epoch(); !l || e != epoch {
+	m.inval.Keep(epoch, live, func() {
+		m.sessions.Add(hash, memSession{userID: who.UserID, expires: expires, at: at})
+		m.identities.Add(who.UserID, memIdentity{d: *who.entry, at: at})
+	}, func() {
 		m.sessions.Remove(hash)
 		m.identities.Remove(who.UserID)
-	}
+	})
 }
 
 // forget tells every instance to drop these users' identities and these sessions.

@@ -16,12 +16,8 @@ import (
 // others as soon as the message reaches them; a role once refused is never granted again.
 func TestMemoryFollowsInvalidations(t *testing.T) {
 	t.Parallel()
-	cfg := apptest.Config(t, manyLogins)
-	e := apptest.FromConfig(t, cfg)
-	instances := []*apptest.Env{e}
-	if apptest.Backend() == "mysql+redis" {
-		instances = append(instances, apptest.FromConfig(t, cfg))
-	}
+	instances := sharedInstances(t)
+	e := instances[0]
 	ctx := context.Background()
 	c := e.MakeCommunity("内存社区", 1, 2)
 	cid, b := e.ParseID(c.ID), e.ParseID(c.BuildingIDs[0])

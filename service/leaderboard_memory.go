@@ -150,12 +150,7 @@ func (l *Leaderboards) snapshot(ctx context.Context, s scope, metric string) (*s
 	for i, it := range items {
 		sn.pos[it.id] = i
 	}
-	if e, ok := l.mem.inval.Epoch(); ok && e == epoch {
-		l.mem.snaps.Add(key, sn)
-		if e, ok := l.mem.inval.Epoch(); !ok || e != epoch { // a message raced the Add
-			l.mem.snaps.Remove(key)
-		}
-	}
+	l.mem.inval.Keep(epoch, live, func() { l.mem.snaps.Add(key, sn) }, func() { l.mem.snaps.Remove(key) })
 	return sn, nil
 }
 
