@@ -14,6 +14,8 @@ REDIS_ADDR="${LINLI_TEST_REDIS_ADDR:-127.0.0.1:${REDIS_PORT}}"
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
 
+echo "== tracked file sizes"
+scripts/check-sizes.sh
 echo "== gofmt"
 bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './vendor/*'))
 if [ -n "$bad" ]; then echo "gofmt would change:"; echo "$bad"; exit 1; fi
