@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"linli/clock"
 	"linli/service"
 )
 
@@ -110,7 +111,7 @@ func auditDay(field, v string, addDays int) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	d, err := time.ParseInLocation("2006-01-02", v, china)
+	d, err := time.ParseInLocation("2006-01-02", v, clock.China)
 	if err != nil || d.Year() < 2000 || d.Year() > 2099 {
 		return time.Time{}, service.Invalid(field, field+"须为 2000–2099 年间的日期，格式 YYYY-MM-DD")
 	}
@@ -171,7 +172,7 @@ func (a *API) audit(c *gin.Context) {
 	}
 	rec := service.AuditRecord{UserID: userID(c), Role: role, CommunityID: community, Method: c.Request.Method,
 		Route: route, TargetType: targetType, TargetID: targetID, Status: status, IP: c.ClientIP(),
-		RequestID: requestID(c), At: time.Now()}
+		RequestID: requestID(c), At: a.deps.Clock.Now()}
 	if err := a.deps.Audit.Record(ctx, rec); err != nil {
 		a.log.ErrorContext(ctx, "audit entry lost", "request_id", requestID(c), "route", route,
 			"user_id", rec.UserID, "community_id", community, "target_type", targetType, "target_id", targetID,

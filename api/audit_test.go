@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"linli/clock"
 	"net/http"
 	"net/url"
 	"strings"
@@ -119,7 +120,7 @@ func TestAuditLogRecordsStaffAndCaptainActions(t *testing.T) {
 	if p := readAudit(t, e, w.c.ID, admin, url.Values{"user_id": {w.captain.UserID}}); len(p.Items) != 1 || p.Items[0].Role != "captain" {
 		t.Errorf("by captain: %+v", p.Items)
 	}
-	today := time.Now().In(time.FixedZone("CST", 8*3600))
+	today := time.Now().In(clock.China)
 	day := func(d int) string { return today.AddDate(0, 0, d).Format("2006-01-02") }
 	if p := readAudit(t, e, w.c.ID, admin, url.Values{"from": {day(0)}, "to": {day(0)}}); len(p.Items) != 5 {
 		t.Errorf("today: %d entries", len(p.Items))

@@ -14,6 +14,7 @@ import (
 
 	"linli/api"
 	"linli/app/apptest"
+	"linli/clock"
 	"linli/service"
 )
 
@@ -119,6 +120,10 @@ func (w workbook) want(sheet string, col, row int, kind string, v any) {
 func TestDashboardExportMatchesJSON(t *testing.T) {
 	t.Parallel()
 	e := apptest.New(t)
+	// The middle of the suite clock's month: the month so far has two weeks of history, and
+	// the month before it is settled (72 h after its end), whatever day the suite runs on.
+	now := e.Clock.Now().In(clock.China)
+	e.Clock.Set(time.Date(now.Year(), now.Month(), 15, 10, 0, 0, 0, clock.China))
 	if _, err := service.NewDemo(e.App.Services).Seed(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +136,7 @@ func TestDashboardExportMatchesJSON(t *testing.T) {
 	}
 	e.Do("GET", "/api/v1/communities", nil).Want(t, 200).Data(t, &communities)
 	base := "/api/v1/communities/" + communities.Items[0].ID + "/dashboard"
-	for _, month := range []string{service.MonthOf(time.Now().AddDate(0, -1, 0)), ""} {
+	for _, month := range []string{service.MonthOf(e.Clock.Now().AddDate(0, -1, 0)), ""} {
 		var d api.DashboardDTO
 		e.Do("GET", base+"?month="+month, nil, apptest.Token(staff.Token)).Want(t, 200).Data(t, &d)
 		if d.Issues.Reported == 0 || d.Volunteer.Signups == 0 || d.TimeBank.Credits == 0 || len(d.Trend) != 11 {
@@ -155,7 +160,7 @@ func TestDashboardExportMatchesJSON(t *testing.T) {
 	}
 	e.Do("GET", base+"?month=1999-12", nil, apptest.Token(staff.Token)).Want(t, 400)
 	e.Do("GET", base+"?month=2026-13", nil, apptest.Token(staff.Token)).Want(t, 400)
-	e.Do("GET", base+"?month="+service.MonthOf(time.Now().AddDate(0, 2, 0)), nil, apptest.Token(staff.Token)).Want(t, 400)
+	e.Do("GET", base+"?month="+service.MonthOf(e.Clock.Now().AddDate(0, 2, 0)), nil, apptest.Token(staff.Token)).Want(t, 400)
 	e.Do("GET", "/api/v1/communities/999999/dashboard", nil, apptest.Token(e.MakeAdmin("dash-admin").Token)).Want(t, 404)
 }
 
@@ -349,7 +354,7 @@ func wantTime(t *testing.T, w workbook, sheet string, col, row int, at *time.Tim
 	}
 	serial, _ := strconv.ParseFloat(raw, 64)
 	got, err := excelize.ExcelDateToTime(serial, false)
-	wall := at.In(time.FixedZone("CST", 8*3600))
+	wall := at.In(clock.China)
 	if err != nil || got.Format("2006-01-02 15:04") != wall.Format("2006-01-02 15:04") {
 		t.Errorf("%s row %d col %d: %v, want %s", sheet, row, col, got, wall.Format("2006-01-02 15:04"))
 	}

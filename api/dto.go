@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/swaggest/jsonschema-go"
+
+	"linli/clock"
 )
 
 // ID is an identifier. It travels as a JSON string (JavaScript loses precision above 2^53)
@@ -76,19 +78,15 @@ func Uint64s(in []ID) []uint64 {
 	return out
 }
 
-// china is the zone every time is shown in (China has no daylight saving: a fixed offset is
-// exact and needs no tzdata in the image).
-var china = time.FixedZone("CST", 8*3600)
-
 // Time is a response timestamp: RFC 3339 with the +08:00 offset.
-func Time(t time.Time) time.Time { return t.In(china) }
+func Time(t time.Time) time.Time { return t.In(clock.China) }
 
 // TimePtr is Time for optional timestamps.
 func TimePtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
-	v := t.In(china)
+	v := t.In(clock.China)
 	return &v
 }
 

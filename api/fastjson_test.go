@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	gojson "github.com/goccy/go-json"
+
+	"linli/clock"
 )
 
 // TestFastJSONMatchesEncodingJSON: ok() encodes with goccy/go-json; for the success body of
@@ -46,7 +48,7 @@ var fillStrings = []string{"", "居民 张三", `<script>alert("x")</script> & c
 // fill sets v (settable) to a random value, recursing into exported fields.
 func fill(rng *rand.Rand, v reflect.Value, depth int) {
 	if v.Type() == reflect.TypeOf(time.Time{}) {
-		zones := []*time.Location{time.UTC, time.FixedZone("CST", 8*3600), time.FixedZone("X", -3*3600-1800)}
+		zones := []*time.Location{time.UTC, clock.China, time.FixedZone("X", -3*3600-1800)}
 		t := time.Unix(rng.Int64N(4e9), rng.Int64N(1e9)).In(zones[rng.IntN(len(zones))])
 		v.Set(reflect.ValueOf(t))
 		return

@@ -214,7 +214,7 @@ func (a *API) exportMe(c *gin.Context) {
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="linli-export.json"`)
-	ok(c, http.StatusOK, ExportDTO{GeneratedAt: Time(time.Now()), Profile: userDTO(x.Profile), Phone: x.Phone, Tables: x.Tables})
+	ok(c, http.StatusOK, ExportDTO{GeneratedAt: Time(a.deps.Clock.Now()), Profile: userDTO(x.Profile), Phone: x.Phone, Tables: x.Tables})
 }
 
 func (a *API) bindPhone(c *gin.Context) {

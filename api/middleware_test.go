@@ -45,7 +45,7 @@ func testAPI(t testing.TB) *API {
 	t.Cleanup(func() { rdb.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg.SecretKey = "0123456789abcdef0123456789abcdef"
-	services, err := service.NewServices(cfg, store, rdb, log)
+	services, err := service.NewServices(cfg, store, rdb, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -169,7 +169,7 @@ func (a *API) listRewards(c *gin.Context) {
 		fail(c, a.log, err)
 		return
 	}
-	now := time.Now()
+	now := a.deps.Clock.Now()
 	page := Page[RewardDTO]{Items: make([]RewardDTO, len(list))}
 	for i := range list {
 		page.Items[i] = rewardDTO(&list[i], now)
@@ -237,7 +237,7 @@ func (a *API) createReward(c *gin.Context) {
 		fail(c, a.log, err)
 		return
 	}
-	ok(c, http.StatusCreated, rewardDTO(r, time.Now()))
+	ok(c, http.StatusCreated, rewardDTO(r, a.deps.Clock.Now()))
 }
 
 func (a *API) updateReward(c *gin.Context) {
@@ -263,7 +263,7 @@ func (a *API) updateReward(c *gin.Context) {
 		fail(c, a.log, err)
 		return
 	}
-	ok(c, http.StatusOK, rewardDTO(r, time.Now()))
+	ok(c, http.StatusOK, rewardDTO(r, a.deps.Clock.Now()))
 }
 
 func (a *API) redeem(c *gin.Context) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"linli/app/apptest"
+	"linli/clock"
 	"linli/config"
 	"linli/model"
 )
@@ -112,7 +113,7 @@ func TestAccountPassbookAndRecords(t *testing.T) {
 		records.Items[0].Organiser.ID != w.staff.UserID || records.Items[0].Date == "" {
 		t.Fatalf("records: %+v", records)
 	}
-	month := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01")
+	month := time.Now().In(clock.China).Format("2006-01")
 	e.Do("GET", "/api/v1/communities/"+w.c.ID+"/service-records?month="+month+"&user_id="+w.alice.UserID, nil, tok(w.staff)).
 		Want(t, 200).Data(t, &records)
 	if len(records.Items) != 1 {

@@ -13,6 +13,7 @@ import (
 
 	"linli/api"
 	"linli/cache"
+	"linli/clock"
 	"linli/config"
 	"linli/model"
 	"linli/service"
@@ -32,18 +33,29 @@ type App struct {
 	// Jobs run in the background while the server serves (see jobs.go); add one with a line
 	// in New.
 	Jobs *Jobs
+	// Clock is where the server reads the time: the wall clock, or a test's fake.
+	Clock clock.Clock
 }
+
+// Option adjusts how New builds the server.
+type Option func(*App)
+
+// WithClock makes the whole server (store, services, jobs) read the time from c.
+func WithClock(c clock.Clock) Option { return func(a *App) { a.Clock = clock.Or(c) } }
 
 // New connects to the database and Redis, migrates when configured to, and builds the router.
 // On error everything opened so far is closed again.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err error) {
-	a := &App{Config: cfg, Log: log}
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (_ *App, err error) {
+	a := &App{Config: cfg, Log: log, Clock: clock.Wall{}}
+	for _, o := range opts {
+		o(a)
+	}
 	defer func() {
 		if err != nil {
 			a.Close()
 		}
 	}()
-	if a.Store, err = model.Open(ctx, cfg.DB, cfg.DataDir); err != nil {
+	if a.Store, err = model.Open(ctx, cfg.DB, cfg.DataDir, model.WithClock(a.Clock)); err != nil {
 		return nil, err
 	}
 	if cfg.DB.AutoMigrate {
@@ -59,7 +71,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 			return nil, err
 		}
 	}
-	a.Services, err = service.NewServices(a.Config, a.Store, a.Redis, log)
+	a.Services, err = service.NewServices(a.Config, a.Store, a.Redis, log, a.Clock)
 	if err != nil {
 		return nil, err
 	}

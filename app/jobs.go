@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,10 +27,21 @@ type Job struct {
 type Jobs struct {
 	log  *slog.Logger
 	list []Job
+	// runs counts each job's finished runs (the map is filled by Add, before Start).
+	runs map[string]*atomic.Int64
 }
 
 // NewJobs returns an empty set that logs to log.
-func NewJobs(log *slog.Logger) *Jobs { return &Jobs{log: log} }
+func NewJobs(log *slog.Logger) *Jobs { return &Jobs{log: log, runs: map[string]*atomic.Int64{}} }
+
+// Runs is how many runs of the job have finished (failed and panicked ones included): a test
+// that must see that more runs change nothing waits for this to move instead of sleeping.
+func (j *Jobs) Runs(name string) int64 {
+	if n, ok := j.runs[name]; ok {
+		return n.Load()
+	}
+	return 0
+}
 
 // Add registers a job; every must be positive. Call it before Start.
 func (j *Jobs) Add(name string, every time.Duration, run func(ctx context.Context) error) {
@@ -37,6 +49,7 @@ func (j *Jobs) Add(name string, every time.Duration, run func(ctx context.Contex
 		panic(fmt.Sprintf("job %s: interval must be positive", name))
 	}
 	j.list = append(j.list, Job{Name: name, Every: every, Run: run})
+	j.runs[name] = &atomic.Int64{}
 }
 
 // List returns the registered jobs.
@@ -75,6 +88,7 @@ func (j *Jobs) runOnce(ctx context.Context, job Job) {
 		return
 	}
 	start := time.Now()
+	defer j.runs[job.Name].Add(1)
 	defer func() {
 		if r := recover(); r != nil {
 			j.log.Error("job panicked", "job", job.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))

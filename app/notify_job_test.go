@@ -55,11 +55,10 @@ func TestNotificationSentAfterRestart(t *testing.T) {
 	sctx, stop := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- second.App.ServeListener(sctx, ln) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(wx.SentTo(oid)) == 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(300 * time.Millisecond) // a few more polls: none may send it again
+	waitFor(t, "the send after the restart", func() bool { return len(wx.SentTo(oid)) > 0 })
+	// A few more polls: none may send it again.
+	runs := second.App.Jobs.Runs("notify.deliver")
+	waitFor(t, "three more polls of the outbox", func() bool { return second.App.Jobs.Runs("notify.deliver") >= runs+3 })
 	stop()
 	if err := <-served; err != nil {
 		t.Fatalf("serve: %v", err)

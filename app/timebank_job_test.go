@@ -52,7 +52,11 @@ func TestCreditJobCreditsConfirmedService(t *testing.T) {
 	record(2)
 	record(3)
 	waitFor(t, "the job's credits", func() bool { return balance() == 300 })
-	time.Sleep(300 * time.Millisecond) // a few more runs on both instances change nothing
+	// A few more runs on both instances change nothing.
+	for _, env := range []*apptest.Env{e, other} {
+		n := env.App.Jobs.Runs("timebank.credit")
+		waitFor(t, "three more runs of the time bank", func() bool { return env.App.Jobs.Runs("timebank.credit") >= n+3 })
+	}
 	stop()
 	for _, ch := range done {
 		if err := <-ch; err != nil {

@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"linli/clock"
 	"linli/config"
 )
 
@@ -30,10 +31,26 @@ type Store struct {
 	// places keeps communities and buildings read (they are never changed or deleted); nil in
 	// a transaction's store, whose reads may see rows that are rolled back.
 	places *placeMemory
+	// clock is where the store reads the time it writes (updated_at, revoked_at, …).
+	clock clock.Clock
 }
 
+// Option adjusts how Open builds the store.
+type Option func(*Store)
+
+// WithClock makes the store read the time from c (default: the wall clock); the services are
+// given the same clock, so that what they and the store write agrees.
+func WithClock(c clock.Clock) Option { return func(s *Store) { s.clock = clock.Or(c) } }
+
+// now is the store's time, in UTC to the microsecond (what both databases keep).
+func (s *Store) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
+
 // Open connects to the configured database and sizes its pool. It does not migrate.
-func Open(ctx context.Context, cfg config.DB, dataDir string) (*Store, error) {
+func Open(ctx context.Context, cfg config.DB, dataDir string, opts ...Option) (*Store, error) {
+	st := &Store{places: newPlaceMemory(), clock: clock.Wall{}}
+	for _, o := range opts {
+		o(st)
+	}
 	var dialector gorm.Dialector
 	switch cfg.Driver {
 	case "sqlite":
@@ -54,7 +71,7 @@ func Open(ctx context.Context, cfg config.DB, dataDir string) (*Store, error) {
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
 		Logger:                 logger.Discard,
-		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		NowFunc:                st.now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("database: open %s: %w", cfg.Driver, err)
@@ -72,7 +89,8 @@ func Open(ctx context.Context, cfg config.DB, dataDir string) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("database: cannot reach %s: %w", cfg.Driver, err)
 	}
-	return &Store{db: db, places: newPlaceMemory()}, nil
+	st.db = db
+	return st, nil
 }
 
 // SQLitePath is where the embedded database lives in the data directory.
@@ -148,7 +166,7 @@ func (s *Store) Driver() string {
 // Tx runs fn in one transaction; fn's Store is bound to it. Returning an error rolls back.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx})
+		return fn(&Store{db: tx, clock: s.clock})
 	})
 }
 

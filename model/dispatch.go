@@ -153,7 +153,7 @@ func (s *Store) HelpRequestByID(ctx context.Context, id uint64) (*HelpRequest, e
 // MoveHelpRequest sets the status only while it is from (one conditional update); releasing
 // (when set) clears the hold too. It reports whether it applied.
 func (s *Store) MoveHelpRequest(ctx context.Context, id uint64, from, to string, release bool) (bool, error) {
-	set := map[string]any{"status": to, "updated_at": time.Now().UTC()}
+	set := map[string]any{"status": to, "updated_at": s.now()}
 	if release {
 		set["held"] = false
 	}

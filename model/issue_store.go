@@ -126,7 +126,7 @@ func (s *Store) IssueEvents(ctx context.Context, issueID uint64) ([]IssueEvent, 
 // It reports whether the user was added.
 func (s *Store) Follow(ctx context.Context, issueID, userID uint64) (bool, error) {
 	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&IssueFollow{IssueID: issueID, UserID: userID, CreatedAt: time.Now().UTC()})
+		Create(&IssueFollow{IssueID: issueID, UserID: userID, CreatedAt: s.now()})
 	if res.Error != nil || res.RowsAffected == 0 {
 		return false, translate(res.Error)
 	}
@@ -177,7 +177,7 @@ func (s *Store) Comments(ctx context.Context, issueID uint64) ([]IssueComment, e
 func (s *Store) RateIssue(ctx context.Context, id, reporterID uint64, score int, comment string) (bool, error) {
 	res := s.db.WithContext(ctx).Model(&Issue{}).
 		Where("id = ? AND reporter_id = ? AND rating IS NULL AND status IN ?", id, reporterID, []string{IssueResolved, IssueClosed}).
-		Updates(map[string]any{"rating": score, "rating_comment": comment, "updated_at": time.Now().UTC()})
+		Updates(map[string]any{"rating": score, "rating_comment": comment, "updated_at": s.now()})
 	return res.RowsAffected == 1, translate(res.Error)
 }
 

@@ -131,7 +131,7 @@ func (s *Store) Post(ctx context.Context, p *Posting, legs []Leg) error {
 	}
 	db := s.db.WithContext(ctx)
 	if p.BeneficiaryID == 0 && p.RankedAt == nil {
-		now := time.Now().UTC()
+		now := s.now()
 		p.RankedAt = &now // nothing for the leaderboards
 	}
 	if err := translate(db.Create(p).Error); err != nil {
@@ -141,7 +141,7 @@ func (s *Store) Post(ctx context.Context, p *Posting, legs []Leg) error {
 	for _, l := range legs {
 		a := accts[l.AccountID]
 		res := db.Exec("UPDATE accounts SET balance = balance + ?, updated_at = ? WHERE id = ? AND (balance + ? >= 0 OR kind = ?)",
-			l.Amount, time.Now().UTC(), a.ID, l.Amount, AccountIssuing)
+			l.Amount, s.now(), a.ID, l.Amount, AccountIssuing)
 		if res.Error != nil {
 			return translate(res.Error)
 		}

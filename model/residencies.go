@@ -15,7 +15,7 @@ import (
 // two identical claims racing each other end with one claim and one ErrConflict.
 func (s *Store) ClaimResidency(ctx context.Context, r *Residency) (reopened bool, err error) {
 	db := s.db.WithContext(ctx)
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := s.now()
 	res := db.Model(&Residency{}).
 		Where("user_id = ? AND building_id = ? AND room = ? AND status = ?", r.UserID, r.BuildingID, r.Room, ResidencyRejected).
 		Updates(map[string]any{"status": ResidencyPending, "reason": "", "decided_by": nil, "decided_at": nil, "updated_at": now})

@@ -94,7 +94,7 @@ func (s *Store) LockReward(ctx context.Context, id uint64) (*Reward, error) {
 
 // UpdateReward sets the given columns of a reward.
 func (s *Store) UpdateReward(ctx context.Context, id uint64, set map[string]any) error {
-	set["updated_at"] = time.Now().UTC()
+	set["updated_at"] = s.now()
 	return translate(s.db.WithContext(ctx).Model(&Reward{}).Where("id = ?", id).Updates(set).Error)
 }
 

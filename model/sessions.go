@@ -31,5 +31,5 @@ func (s *Store) ExtendSession(ctx context.Context, id uint64, expires time.Time)
 func (s *Store) RevokeSession(ctx context.Context, tokenHash string) error {
 	return translate(s.db.WithContext(ctx).Model(&Session{}).
 		Where("token_hash = ? AND revoked_at IS NULL", tokenHash).
-		Update("revoked_at", time.Now().UTC()).Error)
+		Update("revoked_at", s.now()).Error)
 }

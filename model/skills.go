@@ -281,7 +281,7 @@ func (s *Store) WithdrawSkillProfile(ctx context.Context, userID uint64) (bool, 
 		return false, err
 	}
 	if err := db.Model(&SkillProfile{}).Where("id = ?", p.ID).
-		Updates(map[string]any{"withdrawn": true, "visible": false, "intro_held": false, "updated_at": time.Now().UTC()}).Error; err != nil {
+		Updates(map[string]any{"withdrawn": true, "visible": false, "intro_held": false, "updated_at": s.now()}).Error; err != nil {
 		return false, translate(err)
 	}
 	have, err := s.listingSkills(ctx, p.ID)
@@ -313,7 +313,7 @@ func (s *Store) ReleaseSkillIntro(ctx context.Context, communityID, userID uint6
 		return false, err
 	}
 	if err := s.db.WithContext(ctx).Model(&SkillProfile{}).Where("id = ?", p.ID).
-		Updates(map[string]any{"intro_held": false, "updated_at": time.Now().UTC()}).Error; err != nil {
+		Updates(map[string]any{"intro_held": false, "updated_at": s.now()}).Error; err != nil {
 		return false, translate(err)
 	}
 	p.IntroHeld = false

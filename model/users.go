@@ -3,7 +3,6 @@ package model
 import (
 	"context"
 	"errors"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -92,7 +91,7 @@ func (s *Store) SetPhone(ctx context.Context, id uint64, cipher []byte, masked s
 // session is revoked, all in one transaction. The row stays so that records others rely on keep their author. It returns
 // the token hashes of the sessions it revoked, for evicting caches.
 func (s *Store) EraseUser(ctx context.Context, id uint64) (revoked []string, err error) {
-	now := time.Now().UTC()
+	now := s.now()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var u User
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("deleted_at IS NULL").First(&u, id).Error; err != nil {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"linli/cache"
+	"linli/clock"
 	"linli/model"
 )
 
@@ -53,6 +54,7 @@ type Activities struct {
 	cfg     ActivityConfig
 	log     *slog.Logger
 	clock   atomic.Pointer[func() time.Time]
+	given   func() time.Time // the process clock (useClock); SetClock(nil) returns to it
 	batches *signupBatches
 	// mem keeps lists, counts and readers' sign-ups in memory (activity_memory.go).
 	mem *actMemory
@@ -69,18 +71,25 @@ func NewActivities(store *model.Store, r *cache.Redis, places *Places, safety *S
 	}
 	s := &Activities{store: store, redis: r, places: places, safety: safety, notify: notify, users: users, mem: newActMemory(r.Invalidations(log)),
 		secrets: secrets, codes: codes, cfg: cfg, log: log}
-	s.SetClock(nil)
+	s.useClock(time.Now)
 	s.batches = newSignupBatches(s.signUpBatch)
 	return s
 }
 
-// SetClock makes the service read the time from now (nil: the real clock). Tests move it to
-// try windows and expiry; it is safe to call while requests run.
+// SetClock makes the service read the time from now (nil: the clock it was given, the wall
+// clock by default). Tests move it to try windows and expiry; it is safe to call while
+// requests run.
 func (s *Activities) SetClock(now func() time.Time) {
 	if now == nil {
-		now = time.Now
+		now = s.given
 	}
 	s.clock.Store(&now)
+}
+
+// useClock gives the service the process's clock (SetClock(nil) returns to it).
+func (s *Activities) useClock(now func() time.Time) {
+	s.given = now
+	s.SetClock(now)
 }
 
 func (s *Activities) now() time.Time { return (*s.clock.Load())().UTC().Truncate(time.Microsecond) }
@@ -357,5 +366,5 @@ func activityLink(id uint64) string { return fmt.Sprintf("pages/activity/detail?
 
 // chinaTime formats a time for a Chinese message.
 func chinaTime(t time.Time) string {
-	return t.In(time.FixedZone("CST", 8*3600)).Format("01月02日 15:04")
+	return t.In(clock.China).Format("01月02日 15:04")
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"linli/model"
 )
@@ -36,7 +35,7 @@ func (s *Activities) Types(ctx context.Context, communityID uint64, activeOnly b
 		return nil, Unavailable("数据库", err)
 	}
 	if len(types) == 0 {
-		now := time.Now().UTC()
+		now := s.now()
 		defs := make([]model.ActivityType, len(defaultActivityTypes))
 		for i, name := range defaultActivityTypes {
 			defs[i] = model.ActivityType{CommunityID: communityID, Name: name, PointsPerHour: defaultPointsPerHour,
@@ -68,7 +67,7 @@ func (s *Activities) CreateType(ctx context.Context, communityID uint64, in Acti
 		return nil, err
 	}
 	t := &model.ActivityType{CommunityID: communityID, PointsPerHour: defaultPointsPerHour, Active: true,
-		SortOrder: (len(types) + 1) * 10, CreatedAt: time.Now().UTC()}
+		SortOrder: (len(types) + 1) * 10, CreatedAt: s.now()}
 	if in.Name == nil {
 		return nil, Invalid("name", "类型名称不能为空")
 	}

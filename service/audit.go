@@ -15,11 +15,12 @@ import (
 type Audit struct {
 	store *model.Store
 	log   *slog.Logger
+	now   func() time.Time
 }
 
 // NewAudit builds the audit log service.
 func NewAudit(store *model.Store, log *slog.Logger) *Audit {
-	return &Audit{store: store, log: log}
+	return &Audit{store: store, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // AuditRecord is one action to log.
@@ -45,7 +46,7 @@ func (a *Audit) Record(ctx context.Context, r AuditRecord) error {
 		Method: cut(r.Method, 8), Route: cut(r.Route, 128), TargetType: cut(r.TargetType, 32), TargetID: r.TargetID,
 		Status: r.Status, IP: cut(r.IP, 45), RequestID: cut(r.RequestID, 64), CreatedAt: r.At.UTC()}
 	if e.CreatedAt.IsZero() {
-		e.CreatedAt = time.Now().UTC()
+		e.CreatedAt = a.now()
 	}
 	if err := a.store.CreateAuditEntry(ctx, e); err != nil {
 		return Unavailable("数据库", err)

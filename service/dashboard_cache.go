@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"linli/clock"
 	"linli/model"
 )
 
@@ -30,8 +31,8 @@ func (d *Dashboard) Forget(ctx context.Context, communityID uint64, month string
 // ledger only grows and each posting is dated as it commits (within moments), so a day over
 // for a few minutes never changes. The flows are the bulk of a live month's reading.
 func (d *Dashboard) flows(ctx context.Context, cid, issuing, spending uint64, from, to time.Time) ([]model.DashFlow, error) {
-	local := d.opt.Now().Add(-5 * time.Minute).In(shanghai())
-	cut := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, shanghai())
+	local := d.opt.Now().Add(-5 * time.Minute).In(clock.China)
+	cut := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, clock.China)
 	if !cut.After(from) || !cut.Before(to) {
 		return d.store.DashFlows(ctx, cid, issuing, spending, from, to)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"linli/clock"
 	"linli/model"
 )
 
@@ -95,7 +96,7 @@ func moment(t *time.Time) cell {
 	if t == nil {
 		return cell{}
 	}
-	w := t.In(shanghai())
+	w := t.In(clock.China)
 	return cell{time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC), fmtTime}
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"linli/clock"
 	"linli/model"
 )
 
@@ -14,7 +15,7 @@ import (
 
 // cst is a wall-clock time in Asia/Shanghai (the dashboard's months are its calendar months).
 func cst(month time.Month, day, hour, minute int) time.Time {
-	return time.Date(2025, month, day, hour, minute, 0, 0, time.FixedZone("CST", 8*3600))
+	return time.Date(2025, month, day, hour, minute, 0, 0, clock.China)
 }
 
 // dash adds dashboard rows to a bank.

@@ -7,18 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"linli/clock"
 	"linli/model"
 	"linli/service"
 )
 
-// clock is a settable time for a dashboard of the tests.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time                         { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) set(t time.Time)                        { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 func (d *dash) reported(v *service.DashboardView) int64 { return v.Figures.Issues.Reported }
 
 // TestDashboardRollupOnlyWhenSettled: a month read while it runs is computed live and cached
@@ -40,7 +33,8 @@ func TestDashboardRollupOnlyWhenSettled(t *testing.T) {
 	}
 	credit(100, cst(3, 10, 9, 0)) // a day over when March is read on its last day
 	credit(50, cst(3, 31, 9, 0))  // that day
-	c := &clock{now: time.Date(2025, 3, 31, 23, 59, 30, 0, time.FixedZone("CST", 8*3600))}
+	c := clock.NewFake(time.Date(2025, 3, 31, 23, 59, 30, 0, clock.China))
+	c.Freeze(true)
 	dash := service.NewDashboard(d.st, d.e.App.Redis, service.DashboardOptions{Now: c.Now, CacheTTL: time.Hour,
 		RollupAfter: 72 * time.Hour}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	read := func(month, source string, reported int64) {
@@ -72,7 +66,7 @@ func TestDashboardRollupOnlyWhenSettled(t *testing.T) {
 	d.issue(d.buildings[0], cat, d.staff.UserID, c.Now().Add(15*time.Second), false) // its last second
 	credit(25, c.Now().Add(10*time.Second))
 
-	c.set(cst(4, 1, 0, 0).Add(30 * time.Second)) // March ended while cached
+	c.Set(cst(4, 1, 0, 0).Add(30 * time.Second)) // March ended while cached
 	read("2025-03", "cache", 3)
 	if rolledUp("2025-03") {
 		t.Fatal("March rolled up from its cached answer")
@@ -86,9 +80,9 @@ func TestDashboardRollupOnlyWhenSettled(t *testing.T) {
 		t.Fatalf("April's trend: %+v (March rolled up: %v)", v.Trend[10], rolledUp("2025-03"))
 	}
 
-	c.set(cst(4, 4, 0, 0).Add(-time.Second)) // not settled yet: kept in memory, but only for a second
+	c.Set(cst(4, 4, 0, 0).Add(-time.Second)) // not settled yet: kept in memory, but only for a second
 	read("2025-03", "cache", 3)
-	c.set(cst(4, 4, 0, 0)) // 72 hours after March's end
+	c.Set(cst(4, 4, 0, 0)) // 72 hours after March's end
 	read("2025-03", "rollup", 4)
 	if !rolledUp("2025-03") {
 		t.Fatal("March not rolled up once settled")
@@ -99,7 +93,7 @@ func TestDashboardRollupOnlyWhenSettled(t *testing.T) {
 	read("2025-03", "rollup", 4)
 
 	// The job rolls up every settled month of the last year nobody has read.
-	c.set(time.Date(2025, 5, 10, 12, 0, 0, 0, time.UTC))
+	c.Set(time.Date(2025, 5, 10, 12, 0, 0, 0, time.UTC))
 	if rolledUp("2025-04") {
 		t.Fatal("April rolled up before the job ran")
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"linli/clock"
 	"linli/model"
 )
 
@@ -64,7 +65,7 @@ type ledgerOp struct {
 // seedHistory is the demo's last step: a year of history in the community of r.
 func (d *Demo) seedHistory(ctx context.Context, r *DemoResult) error {
 	h := &demoHistory{s: d.services, st: d.services.Places.store, rng: rand.New(rand.NewPCG(20240601, 7)),
-		now: time.Now().UTC().Truncate(time.Second), captainOf: map[uint64]uint64{}, building: map[uint64]uint64{},
+		now: d.services.Clock.Now().UTC().Truncate(time.Second), captainOf: map[uint64]uint64{}, building: map[uint64]uint64{},
 		account: map[uint64]uint64{}, balance: map[uint64]int64{}, original: map[uint64]uint64{}}
 	if err := h.setup(ctx, r); err != nil {
 		return err
@@ -249,7 +250,7 @@ var demoWeights = map[string]int{"照明": 16, "供水": 14, "环境卫生": 16,
 func (h *demoHistory) category(t time.Time) model.IssueCategory {
 	weight := func(c model.IssueCategory) int {
 		if c.Name == "供暖" {
-			if m := t.In(shanghai()).Month(); m >= time.November || m <= time.March {
+			if m := t.In(clock.China).Month(); m >= time.November || m <= time.March {
 				return 14
 			}
 			return 1

@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"linli/clock"
 	"linli/model"
 )
 
 // china is the zone availability windows are written in (no daylight saving: a fixed offset
 // is exact).
-func china() *time.Location { return time.FixedZone("CST", 8*3600) }
 
 // DirectoryQuery asks the directory for people with a skill near a building.
 type DirectoryQuery struct {
@@ -108,7 +108,7 @@ func (s *Skills) search(ctx context.Context, p *Principal, q DirectoryQuery) (*D
 	}
 	mq := model.DirectoryQuery{SkillID: sk.ID, BuildingID: b.ID, EstateID: b.EstateID, After: after, Limit: q.Limit + 1}
 	if q.At != nil {
-		t := q.At.In(china())
+		t := q.At.In(clock.China)
 		mq.Weekday, mq.Minute = isoWeekday(t), t.Hour()*60+t.Minute()
 	}
 	rows, err := s.store.Directory(ctx, mq)

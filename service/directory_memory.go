@@ -9,6 +9,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"linli/cache"
+	"linli/clock"
 	"linli/model"
 )
 
@@ -72,7 +73,7 @@ func newDirMemory(inval *cache.Invalidations) *dirMemory {
 func dirKey(q DirectoryQuery) string {
 	at := ""
 	if q.At != nil {
-		t := q.At.In(china())
+		t := q.At.In(clock.China)
 		at = strconv.Itoa(isoWeekday(t)) + "." + strconv.Itoa(t.Hour()*60+t.Minute())
 	}
 	return strconv.FormatUint(q.CommunityID, 10) + "|" + q.Skill + "|" + strconv.FormatUint(q.BuildingID, 10) + "|" +

@@ -40,6 +40,7 @@ type IssueCategories struct {
 	changes *cache.Changes
 	lists   *lru.Cache[uint64, kept[[]model.IssueCategory]]
 	log     *slog.Logger
+	now     func() time.Time
 }
 
 const (
@@ -54,6 +55,7 @@ func NewIssueCategories(store *model.Store, inval *cache.Invalidations, log *slo
 	lists, _ := lru.New[uint64, kept[[]model.IssueCategory]](categoriesKept) // a positive size: no error
 	inval.OnReset(lists.Purge)
 	return &IssueCategories{store: store, inval: inval, lists: lists, log: log,
+		now: func() time.Time { return time.Now().UTC() },
 		changes: cache.NewChanges(inval, categoryChanges, func(msg string) (string, bool) {
 			return strings.CutPrefix(msg, msgCategories)
 		})}
@@ -102,7 +104,7 @@ func (c *IssueCategories) read(ctx context.Context, communityID uint64) ([]model
 		return nil, Unavailable("数据库", err)
 	}
 	if len(cats) == 0 {
-		now := time.Now().UTC()
+		now := c.now()
 		defs := make([]model.IssueCategory, len(defaultCategories))
 		for i, d := range defaultCategories {
 			defs[i] = model.IssueCategory{CommunityID: communityID, Name: d.name, Skills: d.skills, RouteTo: d.routeTo,

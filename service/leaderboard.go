@@ -46,13 +46,15 @@ type Leaderboards struct {
 	// mem keeps whole rankings in memory while the invalidation channel is live
 	// (leaderboard_memory.go).
 	mem *boardMemory
+	now func() time.Time
 }
 
 // NewLeaderboards builds the service.
 func NewLeaderboards(store *model.Store, r *cache.Redis, log *slog.Logger) *Leaderboards {
 	return &Leaderboards{store: store, r: r, log: log, lockTTL: 30 * time.Second, wait: 3 * time.Second,
 		apply: redis.NewScript(applyLua), read: redis.NewScript(readLua), snap: redis.NewScript(snapshotLua),
-		unlock: redis.NewScript(unlockLua), mem: newBoardMemory(r.Invalidations(log))}
+		unlock: redis.NewScript(unlockLua), mem: newBoardMemory(r.Invalidations(log)),
+		now: func() time.Time { return time.Now().UTC() }}
 }
 
 // Metrics and periods of the leaderboards.
@@ -168,7 +170,7 @@ func (l *Leaderboards) Apply(ctx context.Context, postings []model.Posting) erro
 			}
 		}
 	}
-	if err := l.store.MarkRanked(ctx, done, time.Now().UTC()); err != nil {
+	if err := l.store.MarkRanked(ctx, done, l.now()); err != nil {
 		first = cmpErr(first, err)
 	}
 	return first

@@ -66,7 +66,7 @@ func (l *Leaderboards) Read(ctx context.Context, p *Principal, q BoardQuery) (*B
 	period := q.Period
 	switch period {
 	case PeriodMonth:
-		period = MonthOf(time.Now())
+		period = MonthOf(l.now())
 	case PeriodAll:
 	default:
 		if _, _, err := ParseMonth(period); err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"linli/clock"
 	"linli/model"
 )
 
@@ -91,15 +92,14 @@ func HoursString(minutes int64) string {
 
 // shanghai is the zone months and dates of the time bank are counted in (a fixed offset:
 // China has no daylight saving, and the image needs no tzdata).
-func shanghai() *time.Location { return time.FixedZone("CST", 8*3600) }
 
 // MonthOf is the month (YYYY-MM, Asia/Shanghai) t falls in.
-func MonthOf(t time.Time) string { return t.In(shanghai()).Format("2006-01") }
+func MonthOf(t time.Time) string { return t.In(clock.China).Format("2006-01") }
 
 // ParseMonth reads YYYY-MM and returns the month's first instant and the next month's, in
 // Asia/Shanghai.
 func ParseMonth(s string) (from, to time.Time, err error) {
-	t, err := time.ParseInLocation("2006-01", s, shanghai())
+	t, err := time.ParseInLocation("2006-01", s, clock.China)
 	if err != nil || t.Year() < 2000 || t.Year() > 2100 {
 		return time.Time{}, time.Time{}, errors.New("not a month")
 	}

@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"linli/clock"
 	"linli/model"
 	"linli/wechat"
 )
@@ -194,7 +195,7 @@ func (n *Notifier) templateData(r model.Notification) map[string]string {
 		case "body":
 			v = r.Body
 		case "time":
-			v = r.CreatedAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+			v = r.CreatedAt.In(clock.China).Format("2006-01-02 15:04")
 		}
 		data[key] = dataValue(key, v)
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"linli/cache"
+	"linli/clock"
 	"linli/config"
 	"linli/model"
 	"linli/storage"
@@ -14,6 +15,8 @@ import (
 // Services is the whole business layer, wired from configuration: main, the CLI commands and
 // tests build it once with NewServices.
 type Services struct {
+	// Clock is where every service reads the time (the wall clock, or a test's fake).
+	Clock      clock.Clock
 	Secrets    *Secrets
 	Limiter    *Limiter
 	Auth       *Auth
@@ -64,7 +67,9 @@ type Services struct {
 }
 
 // NewServices builds every service; in dev mode (no WeChat AppID) there is no WeChat client.
-func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slog.Logger) (*Services, error) {
+//
+// clk is the clock of the whole process (nil: the wall clock); give the store the same one.
+func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slog.Logger, clk clock.Clock) (*Services, error) {
 	secrets, err := NewSecrets(cfg.SecretKey)
 	if err != nil {
 		return nil, err
@@ -131,5 +136,6 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.Rewards = NewRewards(store, s.TimeBank, s.Notifier)
 	s.Dashboard = NewDashboard(store, r, DashboardOptions{}, log)
 	s.Audit = NewAudit(store, log)
+	s.useClock(clock.Or(clk))
 	return s, nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"linli/clock"
 	"linli/model"
 	"linli/service"
 )
@@ -269,7 +270,7 @@ func TestServiceRecordsAndPassbook(t *testing.T) {
 	b := newBank(t)
 	s := b.e.App.Services.TimeBank
 	u := b.person("volunteer", 0)
-	may := time.Date(2024, 5, 31, 23, 30, 0, 0, time.FixedZone("CST", 8*3600)) // 15:30 UTC: still May in Shanghai
+	may := time.Date(2024, 5, 31, 23, 30, 0, 0, clock.China) // 15:30 UTC: still May in Shanghai
 	b.record(u, 90, 100, may)
 	b.record(u, 30, 200, may.Add(time.Hour))
 	list, more, err := s.MyServiceRecords(b.ctx, u, 0, 10)

@@ -19,6 +19,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"linli/app"
+	"linli/clock"
 	"linli/config"
 	"linli/model"
 )
@@ -27,7 +28,27 @@ import (
 const (
 	EnvMySQLDSN  = "LINLI_TEST_MYSQL_DSN"  // e.g. root:@tcp(127.0.0.1:3306)/
 	EnvRedisAddr = "LINLI_TEST_REDIS_ADDR" // e.g. 127.0.0.1:6379
+	// EnvClock starts every test server's clock at this instant (RFC 3339, e.g.
+	// 2026-12-01T00:30:00+08:00) instead of today, to run the suite as if on that day.
+	EnvClock = "LINLI_TEST_CLOCK"
 )
+
+// started is when this test process started: every Env's clock runs from it, so that all
+// servers of one process read the same time until a test moves its own.
+var started = time.Now()
+
+// SuiteClock returns a new clock at the suite's time: today, or the instant EnvClock names.
+func SuiteClock(t testing.TB) *clock.Fake {
+	t.Helper()
+	at := started
+	if v := os.Getenv(EnvClock); v != "" {
+		var err error
+		if at, err = time.Parse(time.RFC3339, v); err != nil {
+			t.Fatalf("%s=%q: want an RFC 3339 instant: %v", EnvClock, v, err)
+		}
+	}
+	return clock.NewFakeSince(at, started)
+}
 
 // Env is one test's server and everything it owns.
 type Env struct {
@@ -35,7 +56,10 @@ type Env struct {
 	App *app.App
 	// Config is the configuration the App was built with.
 	Config config.Config
-	logs   *syncBuffer
+	// Clock is the server's clock: tests read the time from it, and move it (Set, Add) to
+	// try a day, a deadline or an expiry for the whole server at once.
+	Clock *clock.Fake
+	logs  *syncBuffer
 }
 
 // Option adjusts the configuration before the App is built.
@@ -87,14 +111,21 @@ func New(t testing.TB, opts ...Option) *Env {
 // the same configuration share database and Redis, like two instances behind a balancer.
 func FromConfig(t testing.TB, cfg config.Config) *Env {
 	t.Helper()
+	return FromConfigClock(t, cfg, SuiteClock(t))
+}
+
+// FromConfigClock is FromConfig with the clock the server reads (several instances of one
+// test may share one).
+func FromConfigClock(t testing.TB, cfg config.Config, c *clock.Fake) *Env {
+	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := app.New(context.Background(), cfg, log)
+	a, err := app.New(context.Background(), cfg, log, app.WithClock(c))
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}
 	t.Cleanup(a.Close)
-	return &Env{T: t, App: a, Config: a.Config, logs: logs}
+	return &Env{T: t, App: a, Config: a.Config, Clock: c, logs: logs}
 }
 
 // Logs returns everything the server logged so far.

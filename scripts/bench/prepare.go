@@ -144,7 +144,7 @@ func (e *benchEnv) load(ctx context.Context, o options) error {
 			return err
 		}
 		defer r.Close()
-		s, err := service.NewServices(cfg, store, r, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		s, err := service.NewServices(cfg, store, r, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 		if err != nil {
 			return err
 		}

@@ -119,7 +119,7 @@ func (e *benchEnv) seed(ctx context.Context) error {
 		return err
 	}
 	defer r.Close()
-	s, err := service.NewServices(cfg, store, r, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := service.NewServices(cfg, store, r, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func open(ctx context.Context, cfg config.Config) (*service.Services, *model.Sto
 	}
 	closeAll := func() { r.Close(); store.Close() }
 	cfg.SecretKey = orDefault(cfg.SecretKey, "seedscale-secret-key-0123456789abcdef")
-	s, err := service.NewServices(cfg, store, r, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := service.NewServices(cfg, store, r, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		closeAll()
 		return nil, nil, nil, err
