@@ -9,18 +9,17 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
-
 	"linli/app"
-	"linli/cache"
-	"linli/config"
+	"linli/model"
 	"linli/service"
 )
 
 // adminUsage lists the admin subcommands.
 const adminUsage = `usage:
   linli admin create-community --name N [--district D] [-c config.yaml]
-  linli admin grant --openid O --role staff|captain|admin [--community ID] [--building ID ...] [-c config.yaml]`
+  linli admin grant --openid O --role staff|captain|admin [--community ID] [--building ID ...] [-c config.yaml]
+  linli admin revoke --openid O --role staff|captain --community ID [-c config.yaml]
+  linli admin list-buildings --community ID [-c config.yaml]`
 
 // runAdmin runs `linli admin <subcommand>`: platform administration that has no endpoint,
 // through the same services the API uses. In dev mode (no WeChat AppID) an openid is the one
@@ -80,9 +79,29 @@ func runAdmin(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 			fmt.Fprintln(stdout)
 			return nil
 		}
+	case "revoke":
+		openid := fs.String("openid", "", "the user's openid (in dev mode: the one given to dev login)")
+		role := fs.String("role", "", "staff or captain")
+		community := fs.Uint64("community", 0, "community id")
+		do = func(a *app.App) error {
+			g, err := a.Services.Roles.RevokeByOpenID(ctx, *openid, *role, *community)
+			if err != nil {
+				return err
+			}
+			if err := a.Services.Audit.Record(ctx, service.AuditRecord{Role: "cli", CommunityID: g.CommunityID,
+				Method: "CLI", Route: "linli admin revoke", TargetType: "roles", TargetID: g.ID, Status: 0,
+				IP: "console"}); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "revoked %s (role id %d) of user %d in community %d\n", g.Role.Role, g.ID, g.UserID, g.CommunityID)
+			return nil
+		}
+	case "list-buildings":
+		community := fs.Uint64("community", 0, "community id")
+		do = func(a *app.App) error { return listBuildings(ctx, a, *community, stdout) }
 	default:
 		fmt.Fprintln(stderr, adminUsage)
-		return fmt.Errorf("unknown admin command %q (commands: create-community, grant)", sub)
+		return fmt.Errorf("unknown admin command %q (commands: create-community, grant, revoke, list-buildings)", sub)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -93,13 +112,7 @@ func runAdmin(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	if fs.NArg() > 0 {
 		return fmt.Errorf("admin %s: unexpected argument %q", sub, fs.Arg(0))
 	}
-	cfg, err := config.Load(*cfgPath, environ)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, stderr)
-	redis.SetLogger(cache.SlogLogger{Log: log})
-	a, err := app.New(ctx, cfg, log)
+	a, err := boot(ctx, "admin", *cfgPath, environ, stderr)
 	if err != nil {
 		return err
 	}
@@ -155,4 +168,29 @@ func joinIDs(ids []uint64) string {
 		s[i] = strconv.FormatUint(id, 10)
 	}
 	return strings.Join(s, ",")
+}
+
+// listBuildings prints the community's buildings, one per line: the id --building takes, the
+// estate and the building's name.
+func listBuildings(ctx context.Context, a *app.App, community uint64, stdout io.Writer) error {
+	c, err := a.Services.Places.Community(ctx, community)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s (community %d)\n", c.Name, c.ID)
+	q := service.BuildingQuery{CommunityID: community, Limit: 200}
+	for {
+		items, more, err := a.Services.Places.Buildings(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, b := range items {
+			fmt.Fprintf(stdout, "%d\t%s %s\n", b.ID, b.EstateName, b.Name)
+		}
+		if !more || len(items) == 0 {
+			return nil
+		}
+		last := items[len(items)-1]
+		q.After = model.BuildingPos{EstateID: last.EstateID, ID: last.ID}
+	}
 }

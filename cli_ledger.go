@@ -7,11 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/redis/go-redis/v9"
-
 	"linli/app"
-	"linli/cache"
-	"linli/config"
 )
 
 // runLedger runs the time bank's maintenance commands:
@@ -38,13 +34,7 @@ func runLedger(ctx context.Context, cmd string, args, environ []string, stdout, 
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
 	}
-	cfg, err := config.Load(*cfgPath, environ)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, stderr)
-	redis.SetLogger(cache.SlogLogger{Log: log})
-	a, err := app.New(ctx, cfg, log)
+	a, err := boot(ctx, cmd, *cfgPath, environ, stderr)
 	if err != nil {
 		return err
 	}

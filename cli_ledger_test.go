@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"strings"
 	"testing"
-	"time"
 
 	"linli/app/apptest"
 	"linli/config"
@@ -37,7 +36,7 @@ func TestCheckLedgerAndRebuildLeaderboards(t *testing.T) {
 	c := e.MakeCommunity("对账社区", 1, 1)
 	alice := e.MakeResident("ledger-alice", c.BuildingIDs[0], "101")
 	r := &model.ServiceRecord{CommunityID: e.ParseID(c.ID), UserID: e.ParseID(alice.UserID), SourceKind: model.SourceActivity,
-		SourceID: 1, Content: "巡逻", Place: "东门", ServedAt: time.Now(), Minutes: 90, PointsPerHour: 100,
+		SourceID: 1, Content: "巡逻", Place: "东门", ServedAt: e.Clock.Now(), Minutes: 90, PointsPerHour: 100,
 		OrganiserID: e.ParseID(alice.UserID), ConfirmerID: e.ParseID(alice.UserID)}
 	if _, err := e.App.Store.AddServiceRecord(ctx, r); err != nil {
 		t.Fatal(err)

@@ -8,11 +8,6 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/redis/go-redis/v9"
-
-	"linli/app"
-	"linli/cache"
-	"linli/config"
 	"linli/service"
 )
 
@@ -44,13 +39,7 @@ func runSeed(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		fmt.Fprintln(stderr, seedUsage)
 		return errUsage
 	}
-	cfg, err := config.Load(*cfgPath, environ)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, stderr)
-	redis.SetLogger(cache.SlogLogger{Log: log})
-	a, err := app.New(ctx, cfg, log)
+	a, err := boot(ctx, "seed", *cfgPath, environ, stderr)
 	if err != nil {
 		return err
 	}

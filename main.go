@@ -28,10 +28,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"linli/app"
-	"linli/cache"
 	"linli/config"
 	"linli/model"
 )
@@ -78,24 +74,23 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		}
 		return errUsage
 	}
-	cfg, err := config.Load(*cfgPath, environ)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, stderr)
-	redis.SetLogger(cache.SlogLogger{Log: log})
-	switch cmd {
-	case "migrate":
-		return migrate(ctx, cfg, stdout)
-	case "healthcheck":
-		return healthcheck(ctx, cfg.HTTP.Addr)
-	default:
-		a, err := app.New(ctx, cfg, log)
+	if cmd == "serve" {
+		a, err := boot(ctx, cmd, *cfgPath, environ, stderr)
 		if err != nil {
 			return err
 		}
 		defer a.Close()
 		return a.Serve(ctx)
+	}
+	cfg, err := config.Load(*cfgPath, environ)
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "migrate":
+		return migrate(ctx, cfg, stdout)
+	default:
+		return healthcheck(ctx, cfg.HTTP.Addr)
 	}
 }
 

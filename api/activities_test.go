@@ -54,7 +54,7 @@ func newActivityWorld(t *testing.T, prefix string, opts ...apptest.Option) *acti
 	opts = append([]apptest.Option{func(c *config.Config) { c.Limits.LoginPerIP, c.Limits.LoginPerUser = 0, 0 }}, opts...)
 	e := apptest.New(t, opts...)
 	w := &activityWorld{t: t, e: e, c: e.MakeCommunity("东亭社区", 1, 3), other: e.MakeCommunity("东环路社区", 1, 1),
-		base: time.Now().UTC().Truncate(time.Second)}
+		base: e.Clock.Now().UTC().Truncate(time.Second)}
 	b := w.c.BuildingIDs
 	w.staff = e.MakeStaff(w.c.ID, prefix+"staff")
 	w.captain = e.MakeCaptain(w.c.ID, prefix+"captain", b[0])

@@ -53,7 +53,7 @@ func TestAuditLogRecordsStaffAndCaptainActions(t *testing.T) {
 	t.Parallel()
 	w := newIssueWorld(t, func(c *config.Config) { c.HTTP.TrustedProxies = []string{"192.0.2.0/24"} })
 	e := w.e
-	start := time.Now()
+	start := e.Clock.Now()
 	var issue issueData
 	w.report(t, w.reporter, nil).Want(t, 201).Data(t, &issue) // a resident's: not audited
 	w.move(w.captain, issue.ID, "acknowledge", nil).Want(t, 200)
@@ -106,7 +106,7 @@ func TestAuditLogRecordsStaffAndCaptainActions(t *testing.T) {
 			t.Errorf("entry %d: %+v, want %+v", i, g, w)
 		}
 		at, err := time.Parse(time.RFC3339, g.CreatedAt)
-		if err != nil || at.Before(start.Add(-time.Second)) || at.After(time.Now().Add(time.Second)) || !strings.HasSuffix(g.CreatedAt, "+08:00") {
+		if err != nil || at.Before(start.Add(-time.Second)) || at.After(e.Clock.Now().Add(time.Second)) || !strings.HasSuffix(g.CreatedAt, "+08:00") {
 			t.Errorf("entry %d: created_at %q", i, g.CreatedAt)
 		}
 	}
@@ -120,7 +120,7 @@ func TestAuditLogRecordsStaffAndCaptainActions(t *testing.T) {
 	if p := readAudit(t, e, w.c.ID, admin, url.Values{"user_id": {w.captain.UserID}}); len(p.Items) != 1 || p.Items[0].Role != "captain" {
 		t.Errorf("by captain: %+v", p.Items)
 	}
-	today := time.Now().In(clock.China)
+	today := e.Clock.Now().In(clock.China)
 	day := func(d int) string { return today.AddDate(0, 0, d).Format("2006-01-02") }
 	if p := readAudit(t, e, w.c.ID, admin, url.Values{"from": {day(0)}, "to": {day(0)}}); len(p.Items) != 5 {
 		t.Errorf("today: %d entries", len(p.Items))

@@ -43,7 +43,7 @@ func TestDeclineCancelAndExpiry(t *testing.T) {
 	d3 := w.dispatch(t, w.captain, hid, liu.UserID)
 	// A day passes without an answer; two instances run the expiry at once.
 	svc := e.App.Services.Dispatches
-	svc.SetClock(func() time.Time { return time.Now().UTC().Add(25 * time.Hour) })
+	svc.SetClock(func() time.Time { return e.Clock.Now().UTC().Add(25 * time.Hour) })
 	if er := w.step(liu, d3.ID, "accept", nil).Want(t, 409).Err(t); !strings.Contains(er.Message, "时限") {
 		t.Fatalf("accepting an expired offer: %+v", er)
 	}

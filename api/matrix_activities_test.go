@@ -212,7 +212,7 @@ func (x *attempt) resident0() string {
 
 // activityBody is a creation request for an activity at the place, a day of its own ahead.
 func (x *attempt) activityBody() map[string]any {
-	start := time.Now().Add(time.Duration(24*x.seq.Add(1)) * time.Hour).UTC()
+	start := x.e.Clock.Now().Add(time.Duration(24*x.seq.Add(1)) * time.Hour).UTC()
 	return map[string]any{"community_id": x.community(), "type_id": x.activityType(), "title": x.name("活动"),
 		"place": x.name("门口"), "start_at": start.Format(time.RFC3339), "end_at": start.Add(2 * time.Hour).Format(time.RFC3339),
 		"capacity": 50, "audience": "building", "audience_id": x.building()}
@@ -223,7 +223,7 @@ func (x *attempt) activity(kind actKind) string {
 	x.t.Helper()
 	ctx := context.Background()
 	s := x.e.App.Services.Activities
-	now := time.Now()
+	now := x.e.Clock.Now()
 	start := now.Add(time.Duration(24*x.seq.Add(1)) * time.Hour)
 	switch kind {
 	case actStarting:
@@ -281,7 +281,7 @@ func (x *attempt) confirmUser(id, userID string) {
 	if !took {
 		x.t.Fatalf("matrix fixture: activity %s is full", id)
 	}
-	_, err = st.AddConfirmed(ctx, x.e.ParseID(id), x.e.ParseID(userID), time.Now().UTC())
+	_, err = st.AddConfirmed(ctx, x.e.ParseID(id), x.e.ParseID(userID), x.e.Clock.Now().UTC())
 	mxMust(x.t, err)
 }
 

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"time"
 
 	"linli/model"
 	"linli/service"
@@ -149,7 +148,7 @@ func (x *attempt) serviceRecord(userID string) uint64 {
 	x.t.Helper()
 	r := &model.ServiceRecord{CommunityID: x.e.ParseID(x.community()), UserID: x.e.ParseID(userID),
 		SourceKind: model.SourceActivity, SourceID: uint64(x.seq.Add(1)) + 1<<40, Content: x.name("巡逻"), Place: "东门",
-		ServedAt: time.Now(), Minutes: 60, PointsPerHour: 100, OrganiserID: x.e.ParseID(x.actors[admin].userID),
+		ServedAt: x.e.Clock.Now(), Minutes: 60, PointsPerHour: 100, OrganiserID: x.e.ParseID(x.actors[admin].userID),
 		ConfirmerID: x.e.ParseID(x.actors[admin].userID)}
 	_, err := x.e.App.Store.AddServiceRecord(context.Background(), r)
 	mxMust(x.t, err)

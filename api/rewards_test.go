@@ -130,7 +130,7 @@ func TestRewardsOverHTTP(t *testing.T) {
 	if len(page.Items) != 0 {
 		t.Fatalf("inactive reward listed: %+v", page)
 	}
-	soon := time.Now().Add(time.Hour).Format(time.RFC3339)
+	soon := e.Clock.Now().Add(time.Hour).Format(time.RFC3339)
 	e.Do("PATCH", "/api/v1/rewards/"+r.ID, map[string]any{"active": true, "starts_at": soon}, tok(w.staff)).Want(t, 200)
 	e.Do("POST", redeem, nil, tok(w.bob)).Want(t, 409)
 }

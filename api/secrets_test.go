@@ -188,7 +188,7 @@ func TestNoSecretsInLogsOrAnswers(t *testing.T) {
 	var types []struct{ ID string }
 	s.do("staff", staff.Token, "GET", "/api/v1/communities/:id/activity-types", "/api/v1/communities/"+c.ID+"/activity-types", nil).
 		Want(t, 200).Data(t, &types)
-	start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	start := e.Clock.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
 	var act struct{ ID string }
 	s.do("staff", staff.Token, "POST", "/api/v1/activities", "/api/v1/activities", map[string]any{"community_id": c.ID,
 		"type_id": types[0].ID, "title": "周末巡逻", "place": "东门", "start_at": start.Format(time.RFC3339),

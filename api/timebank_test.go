@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"linli/app/apptest"
 	"linli/clock"
@@ -40,7 +39,7 @@ func (w *bankWorld) serve(t *testing.T, s apptest.Session, minutes, rate int) ui
 	t.Helper()
 	w.seq++
 	r := &model.ServiceRecord{CommunityID: w.e.ParseID(w.c.ID), UserID: w.e.ParseID(s.UserID), SourceKind: model.SourceDispatch,
-		SourceID: uint64(w.seq), Content: "维修楼道灯", Place: "3栋2单元", ServedAt: time.Now(), Minutes: minutes,
+		SourceID: uint64(w.seq), Content: "维修楼道灯", Place: "3栋2单元", ServedAt: w.e.Clock.Now(), Minutes: minutes,
 		PointsPerHour: rate, OrganiserID: w.e.ParseID(w.staff.UserID), ConfirmerID: w.e.ParseID(w.staff.UserID)}
 	if _, err := w.e.App.Store.AddServiceRecord(context.Background(), r); err != nil {
 		t.Fatal(err)
@@ -113,7 +112,7 @@ func TestAccountPassbookAndRecords(t *testing.T) {
 		records.Items[0].Organiser.ID != w.staff.UserID || records.Items[0].Date == "" {
 		t.Fatalf("records: %+v", records)
 	}
-	month := time.Now().In(clock.China).Format("2006-01")
+	month := e.Clock.Now().In(clock.China).Format("2006-01")
 	e.Do("GET", "/api/v1/communities/"+w.c.ID+"/service-records?month="+month+"&user_id="+w.alice.UserID, nil, tok(w.staff)).
 		Want(t, 200).Data(t, &records)
 	if len(records.Items) != 1 {

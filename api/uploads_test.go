@@ -203,7 +203,7 @@ func TestFileLinksAreSignedAndExpire(t *testing.T) {
 		"extended expiry":        link.Path + "?exp=" + q.Get("exp") + "0&sig=" + q.Get("sig"),
 		"no signature":           link.Path,
 		"signature of another":   "/files/" + other.ID + "?" + link.RawQuery,
-		"expired":                uploads.SignedURL(id, time.Now().Add(-time.Second)),
+		"expired":                uploads.SignedURL(id, e.Clock.Now().Add(-time.Second)),
 		"expiry not a number":    link.Path + "?exp=soon&sig=" + q.Get("sig"),
 		"signature from the key": link.Path + "?exp=" + q.Get("exp") + "&sig=" + e.App.Services.Secrets.Sign("other-purpose", up.ID+"."+q.Get("exp")),
 	} {
@@ -215,7 +215,7 @@ func TestFileLinksAreSignedAndExpire(t *testing.T) {
 		r.Err(t)
 	}
 	// A valid signature for an upload that does not exist (any more): 404.
-	e.Do("GET", uploads.SignedURL(id+1000, time.Now().Add(time.Hour)), nil).Want(t, 404).Err(t)
+	e.Do("GET", uploads.SignedURL(id+1000, e.Clock.Now().Add(time.Hour)), nil).Want(t, 404).Err(t)
 	e.Do("GET", "/files/abc?exp=1&sig=x", nil).Want(t, 400)
 	// The OpenAPI document lists both routes.
 	var spec struct {

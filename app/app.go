@@ -35,6 +35,8 @@ type App struct {
 	Jobs *Jobs
 	// Clock is where the server reads the time: the wall clock, or a test's fake.
 	Clock clock.Clock
+	// redisOpts say how the embedded Redis is shared (AnnounceEmbeddedRedis, AttachEmbeddedRedis).
+	redisOpts []cache.OpenOption
 }
 
 // Option adjusts how New builds the server.
@@ -42,6 +44,24 @@ type Option func(*App)
 
 // WithClock makes the whole server (store, services, jobs) read the time from c.
 func WithClock(c clock.Clock) Option { return func(a *App) { a.Clock = clock.Or(c) } }
+
+// AnnounceEmbeddedRedis is for the serving process: in the embedded default its in-process
+// Redis is announced in the data directory, so that commands run beside it reach the same one.
+func AnnounceEmbeddedRedis() Option {
+	return func(a *App) {
+		a.redisOpts = append(a.redisOpts, cache.Announce(cache.EmbeddedPath(a.Config.DataDir)))
+	}
+}
+
+// AttachEmbeddedRedis is for a command run beside a server (admin, seed, …): in the embedded
+// default it uses the server's in-process Redis when one is announced and answers, so that
+// what the command changes is honoured by the server at once (its caches are dropped and the
+// invalidations published, as between two servers on a real Redis).
+func AttachEmbeddedRedis() Option {
+	return func(a *App) {
+		a.redisOpts = append(a.redisOpts, cache.Attach(cache.EmbeddedPath(a.Config.DataDir)))
+	}
+}
 
 // New connects to the database and Redis, migrates when configured to, and builds the router.
 // On error everything opened so far is closed again.
@@ -63,7 +83,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return nil, err
 		}
 	}
-	if a.Redis, err = cache.Open(cfg.Redis, cfg.RedisAddrs()); err != nil {
+	if a.Redis, err = cache.Open(cfg.Redis, cfg.RedisAddrs(), a.redisOpts...); err != nil {
 		return nil, err
 	}
 	if a.Config.SecretKey == "" {

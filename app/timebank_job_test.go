@@ -23,7 +23,7 @@ func TestCreditJobCreditsConfirmedService(t *testing.T) {
 	u := e.MakeResident("job-volunteer", c.BuildingIDs[0], "101")
 	record := func(source uint64) {
 		r := &model.ServiceRecord{CommunityID: e.ParseID(c.ID), UserID: e.ParseID(u.UserID), SourceKind: model.SourceDispatch,
-			SourceID: source, Content: "修水管", Place: "1栋", ServedAt: time.Now(), Minutes: 60, PointsPerHour: 100,
+			SourceID: source, Content: "修水管", Place: "1栋", ServedAt: e.Clock.Now(), Minutes: 60, PointsPerHour: 100,
 			OrganiserID: e.ParseID(u.UserID), ConfirmerID: e.ParseID(u.UserID)}
 		if _, err := e.App.Store.AddServiceRecord(ctx, r); err != nil {
 			t.Fatal(err)

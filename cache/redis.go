@@ -40,10 +40,15 @@ func (r *Redis) Invalidations(log *slog.Logger) *Invalidations {
 	return r.inval
 }
 
-// Open connects to the configured Redis, or starts an in-process one when no address is set.
+// Open connects to the configured Redis, or starts an in-process one when no address is set
+// (or, with Attach, uses the one a running server announced: embedded.go).
 // It does not fail when a real server is down: readiness reports that, and calls fail until it
 // is back (the client reconnects by itself).
-func Open(cfg config.Redis, addrs []string) (*Redis, error) {
+func Open(cfg config.Redis, addrs []string, options ...OpenOption) (*Redis, error) {
+	var o openOptions
+	for _, f := range options {
+		f(&o)
+	}
 	opts := &redis.UniversalOptions{
 		Addrs:           addrs,
 		Password:        cfg.Password,
@@ -65,15 +70,14 @@ func Open(cfg config.Redis, addrs []string) (*Redis, error) {
 	}
 	r := &Redis{Prefix: cfg.Prefix, stop: func() {}}
 	if len(addrs) == 0 {
-		m := miniredis.NewMiniRedis()
-		if err := m.StartAddr("127.0.0.1:0"); err != nil {
-			return nil, fmt.Errorf("redis: start in-process server: %w", err)
-		}
-		opts.Addrs = []string{m.Addr()}
-		opts.DB = 0
-		opts.IsClusterMode = false
 		r.Embedded = true
-		r.stop = expireLoop(m)
+		if o.attach == "" || !attachEmbedded(o.attach, opts) {
+			stop, err := startEmbedded(o.announce, opts)
+			if err != nil {
+				return nil, err
+			}
+			r.stop = stop
+		}
 	}
 	r.Client = redis.NewUniversalClient(opts)
 	stop := r.stop

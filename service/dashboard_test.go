@@ -101,10 +101,10 @@ func march2025(t *testing.T, d *dash) *service.MonthFigures {
 		skills []uint64
 	}{{u[1], skills[:1]}, {u[2], skills}} {
 		p := &model.SkillProfile{UserID: l.user, CommunityID: d.community, EstateID: bv.EstateID, BuildingID: b1,
-			Reach: model.ReachCommunity, Visible: true, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+			Reach: model.ReachCommunity, Visible: true, CreatedAt: d.e.Clock.Now(), UpdatedAt: d.e.Clock.Now()}
 		d.must(d.st.SaveSkillProfile(d.ctx, p, l.skills, nil))
 	}
-	d.must(d.st.VerifySkill(d.ctx, d.community, u[1], skills[0], true, d.staff.UserID, time.Now()))
+	d.must(d.st.VerifySkill(d.ctx, d.community, u[1], skills[0], true, d.staff.UserID, d.e.Clock.Now()))
 
 	// Dispatches: offered in March d2…d6; accepted d1 (3600 s), d2 (1800 s), d6 (7200 s);
 	// declined d3; expired d5 (d4 expires in April); cancelled d6.
@@ -259,7 +259,7 @@ func TestDashboardKnownMonth(t *testing.T) {
 	if err != nil || len(rollups) != 3 {
 		t.Fatalf("rollups of March, February and April 2024: %d (%v)", len(rollups), err)
 	}
-	fresh, err := dash.Compute(d.ctx, d.community, "2025-03", time.Now())
+	fresh, err := dash.Compute(d.ctx, d.community, "2025-03", d.e.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestDashboardKnownMonth(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameFigures(t, "served again", again.Figures, want)
-	if fresh, _ = dash.Compute(d.ctx, d.community, "2025-03", time.Now()); fresh.Issues.Reported != 7 {
+	if fresh, _ = dash.Compute(d.ctx, d.community, "2025-03", d.e.Clock.Now()); fresh.Issues.Reported != 7 {
 		t.Errorf("a fresh computation after a late report: %d reported, want 7", fresh.Issues.Reported)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"linli/app/apptest"
 	"linli/config"
@@ -199,7 +198,7 @@ func TestRenameRefreshesLeaderboardCards(t *testing.T) {
 	b := newBank(t)
 	s := b.e.App.Services
 	v := b.person("v", 0)
-	b.record(v, 120, 100, time.Now())
+	b.record(v, 120, 100, b.e.Clock.Now())
 	if _, err := s.TimeBank.CreditPending(b.ctx); err != nil {
 		t.Fatal(err)
 	}

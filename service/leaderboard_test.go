@@ -53,7 +53,7 @@ func TestLeaderboardRanksAndSurvivesAFlush(t *testing.T) {
 	t.Parallel()
 	b := newBank(t, capAt(0))
 	s := b.e.App.Services
-	now := time.Now()
+	now := b.e.Clock.Now()
 	lastMonth := now.AddDate(0, -1, 0)
 	// minutes at 1 point/h except the last, who serves at 2 points/h.
 	plan := []struct {
@@ -161,19 +161,19 @@ func TestLeaderboardUpdateOwedDuringRebuild(t *testing.T) {
 	if got := boardOf(t, b, p, service.MetricHours, service.PeriodAll, 0); got.MeValue != 60 {
 		t.Fatalf("applied during a rebuild: %+v", got)
 	}
-	if n, err := s.Leaderboards.CatchUp(b.ctx, time.Now().Add(time.Second)); err != nil || n != 1 {
+	if n, err := s.Leaderboards.CatchUp(b.ctx, b.e.Clock.Now().Add(time.Second)); err != nil || n != 1 {
 		t.Fatalf("catch-up while still locked saw %d: %v", n, err)
 	}
 	if err := b.e.App.Redis.Client.Del(b.ctx, lock).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.Leaderboards.CatchUp(b.ctx, time.Now().Add(time.Second)); err != nil || n != 1 {
+	if n, err := s.Leaderboards.CatchUp(b.ctx, b.e.Clock.Now().Add(time.Second)); err != nil || n != 1 {
 		t.Fatalf("catch-up saw %d: %v", n, err)
 	}
 	if got := boardOf(t, b, p, service.MetricHours, service.PeriodAll, 0); got.MeValue != 180 {
 		t.Fatalf("after catch-up: %+v", got)
 	}
-	if n, err := s.Leaderboards.CatchUp(b.ctx, time.Now().Add(time.Second)); err != nil || n != 0 {
+	if n, err := s.Leaderboards.CatchUp(b.ctx, b.e.Clock.Now().Add(time.Second)); err != nil || n != 0 {
 		t.Fatalf("nothing should be owed any more: %d %v", n, err)
 	}
 }
@@ -208,7 +208,7 @@ func TestLeaderboardTopInMemoryFollowsChanges(t *testing.T) {
 	b := newBank(t, capAt(0))
 	s := b.e.App.Services
 	a, c := b.person("a", 0), b.person("c", 1)
-	b.record(a, 120, 100, time.Now())
+	b.record(a, 120, 100, b.e.Clock.Now())
 	if _, err := s.TimeBank.CreditPending(b.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestLeaderboardTopInMemoryFollowsChanges(t *testing.T) {
 	if !reflect.DeepEqual(other.Items, first.Items) || other.MeRank != 0 || first.MeRank != 1 {
 		t.Fatalf("from memory: %+v (reader ranked %d), first %+v", other, other.MeRank, first)
 	}
-	b.record(c, 300, 100, time.Now())
+	b.record(c, 300, 100, b.e.Clock.Now())
 	if _, err := s.TimeBank.CreditPending(b.ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ func TestPurgeOutboxKeepsPendingAndRecent(t *testing.T) {
 	t.Parallel()
 	e := apptest.New(t)
 	ctx := context.Background()
-	old, recent := time.Now().Add(-40*24*time.Hour), time.Now().Add(-24*time.Hour)
+	old, recent := e.Clock.Now().Add(-40*24*time.Hour), e.Clock.Now().Add(-24*time.Hour)
 	msg := func(status string, at time.Time) model.OutboxMessage {
 		return model.OutboxMessage{NotificationID: 1, UserID: 1, TemplateID: "t", Payload: "{}", Status: status, NextAttemptAt: at}
 	}

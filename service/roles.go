@@ -187,6 +187,34 @@ func (r *Roles) Revoke(ctx context.Context, communityID, roleID uint64) error {
 	return nil
 }
 
+// RevokeByOpenID takes the user's role of the community away (the console's `linli admin
+// revoke`); 404 when the user has no such role there.
+func (r *Roles) RevokeByOpenID(ctx context.Context, openid, role string, communityID uint64) (*model.RoleGrant, error) {
+	if openid == "" || len(openid) > maxOpenID {
+		return nil, Invalid("openid", "openid 不能为空，也不能超过 48 个字符")
+	}
+	u, err := r.store.UserByOpenID(ctx, r.auth.StoredOpenID(openid))
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, Errorf(KindNotFound, "用户不存在")
+	}
+	if err != nil {
+		return nil, Unavailable("数据库", err)
+	}
+	roles, err := r.store.RolesOfUser(ctx, u.ID)
+	if err != nil {
+		return nil, Unavailable("数据库", err)
+	}
+	for i := range roles {
+		if g := &roles[i]; g.Role.Role == role && g.CommunityID == communityID {
+			if err := r.Revoke(ctx, communityID, g.ID); err != nil {
+				return nil, err
+			}
+			return g, nil
+		}
+	}
+	return nil, Errorf(KindNotFound, "该用户在此社区没有这个角色")
+}
+
 // UserForOpenID returns the user a login with openid would reach, creating it now if it never
 // logged in. In dev mode (no WeChat configured) openid is the one given to dev login.
 func (r *Roles) UserForOpenID(ctx context.Context, openid string) (*model.User, error) {

@@ -85,7 +85,7 @@ func (w *rushWorld) activity(t *testing.T, capacity int) *model.Activity {
 	s := w.e.App.Services.Activities
 	types, err := s.Types(w.ctx, w.community, true)
 	mustNil(t, err)
-	now := time.Now()
+	now := w.e.Clock.Now()
 	start, end, opens, cut := now.Add(2*time.Hour), now.Add(4*time.Hour), now.Add(-time.Minute), now.Add(time.Hour)
 	title, place := "周末平安巡逻", "东门岗亭"
 	a, err := s.Create(w.ctx, w.staff, service.ActivityInput{CommunityID: w.community, TypeID: &types[0].ID,
@@ -231,7 +231,7 @@ func TestSettleConcurrentlyCreditsOnce(t *testing.T) {
 		}
 	}
 	confirmed, _ := w.roster(t, a.ID)
-	after := time.Now().Add(5 * time.Hour) // the activity ran from +2h to +4h
+	after := w.e.Clock.Now().Add(5 * time.Hour) // the activity ran from +2h to +4h
 	s.SetClock(func() time.Time { return after })
 	defer s.SetClock(nil)
 	for i, uid := range confirmed[:6] {

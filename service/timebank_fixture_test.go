@@ -96,7 +96,7 @@ func (b *bank) record(userID uint64, minutes, pointsPerHour int, servedAt time.T
 // fund gives the user points (whole points) by a credited hour-rate service.
 func (b *bank) fund(userID uint64, points int) {
 	b.t.Helper()
-	id := b.record(userID, points*60, 100, time.Now())
+	id := b.record(userID, points*60, 100, b.e.Clock.Now())
 	ok, err := b.e.App.Services.TimeBank.Credit(b.ctx, id)
 	b.must(err)
 	if !ok {

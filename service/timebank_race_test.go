@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 	"testing"
-	"time"
 
 	"linli/app/apptest"
 	"linli/config"
@@ -25,7 +24,7 @@ func TestCreditingIsExactlyOnce(t *testing.T) {
 		u := b.person("volunteer", i%2)
 		users = append(users, u)
 		for range each {
-			b.record(u, 45, 150, time.Now()) // 45 min at 1.5/h = 1.125 → 1.13 points
+			b.record(u, 45, 150, b.e.Clock.Now()) // 45 min at 1.5/h = 1.125 → 1.13 points
 		}
 	}
 	banks := []*service.TimeBank{b.e.App.Services.TimeBank, b.e.App.Services.TimeBank, other.App.Services.TimeBank}
@@ -65,7 +64,7 @@ func TestConcurrentCreditOfOneRecord(t *testing.T) {
 	t.Parallel()
 	b := newBank(t)
 	u := b.person("volunteer", 0)
-	id := b.record(u, 60, 100, time.Now())
+	id := b.record(u, 60, 100, b.e.Clock.Now())
 	var mu sync.Mutex
 	posted := 0
 	for _, err := range race(20, func(int) error {
@@ -140,7 +139,7 @@ func TestConcurrentRedemptionsRespectStock(t *testing.T) {
 	var people []*service.Principal
 	for i := range 200 {
 		u := b.person("buyer", i%2)
-		b.record(u, 5*60, 100, time.Now())
+		b.record(u, 5*60, 100, b.e.Clock.Now())
 		people = append(people, b.principal(u))
 	}
 	if n, err := s.TimeBank.CreditPending(b.ctx); err != nil || n != 200 {

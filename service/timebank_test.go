@@ -55,7 +55,7 @@ func TestBalanceCapDivertsToCommunity(t *testing.T) {
 	s := b.e.App.Services
 	u := b.person("volunteer", 0)
 	b.fund(u, 8)
-	id := b.record(u, 5*60, 100, time.Now()) // 5 points, 2 fit
+	id := b.record(u, 5*60, 100, b.e.Clock.Now()) // 5 points, 2 fit
 	ok, err := s.TimeBank.Credit(b.ctx, id)
 	if err != nil || !ok {
 		t.Fatalf("credit: %v %v", ok, err)
@@ -157,7 +157,7 @@ func TestReversal(t *testing.T) {
 	b := newBank(t)
 	s := b.e.App.Services
 	u := b.person("volunteer", 0)
-	id := b.record(u, 120, 100, time.Now())
+	id := b.record(u, 120, 100, b.e.Clock.Now())
 	_, err := s.TimeBank.Credit(b.ctx, id)
 	b.must(err)
 	credit, err := b.e.App.Store.PostingOf(b.ctx, model.SourceServiceRecord, id)
@@ -184,7 +184,7 @@ func TestReversal(t *testing.T) {
 	}
 	// Spent points cannot be reversed away.
 	v := b.person("spender", 0)
-	id2 := b.record(v, 60, 100, time.Now())
+	id2 := b.record(v, 60, 100, b.e.Clock.Now())
 	_, err = s.TimeBank.Credit(b.ctx, id2)
 	b.must(err)
 	_, err = s.TimeBank.Transfer(b.ctx, b.principal(v), service.TransferInput{ToUserID: u, Points: 100})
@@ -207,7 +207,7 @@ func TestRewardRules(t *testing.T) {
 	b.fund(u, 20)
 	p := b.principal(u)
 	merchant := b.person("merchant", -1)
-	later := time.Now().Add(time.Hour)
+	later := b.e.Clock.Now().Add(time.Hour)
 	r, err := s.CreateReward(b.ctx, b.staff, b.community, service.RewardInput{Name: tbPtr("洗车"), Kind: tbPtr(model.RewardMerchant),
 		MerchantName: tbPtr("好邻居洗车行"), MerchantUserID: &merchant, Price: tbPtr(service.Points(500)), Stock: tbPtr(3),
 		StartsAt: &later})
@@ -311,7 +311,7 @@ func TestHoursWithoutPoints(t *testing.T) {
 	b := newBank(t)
 	s := b.e.App.Services
 	u := b.person("volunteer", 0)
-	id := b.record(u, 45, 0, time.Now())
+	id := b.record(u, 45, 0, b.e.Clock.Now())
 	if ok, err := s.TimeBank.Credit(b.ctx, id); err != nil || !ok {
 		t.Fatalf("credit: %v %v", ok, err)
 	}
