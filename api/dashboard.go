@@ -63,13 +63,13 @@ func (a *API) dashboard(c *gin.Context) {
 		return
 	}
 	// A view kept in memory is encoded once: the answer is the same for every reader allowed.
-	body, found := a.rendered.Get("dash:" + v.Key)
+	body, found := a.rendered.Lookup("dash:" + v.Key)
 	if !found {
 		if body, err = json.Marshal(Envelope[DashboardDTO]{Code: 0, Message: "ok", Data: dashboardDTO(v)}); err != nil {
 			fail(c, a.log, service.Internal(err))
 			return
 		}
-		a.rendered.Add("dash:"+v.Key, body)
+		a.rendered.Keep(a.rendered.Begin(), "dash:"+v.Key, body)
 	}
 	writeJSON(c, http.StatusOK, body)
 }

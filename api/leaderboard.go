@@ -103,7 +103,7 @@ func (a *API) leaderboard(c *gin.Context) {
 	if b.MeRank > 0 {
 		out.Me.Rank = &b.MeRank
 	}
-	items, cached := a.rendered.Get("board:" + b.TopKey)
+	items, cached := a.rendered.Lookup("board:" + b.TopKey)
 	if !cached {
 		dto := make([]LeaderItemDTO, len(b.Items))
 		for i, it := range b.Items {
@@ -115,7 +115,7 @@ func (a *API) leaderboard(c *gin.Context) {
 			return
 		}
 		if b.TopKey != "" {
-			a.rendered.Add("board:"+b.TopKey, items)
+			a.rendered.Keep(a.rendered.Begin(), "board:"+b.TopKey, items)
 		}
 	}
 	// The envelope is encoded without the items, which are then put in place of its null: the

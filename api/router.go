@@ -8,8 +8,8 @@ import (
 
 	"github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
-	lru "github.com/hashicorp/golang-lru/v2"
 
+	"linli/cache"
 	"linli/config"
 	"linli/service"
 )
@@ -35,8 +35,9 @@ type API struct {
 	engine  *gin.Engine
 	v1      *gin.RouterGroup
 	// rendered keeps answers (or their parts) as encoded, by what names them in memory:
-	// rankings' items by TopKey (leaderboard.go), dashboards by Key (dashboard.go).
-	rendered *lru.Cache[string, []byte]
+	// rankings' items by TopKey (leaderboard.go), dashboards by Key (dashboard.go). A key
+	// names one snapshot or view for good, so the encoding never changes: no channel, no TTL.
+	rendered *cache.Memo[string, []byte]
 }
 
 // New builds the router with every route and its OpenAPI entry.
@@ -48,10 +49,8 @@ func New(deps Deps) (*API, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &API{deps: deps, log: deps.Log, bind: b, docs: newDocs(), metrics: newMetrics(deps.SQL)}
-	if a.rendered, err = lru.New[string, []byte](renderedKept); err != nil {
-		return nil, err
-	}
+	a := &API{deps: deps, log: deps.Log, bind: b, docs: newDocs(), metrics: newMetrics(deps.SQL),
+		rendered: cache.NewMemo[string, []byte](nil, renderedKept, 0)}
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()

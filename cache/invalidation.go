@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -32,6 +33,13 @@ type Invalidations struct {
 	epoch atomic.Uint64
 	live  atomic.Bool
 
+	// changed is, per topic (and per family, "u:*"), the epoch of its last message; floor is
+	// the epoch of the last reset or of the newest topic forgotten to make room: anything read
+	// before it may have missed a change.
+	cmu     sync.Mutex
+	changed *lru.Cache[Topic, uint64]
+	floor   uint64
+
 	stop context.CancelFunc
 	done chan struct{}
 }
@@ -40,12 +48,55 @@ type Invalidations struct {
 // died silently stops being trusted within this time.
 const invalidationPing = 2 * time.Second
 
+// changedTopics bounds the topics whose last change is remembered; forgetting one raises the
+// floor (a topic forgotten counts as changed), so the bound costs hit rate, never correctness.
+const changedTopics = 200000
+
 // newInvalidations subscribes to channel and keeps the subscription up until Close.
 func newInvalidations(client redis.UniversalClient, channel string, log *slog.Logger) *Invalidations {
 	ctx, stop := context.WithCancel(context.Background())
 	in := &Invalidations{client: client, channel: channel, log: log, stop: stop, done: make(chan struct{})}
+	in.changed, _ = lru.NewWithEvict[Topic, uint64](changedTopics, func(_ Topic, epoch uint64) {
+		in.floor = max(in.floor, epoch) // called from Add, with cmu held
+	})
 	go in.run(ctx)
 	return in
+}
+
+// Unchanged reports whether something read about topics at epoch (taken, with live, before
+// reading) may be used now: the channel is live, no reset happened since, and no message about
+// any of the topics (or their families) arrived since.
+func (in *Invalidations) Unchanged(epoch uint64, topics ...Topic) bool {
+	if !in.live.Load() {
+		return false
+	}
+	in.cmu.Lock()
+	defer in.cmu.Unlock()
+	if in.floor > epoch {
+		return false
+	}
+	for _, t := range topics {
+		if last, ok := in.changed.Peek(t); ok && last > epoch {
+			return false
+		}
+	}
+	return true
+}
+
+// note records a message about t at epoch. Two deliveries may note in the other order than
+// they took their epochs: a topic's epoch only ever rises.
+func (in *Invalidations) note(t Topic, epoch uint64) {
+	in.cmu.Lock()
+	defer in.cmu.Unlock()
+	raise := func(t Topic) {
+		if last, ok := in.changed.Peek(t); !ok || last < epoch {
+			in.changed.Add(t, epoch)
+		}
+	}
+	raise(t)
+	if f, ok := t.family(); ok && f != t {
+		raise(f)
+	}
 }
 
 // OnMessage registers what to do with each message (on every instance, the publisher included).
@@ -70,35 +121,19 @@ func (in *Invalidations) Epoch() (uint64, bool) {
 	return in.epoch.Load(), in.live.Load()
 }
 
-// Keep stores what a reader read since epoch (taken, with live, before reading): add runs only
-// if the channel was live then and no message arrived since, and remove undoes it if a message
-// arrives while add runs (the message's handler may have dropped the key just before add
-// stored it).
-func (in *Invalidations) Keep(epoch uint64, live bool, add, remove func()) {
-	if !live {
-		return
+// Publish tells every instance that topics changed: this one at once (what it kept about them
+// is not used from now on), the others through Redis. If Redis cannot be reached the others use
+// what they kept until its TTL runs out (every Memo has one).
+func (in *Invalidations) Publish(ctx context.Context, topics ...Topic) error {
+	for _, t := range topics {
+		in.deliver(string(t))
 	}
-	if e, l := in.Epoch(); !l || e != epoch {
-		return
-	}
-	add()
-	if e, l := in.Epoch(); !l || e != epoch {
-		remove()
-	}
-}
-
-// Publish drops msgs on this instance at once, then tells the others. If Redis cannot be
-// reached the others keep their entries until those expire (every user bounds their lifetime).
-func (in *Invalidations) Publish(ctx context.Context, msgs ...string) error {
-	for _, m := range msgs {
-		in.deliver(m)
-	}
-	if len(msgs) == 0 {
+	if len(topics) == 0 {
 		return nil
 	}
 	_, err := in.client.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
-		for _, m := range msgs {
-			p.Publish(ctx, in.channel, m)
+		for _, t := range topics {
+			p.Publish(ctx, in.channel, string(t))
 		}
 		return nil
 	})
@@ -106,7 +141,7 @@ func (in *Invalidations) Publish(ctx context.Context, msgs ...string) error {
 }
 
 func (in *Invalidations) deliver(msg string) {
-	in.epoch.Add(1)
+	in.note(Topic(msg), in.epoch.Add(1))
 	in.mu.Lock()
 	hs := in.handlers
 	in.mu.Unlock()
@@ -117,7 +152,10 @@ func (in *Invalidations) deliver(msg string) {
 
 func (in *Invalidations) reset(live bool) {
 	in.live.Store(false) // not trusted while dropping
-	in.epoch.Add(1)
+	e := in.epoch.Add(1)
+	in.cmu.Lock()
+	in.floor = max(in.floor, e)
+	in.cmu.Unlock()
 	in.mu.Lock()
 	rs := in.resets
 	in.mu.Unlock()

@@ -43,14 +43,14 @@ func NewFake(at time.Time) *Fake { return &Fake{at: at, set: time.Now()} }
 // with the same pair read the same.
 func NewFakeSince(at, wall time.Time) *Fake { return &Fake{at: at, set: wall} }
 
-// Now is the fake time.
+// Now is the fake time, in the local zone like time.Now (whatever zone it was set in).
 func (f *Fake) Now() time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.frozen {
-		return f.at
+		return f.at.Local()
 	}
-	return f.at.Add(time.Since(f.set))
+	return f.at.Add(time.Since(f.set)).Local()
 }
 
 // Set moves the clock to at; it runs on from there (or stays there when frozen).

@@ -63,10 +63,10 @@ func (s *Store) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditRow, er
 		q = q.Where("audit_log.user_id = ?", f.UserID)
 	}
 	if !f.From.IsZero() {
-		q = q.Where("audit_log.created_at >= ?", f.From)
+		q = q.Where("audit_log.created_at >= ?", f.From.UTC()) // UTC: SQLite compares times as text
 	}
 	if !f.To.IsZero() {
-		q = q.Where("audit_log.created_at < ?", f.To)
+		q = q.Where("audit_log.created_at < ?", f.To.UTC())
 	}
 	if f.Before != 0 {
 		q = q.Where("audit_log.id < ?", f.Before)

@@ -69,7 +69,7 @@ func NewActivities(store *model.Store, r *cache.Redis, places *Places, safety *S
 	if cfg.NoShowWindow <= 0 {
 		cfg.NoShowWindow = 90 * 24 * time.Hour
 	}
-	s := &Activities{store: store, redis: r, places: places, safety: safety, notify: notify, users: users, mem: newActMemory(r.Invalidations(log)),
+	s := &Activities{store: store, redis: r, places: places, safety: safety, notify: notify, users: users, mem: newActMemory(r.Invalidations(log), cfg.CacheTTL),
 		secrets: secrets, codes: codes, cfg: cfg, log: log}
 	s.useClock(time.Now)
 	s.batches = newSignupBatches(s.signUpBatch)

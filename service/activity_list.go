@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"linli/cache"
 	"linli/model"
 )
 
@@ -240,7 +241,7 @@ func (s *Activities) touchCommunity(ctx context.Context, communityID uint64) {
 	if err := s.redis.Client.Incr(context.WithoutCancel(ctx), s.redis.Key("act", "ver", idStr(communityID))).Err(); err != nil {
 		s.log.WarnContext(ctx, "activity list cache not invalidated; it expires by itself", "error", err.Error())
 	}
-	s.publish(ctx, msgActivities, communityID)
+	s.publish(ctx, cache.ActivitiesTopic(communityID))
 }
 
 // touchCounts invalidates the cached place counts of activities (after commit) by bumping
@@ -256,5 +257,5 @@ func (s *Activities) touchCounts(ctx context.Context, ids ...uint64) {
 			s.log.WarnContext(ctx, "activity count cache not invalidated; it expires by itself", "error", err.Error())
 		}
 	}
-	s.publish(ctx, msgSignups, ids...)
+	s.publish(ctx, signupTopics(ids)...)
 }

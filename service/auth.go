@@ -174,14 +174,14 @@ func (a *Auth) Identify(ctx context.Context, token string) (Caller, error) {
 	if who, ok := a.ids.mem.caller(hash, now, a.ttl-extendAfter); ok {
 		return who, nil
 	}
-	epoch, live := a.ids.mem.inval.Epoch()
+	t := a.ids.mem.sessions.Begin()
 	entry, identity, err := a.ids.readSession(ctx, a.redis.Key("sess", hash))
 	if err != nil {
 		a.log.DebugContext(ctx, "session cache read failed", "error", err.Error())
 	}
 	if uid, exp, ok := parseCachedSession(entry); ok && exp.After(now) && exp.Sub(now) > a.ttl-extendAfter {
 		who := a.ids.caller(uid, identity)
-		a.ids.mem.remember(epoch, live, hash, who, exp)
+		a.ids.mem.remember(t, hash, who, exp)
 		return who, nil
 	}
 	s, err := a.store.LiveSession(ctx, hash, now)
@@ -231,7 +231,7 @@ func (a *Auth) Evict(ctx context.Context, hashes ...string) {
 }
 
 func (a *Auth) cache(ctx context.Context, hash string, s *model.Session) {
-	ttl := min(sessionCacheTTL, time.Until(s.ExpiresAt))
+	ttl := min(sessionCacheTTL, s.ExpiresAt.Sub(a.now()))
 	if ttl <= 0 {
 		return
 	}

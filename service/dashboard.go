@@ -263,9 +263,12 @@ func rollupOf(communityID uint64, f *MonthFigures) *model.DashboardRollup {
 // cold read come from rollups). It returns how many months it rolled up.
 func (d *Dashboard) RollupSettled(ctx context.Context) (int, error) {
 	now := d.opt.Now()
+	// Counted back from the month's first day: on the 31st, a month back from the day itself
+	// would be the 1st of this month again (31 November is 1 December).
+	this, _, _ := ParseMonth(MonthOf(now))
 	var months []string // oldest first
 	for i := trendMonths + 1; i >= 0; i-- {
-		if m := MonthOf(now.AddDate(0, -i, 0)); d.settled(m, now) {
+		if m := MonthOf(this.AddDate(0, -i, 0)); d.settled(m, now) {
 			months = append(months, m)
 		}
 	}

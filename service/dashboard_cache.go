@@ -22,7 +22,7 @@ func (d *Dashboard) cacheKey(communityID uint64, month string) string {
 
 // Forget drops the cached answer of a month (the next read computes it again); rollups stay.
 func (d *Dashboard) Forget(ctx context.Context, communityID uint64, month string) error {
-	d.mem.views.Remove(dashMemKey(communityID, month))
+	d.mem.views.Forget(dashMemKey(communityID, month))
 	return d.r.Client.Del(ctx, d.cacheKey(communityID, month)).Err()
 }
 

@@ -1,11 +1,10 @@
 package service
 
 import (
+	"linli/cache"
 	"strconv"
 	"sync/atomic"
 	"time"
-
-	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // Each instance keeps the dashboards it served in memory for a few seconds, so that staff
@@ -13,13 +12,15 @@ import (
 // already served from Redis for CacheTTL (its answer may be that old); memory adds at most
 // dashMemoryTTL to that, and never serves it past the moment the month settles (its rollup is
 // served from then on). A settled month's figures never change once rolled up.
+// The views are a cache.Memo without a channel; each is served until a time of the service's
+// clock (the month's settling may come sooner than the TTL).
 type dashMemory struct {
-	views *lru.Cache[string, memView]
+	views *cache.Memo[string, memView]
 	// seq numbers the views kept, so that their rendering can be kept by number too.
 	seq atomic.Uint64
 }
 
-// memView is a view and until when it may be served.
+// memView is a view and until when (on the service's clock) it may be served.
 type memView struct {
 	v     *DashboardView
 	until time.Time
@@ -31,8 +32,7 @@ const (
 )
 
 func newDashMemory() *dashMemory {
-	c, _ := lru.New[string, memView](dashMemorySlots) // a positive size: no error
-	return &dashMemory{views: c}
+	return &dashMemory{views: cache.NewMemo[string, memView](nil, dashMemorySlots, dashMemoryTTL)}
 }
 
 func dashMemKey(communityID uint64, month string) string {
@@ -41,7 +41,7 @@ func dashMemKey(communityID uint64, month string) string {
 
 // fromMemory returns the view kept for the month when it may still be served at now.
 func (d *Dashboard) fromMemory(communityID uint64, month string, now time.Time) (*DashboardView, bool) {
-	m, ok := d.mem.views.Get(dashMemKey(communityID, month))
+	m, ok := d.mem.views.Lookup(dashMemKey(communityID, month))
 	if !ok || !now.Before(m.until) {
 		return nil, false
 	}
@@ -63,5 +63,5 @@ func (d *Dashboard) remember(v *DashboardView, month string, now time.Time) {
 			until = settles
 		}
 	}
-	d.mem.views.Add(dashMemKey(v.CommunityID, month), memView{v: &kept, until: until})
+	d.mem.views.Keep(d.mem.views.Begin(), dashMemKey(v.CommunityID, month), memView{v: &kept, until: until})
 }

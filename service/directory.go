@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"linli/cache"
 	"linli/clock"
 	"linli/model"
 )
@@ -54,18 +55,18 @@ type DirectoryPage struct {
 // kept in memory for a few seconds (directory_memory.go).
 func (s *Skills) Search(ctx context.Context, p *Principal, q DirectoryQuery) (*DirectoryPage, error) {
 	key := dirKey(q)
-	if page, ok := s.dir.get(key); ok { // found before: the community and building exist
+	if page, ok := s.dir.pages.Lookup(key); ok { // found before: the community and building exist
 		if err := Authorize(p, ActCommunityView, Scope{CommunityID: q.CommunityID}); err != nil {
 			return nil, err
 		}
 		return s.personalize(page, p, q), nil
 	}
-	epoch, live := s.dir.inval.Epoch()
+	t := s.dir.pages.Begin()
 	page, err := s.search(ctx, p, q)
 	if err != nil {
 		return nil, err
 	}
-	s.dir.put(key, page, epoch, live)
+	s.dir.pages.Keep(t, key, page, cache.DirectoryTopic, cache.AnyUser)
 	return s.personalize(page, p, q), nil
 }
 

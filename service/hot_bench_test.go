@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"linli/cache"
 	"linli/model"
 )
 
@@ -134,14 +135,14 @@ func BenchmarkIdentityDecode(b *testing.B) {
 	b.Run("first", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			c := &IdentityCache{decoded: map[uint64]decodedEntry{}}
+			c := &IdentityCache{decoded: cache.NewMemo[uint64, decodedEntry](nil, maxDecoded, 0)}
 			if _, ok := c.decode(42, raw); !ok {
 				b.Fatal("not decoded")
 			}
 		}
 	})
 	b.Run("again", func(b *testing.B) {
-		c := &IdentityCache{decoded: map[uint64]decodedEntry{}}
+		c := &IdentityCache{decoded: cache.NewMemo[uint64, decodedEntry](nil, maxDecoded, 0)}
 		c.decode(42, raw)
 		b.ReportAllocs()
 		for b.Loop() {
@@ -171,7 +172,7 @@ func TestHotFixtures(t *testing.T) {
 		t.Fatalf("leaderboard decode: %d items, first %+v, me %d above %d, %v", len(items), items[0], me, above, err)
 	}
 	raw := string(benchIdentity())
-	c := &IdentityCache{decoded: map[uint64]decodedEntry{}}
+	c := &IdentityCache{decoded: cache.NewMemo[uint64, decodedEntry](nil, maxDecoded, 0)}
 	d, ok := c.decode(42, raw)
 	if !ok || !d.principal.Can(ActResidencyDecide, Scope{CommunityID: 7, BuildingID: 103}) ||
 		!d.principal.Can(ActResidentAct, Scope{CommunityID: 7, BuildingID: 101}) || d.id.User.Nickname != "刘桂芳" {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -43,9 +42,9 @@ type IdentityCache struct {
 	session *redis.Script
 	// decoded remembers the last entry read for each user and what it decodes to, so that a
 	// request whose entry is unchanged in Redis skips the decoding. Redis stays the truth: a
-	// remembered entry is used only when Redis returns exactly the same bytes.
-	mu      sync.Mutex
-	decoded map[uint64]decodedEntry
+	// remembered entry is used only when Redis returns exactly the same bytes (so the memo
+	// needs no channel and no TTL).
+	decoded *cache.Memo[uint64, decodedEntry]
 	// mem keeps sessions and identities this instance may use without asking Redis.
 	mem *identityMemory
 }
@@ -77,7 +76,7 @@ return 1`
 // NewIdentityCache builds the cache; boards may be nil (no leaderboard cards to drop).
 func NewIdentityCache(store *model.Store, r *cache.Redis, boards *Leaderboards, log *slog.Logger) *IdentityCache {
 	return &IdentityCache{store: store, redis: r, boards: boards, log: log, ttl: identityTTL, fill: redis.NewScript(fillLua),
-		session: redis.NewScript(sessionLua), decoded: map[uint64]decodedEntry{}, mem: newIdentityMemory(r.Invalidations(log))}
+		session: redis.NewScript(sessionLua), decoded: cache.NewMemo[uint64, decodedEntry](nil, maxDecoded, 0), mem: newIdentityMemory(r.Invalidations(log))}
 }
 
 // identity is what is cached for one user. The phone's cipher is never cached: only its
@@ -152,29 +151,15 @@ func (c *IdentityCache) identity(ctx context.Context, userID uint64) (decodedEnt
 
 // decode returns the entry raw decoded, remembering it for the next read of the same bytes.
 func (c *IdentityCache) decode(userID uint64, raw string) (decodedEntry, bool) {
-	c.mu.Lock()
-	d, ok := c.decoded[userID]
-	c.mu.Unlock()
-	if ok && d.raw == raw {
+	if d, ok := c.decoded.Lookup(userID); ok && d.raw == raw {
 		return d, true
 	}
 	var id identity
 	if json.Unmarshal([]byte(raw), &id) != nil || id.User.ID != userID {
 		return decodedEntry{}, false
 	}
-	d = decodedEntry{raw: raw, id: &id, principal: principalOf(userID, id.Roles, id.Residencies)}
-	c.mu.Lock()
-	if len(c.decoded) >= maxDecoded {
-		n := 0
-		for k := range c.decoded { // drop a random tenth
-			delete(c.decoded, k)
-			if n++; n >= maxDecoded/10 {
-				break
-			}
-		}
-	}
-	c.decoded[userID] = d
-	c.mu.Unlock()
+	d := decodedEntry{raw: raw, id: &id, principal: principalOf(userID, id.Roles, id.Residencies)}
+	c.decoded.Keep(c.decoded.Begin(), userID, d)
 	return d, true
 }
 
@@ -203,11 +188,9 @@ func (c *IdentityCache) Forget(ctx context.Context, userIDs ...uint64) {
 	if len(userIDs) == 0 {
 		return
 	}
-	c.mu.Lock()
 	for _, uid := range userIDs {
-		delete(c.decoded, uid)
+		c.decoded.Forget(uid)
 	}
-	c.mu.Unlock()
 	_, err := c.redis.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, uid := range userIDs {
 			entry, gen := c.keys(uid)

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"linli/cache"
 )
 
 // Generation is the user's identity generation as a reader sees it before loading.
@@ -46,22 +47,27 @@ func (a *Auth) InMemory(token string) bool {
 	return ok
 }
 
-// RememberAfterMessage reads the token's session as Identify does, then lets an unrelated
-// invalidation message arrive before offering what it read to memory; it reports whether
-// memory took it (it must not: the message could have been about this very session).
-func (a *Auth) RememberAfterMessage(ctx context.Context, token string) (bool, error) {
+// RememberAfterMessage reads the token's session as Identify does, then lets a message about
+// the user (of another) arrive before offering what it read to memory; it reports whether
+// memory would answer the session from what it took (it must not when the message was about
+// this very user: the change may have committed while the read was in flight).
+func (a *Auth) RememberAfterMessage(ctx context.Context, token string, aboutThisUser bool) (bool, error) {
 	hash := a.secrets.TokenHash(token)
-	a.ids.mem.sessions.Remove(hash)
-	epoch, live := a.ids.mem.inval.Epoch()
+	a.ids.mem.sessions.Forget(hash)
+	t := a.ids.mem.sessions.Begin()
 	entry, raw, err := a.ids.readSession(ctx, a.redis.Key("sess", hash))
 	if err != nil {
 		return false, err
 	}
 	uid, exp, _ := parseCachedSession(entry)
-	if err := a.ids.mem.inval.Publish(ctx, msgIdentity+"0"); err != nil {
+	about := cache.UserTopic(uid + 1)
+	if aboutThisUser {
+		about = cache.UserTopic(uid)
+	}
+	if err := a.ids.mem.inval.Publish(ctx, about); err != nil {
 		return false, err
 	}
-	a.ids.mem.remember(epoch, live, hash, a.ids.caller(uid, raw), exp)
-	_, ok := a.ids.mem.sessions.Get(hash)
+	a.ids.mem.remember(t, hash, a.ids.caller(uid, raw), exp)
+	_, ok := a.ids.mem.caller(hash, a.now(), 0)
 	return ok, nil
 }

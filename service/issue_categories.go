@@ -4,12 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	lru "github.com/hashicorp/golang-lru/v2"
 
 	"linli/cache"
 	"linli/model"
@@ -32,58 +28,36 @@ var defaultCategories = []struct {
 }
 
 // IssueCategories manages each community's categories. Each instance keeps every community's
-// list in memory while it hears the invalidation channel; a change publishes the community
-// (msgCategories), and a list read before the change is not used again.
+// list in memory (a cache.Memo): a change publishes the community's categories topic.
 type IssueCategories struct {
-	store   *model.Store
-	inval   *cache.Invalidations
-	changes *cache.Changes
-	lists   *lru.Cache[uint64, kept[[]model.IssueCategory]]
-	log     *slog.Logger
-	now     func() time.Time
+	store *model.Store
+	inval *cache.Invalidations
+	lists *cache.Memo[uint64, []model.IssueCategory]
+	log   *slog.Logger
+	now   func() time.Time
 }
 
 const (
-	msgCategories   = "cat:" // + community id
-	categoriesKept  = 10000  // communities
-	categoriesTTL   = time.Minute
-	categoryChanges = 10000
+	categoriesKept = 10000 // communities
+	categoriesTTL  = time.Minute
 )
 
 // NewIssueCategories builds the category service.
 func NewIssueCategories(store *model.Store, inval *cache.Invalidations, log *slog.Logger) *IssueCategories {
-	lists, _ := lru.New[uint64, kept[[]model.IssueCategory]](categoriesKept) // a positive size: no error
-	inval.OnReset(lists.Purge)
-	return &IssueCategories{store: store, inval: inval, lists: lists, log: log,
-		now: func() time.Time { return time.Now().UTC() },
-		changes: cache.NewChanges(inval, categoryChanges, func(msg string) (string, bool) {
-			return strings.CutPrefix(msg, msgCategories)
-		})}
+	return &IssueCategories{store: store, inval: inval, log: log, now: func() time.Time { return time.Now().UTC() },
+		lists: cache.NewMemo[uint64, []model.IssueCategory](inval, categoriesKept, categoriesTTL)}
 }
 
 // List returns the community's categories, creating the defaults the first time.
 func (c *IssueCategories) List(ctx context.Context, communityID uint64, activeOnly bool) ([]model.IssueCategory, error) {
-	key := strconv.FormatUint(communityID, 10)
-	var cats []model.IssueCategory
-	if k, ok := c.lists.Get(communityID); ok && time.Since(k.at) <= categoriesTTL && c.changes.Unchanged(k.epoch, key) {
-		cats = slices.Clone(k.v) // filtered below: the kept list is shared
-	} else {
-		epoch, live := c.inval.Epoch()
-		at := time.Now()
-		var err error
-		if cats, err = c.read(ctx, communityID); err != nil {
-			return nil, err
-		}
-		if live {
-			c.lists.Add(communityID, kept[[]model.IssueCategory]{v: slices.Clone(cats), epoch: epoch, at: at})
-		}
+	kept, err := c.lists.Get(ctx, communityID, []cache.Topic{cache.CategoriesTopic(communityID)},
+		func(ctx context.Context) ([]model.IssueCategory, error) { return c.read(ctx, communityID) })
+	if err != nil {
+		return nil, err
 	}
-	if !activeOnly {
-		return cats, nil
-	}
-	out := cats[:0]
-	for _, cat := range cats {
-		if cat.Active {
+	out := make([]model.IssueCategory, 0, len(kept)) // the kept list is shared
+	for _, cat := range kept {
+		if cat.Active || !activeOnly {
 			out = append(out, cat)
 		}
 	}
@@ -92,7 +66,7 @@ func (c *IssueCategories) List(ctx context.Context, communityID uint64, activeOn
 
 // changed tells every instance that the community's categories changed.
 func (c *IssueCategories) changed(ctx context.Context, communityID uint64) {
-	if err := c.inval.Publish(ctx, msgCategories+strconv.FormatUint(communityID, 10)); err != nil {
+	if err := c.inval.Publish(ctx, cache.CategoriesTopic(communityID)); err != nil {
 		c.log.WarnContext(ctx, "tell other instances the categories changed", "error", err.Error())
 	}
 }

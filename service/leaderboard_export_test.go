@@ -9,7 +9,8 @@ func (l *Leaderboards) ScopeLock(community, building uint64, period string) stri
 // TopInMemory reports whether the instance keeps the community's all-time ranking of this
 // metric in memory (limit: any length is answered from the same snapshot).
 func (l *Leaderboards) TopInMemory(community uint64, metric string, _ int) bool {
-	return l.mem.snaps.Contains(snapKey(scope{community: community, period: PeriodAll}, metric))
+	_, ok := l.mem.snaps.Lookup(snapKey(scope{community: community, period: PeriodAll}, metric))
+	return ok
 }
 
 // DropMemory forgets the rankings kept in memory, as a test's flush of Redis must (memory

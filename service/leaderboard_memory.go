@@ -5,11 +5,9 @@ import (
 	"errors"
 	"sort"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/redis/go-redis/v9"
 
 	"linli/cache"
@@ -17,15 +15,13 @@ import (
 
 // Each instance keeps whole rankings in memory (every member and score of a scope's set, in
 // Redis's order, with the cards of the first maxBoardLimit), so that a read — the top and the
-// reader's own rank — needs no round trip. A snapshot is trusted only while the instance hears
-// the invalidation channel: every change to a community's rankings (an applied update, a
-// rebuild, a card dropped) publishes the community, every instance drops its snapshots of it,
-// and a snapshot read while such a message may have been in flight is not kept. Snapshots
-// live snapshotTTL at most, and only sets of up to snapshotMax members are kept.
+// reader's own rank — needs no round trip. Snapshots are a cache.Memo on the community's board
+// topic: every change to a community's rankings (an applied update, a rebuild, a card dropped)
+// publishes it. Snapshots live snapshotTTL at most, and only sets of up to snapshotMax members
+// are kept.
 type boardMemory struct {
 	inval *cache.Invalidations
-	snaps *lru.Cache[string, *snapshot]
-	now   func() time.Time
+	snaps *cache.Memo[string, *snapshot]
 	// seq numbers the snapshots, so that what is derived from one can be kept by its number.
 	seq atomic.Uint64
 }
@@ -35,7 +31,6 @@ type boardMemory struct {
 type snapshot struct {
 	items []ranked // cards filled for the first maxBoardLimit
 	pos   map[uint64]int
-	at    time.Time
 	seq   uint64
 }
 
@@ -44,43 +39,24 @@ const (
 	snapshotMax   = 50000 // members; a larger set is read from Redis on each request
 	snapshotSlots = 1024  // scopes × metrics kept per instance
 	maxBoardLimit = 100   // the longest top the API serves
-	msgBoard      = "lb:" // + community id
 )
 
 func newBoardMemory(inval *cache.Invalidations) *boardMemory {
-	c, _ := lru.New[string, *snapshot](snapshotSlots) // a positive size: no error
-	m := &boardMemory{inval: inval, snaps: c, now: time.Now}
-	inval.OnMessage(m.drop)
-	inval.OnReset(c.Purge)
-	return m
+	return &boardMemory{inval: inval, snaps: cache.NewMemo[string, *snapshot](inval, snapshotSlots, snapshotTTL)}
 }
 
-// snapKey names a snapshot; it starts with the community so that drop finds them.
+// snapKey names a snapshot.
 func snapKey(s scope, metric string) string {
 	return strconv.FormatUint(s.community, 10) + "|" + strconv.FormatUint(s.building, 10) + "|" + s.period + "|" + metric
 }
 
-// drop removes the snapshots of the community a message names.
-func (m *boardMemory) drop(msg string) {
-	cid, ok := strings.CutPrefix(msg, msgBoard)
-	if !ok {
-		return
-	}
-	prefix := cid + "|"
-	for _, k := range m.snaps.Keys() {
-		if strings.HasPrefix(k, prefix) {
-			m.snaps.Remove(k)
-		}
-	}
-}
-
 // changed tells every instance that these communities' rankings or cards changed.
 func (m *boardMemory) changed(ctx context.Context, communities ...uint64) error {
-	msgs := make([]string, len(communities))
+	topics := make([]cache.Topic, len(communities))
 	for i, c := range communities {
-		msgs[i] = msgBoard + strconv.FormatUint(c, 10)
+		topics[i] = cache.BoardTopic(c)
 	}
-	return m.inval.Publish(ctx, msgs...)
+	return m.inval.Publish(ctx, topics...)
 }
 
 // answer is the top limit and the reader's score and number above (-1 when unranked).
@@ -118,14 +94,13 @@ var errNoSnapshot = errors.New("leaderboard: no snapshot")
 // snapshot returns the scope's ranking from memory, reading and keeping it when missing.
 func (l *Leaderboards) snapshot(ctx context.Context, s scope, metric string) (*snapshot, error) {
 	key := snapKey(s, metric)
-	epoch, live := l.mem.inval.Epoch()
-	if !live {
-		return nil, errNoSnapshot
-	}
-	if sn, ok := l.mem.snaps.Get(key); ok && l.mem.now().Sub(sn.at) <= snapshotTTL {
+	if sn, ok := l.mem.snaps.Lookup(key); ok {
 		return sn, nil
 	}
-	at := l.mem.now()
+	t := l.mem.snaps.Begin()
+	if !t.Live() {
+		return nil, errNoSnapshot
+	}
 	k := l.keys(s)
 	set, other := k.hours, k.points
 	if metric == MetricPoints {
@@ -146,11 +121,11 @@ func (l *Leaderboards) snapshot(ctx context.Context, s scope, metric string) (*s
 	if err := l.fillCards(ctx, s, items[:min(maxBoardLimit, len(items))]); err != nil {
 		return nil, err
 	}
-	sn := &snapshot{items: items, pos: make(map[uint64]int, len(items)), at: at, seq: l.mem.seq.Add(1)}
+	sn := &snapshot{items: items, pos: make(map[uint64]int, len(items)), seq: l.mem.seq.Add(1)}
 	for i, it := range items {
 		sn.pos[it.id] = i
 	}
-	l.mem.inval.Keep(epoch, live, func() { l.mem.snaps.Add(key, sn) }, func() { l.mem.snaps.Remove(key) })
+	l.mem.snaps.Keep(t, key, sn, cache.BoardTopic(s.community))
 	return sn, nil
 }
 

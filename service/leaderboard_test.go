@@ -54,7 +54,8 @@ func TestLeaderboardRanksAndSurvivesAFlush(t *testing.T) {
 	b := newBank(t, capAt(0))
 	s := b.e.App.Services
 	now := b.e.Clock.Now()
-	lastMonth := now.AddDate(0, -1, 0)
+	this, _, _ := service.ParseMonth(service.MonthOf(now))
+	lastMonth := this.Add(-time.Hour) // the last hour of last month, whatever day it is today
 	// minutes at 1 point/h except the last, who serves at 2 points/h.
 	plan := []struct {
 		building int

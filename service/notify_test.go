@@ -34,7 +34,7 @@ type testClock struct {
 	t  time.Time
 }
 
-func newClock() *testClock { return &testClock{t: time.Now().UTC()} }
+func newClock(e *apptest.Env) *testClock { return &testClock{t: e.Clock.Now().UTC()} }
 
 func (c *testClock) Now() time.Time {
 	c.mu.Lock()
@@ -222,7 +222,7 @@ func TestRefusedIsNotRetried(t *testing.T) {
 	uid := e.ParseID(e.DevLogin(oid).UserID)
 	grant(t, e, uid, 2, tmplStatus)
 	enqueue(t, e, statusNotice(uid, "报事已受理"))
-	clk := newClock()
+	clk := newClock(e)
 	w := worker(e, clk)
 	deliver(t, w, 1)
 	if c := counts(t, e); c[model.OutboxRefused] != 1 || len(c) != 1 {
@@ -265,7 +265,7 @@ func TestCrashedWorkerIsTakenOver(t *testing.T) {
 		uid := e.ParseID(e.DevLogin(oid).UserID)
 		grant(t, e, uid, 3, tmplStatus)
 		enqueue(t, e, statusNotice(uid, "一"), statusNotice(uid, "二"), statusNotice(uid, "三"))
-		clk := newClock()
+		clk := newClock(e)
 		n, err := worker(e, clk).CrashAfterClaim(context.Background(), prepared)
 		if err != nil || n != 3 {
 			t.Fatalf("claim: %d %v", n, err)

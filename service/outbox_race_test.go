@@ -99,7 +99,7 @@ func TestWeChatDownIsRetried(t *testing.T) {
 		return rows[0]
 	}
 
-	clk := newClock()
+	clk := newClock(e)
 	w := worker(e, clk)
 	wx.SetDown(wechattest.DownBusy)
 	deliver(t, w, 1)
