@@ -100,7 +100,7 @@ func (b *badRun) targets(t *testing.T) []target {
 	}
 	var out []target
 	for _, ri := range b.e.App.API.Routes() {
-		if ri.Path == "/healthz" || ri.Path == "/readyz" || ri.Path == "/metrics" || strings.HasPrefix(ri.Path, "/api/docs") ||
+		if ri.Path == "/healthz" || ri.Path == "/readyz" || strings.HasPrefix(ri.Path, "/api/docs") ||
 			strings.HasPrefix(ri.Path, "/debug/") {
 			continue
 		}

@@ -27,6 +27,9 @@ type Alive struct {
 	Status string `json:"status" example:"ok"`
 }
 
+// operations registers /healthz and /readyz, public so that load balancers and orchestrators
+// can probe them. /metrics is not among them: it is served by MetricsHandler on a listener of
+// its own (http.metrics_addr).
 func (a *API) operations() error {
 	routes := []struct {
 		rt route
@@ -37,9 +40,6 @@ func (a *API) operations() error {
 		{route{method: "GET", path: "/readyz", tag: "运维", summary: "就绪检查：数据库与 Redis 是否可达",
 			description: "200 when both answer; 503 naming the unreachable dependency in message and data.",
 			resp:        new(ReadyEnvelope), errors: []int{http.StatusServiceUnavailable}}, a.readyz},
-		{route{method: "GET", path: "/metrics", tag: "运维", summary: "Prometheus 指标",
-			description: "Request count and latency per route and status, database pool statistics, Go runtime.",
-			resp:        new(string), contentType: "text/plain"}, gin.WrapH(a.metrics.handler())},
 	}
 	for _, r := range routes {
 		if err := a.handle(nil, r.rt, r.h); err != nil {

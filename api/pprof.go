@@ -7,8 +7,8 @@ import (
 )
 
 // pprofRoutes mounts Go's profiler under /debug/pprof when http.pprof is on (it is off by
-// default). The routes sit beside /healthz and /metrics, outside /api/v1 and outside the
-// OpenAPI document: they are for whoever runs the server, e.g.
+// default). The routes sit beside /healthz on the public listener, outside /api/v1 and outside
+// the OpenAPI document: they are for whoever runs the server, e.g.
 //
 //	go tool pprof 'http://127.0.0.1:8080/debug/pprof/profile?seconds=20'
 //	go tool pprof http://127.0.0.1:8080/debug/pprof/allocs

@@ -96,8 +96,17 @@ func New(deps Deps) (*API, error) {
 	return a, nil
 }
 
-// Handler is the http.Handler to serve.
+// Handler is the http.Handler to serve on the public listener (http.addr).
 func (a *API) Handler() http.Handler { return a.engine }
+
+// MetricsHandler serves GET /metrics (Prometheus) and nothing else. It is meant for the
+// listener of http.metrics_addr, never the public one: the figures describe the server's
+// internals, and a scrape costs it work.
+func (a *API) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metrics.handler())
+	return mux
+}
 
 // Routes lists every registered method and path (for the documentation and matrix tests).
 func (a *API) Routes() gin.RoutesInfo { return a.engine.Routes() }

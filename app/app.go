@@ -28,8 +28,10 @@ type App struct {
 	API    *api.API
 	// Services are the business layer, for CLI commands and tests.
 	Services *service.Services
-	// Handler serves HTTP; it is API.Handler() unless a test wraps it.
+	// Handler serves the public listener; it is API.Handler() unless a test wraps it.
 	Handler http.Handler
+	// MetricsHandler serves the metrics listener (http.metrics_addr): API.MetricsHandler().
+	MetricsHandler http.Handler
 	// Jobs run in the background while the server serves (see jobs.go); add one with a line
 	// in New.
 	Jobs *Jobs
@@ -141,6 +143,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	a.Handler = a.API.Handler()
+	a.MetricsHandler = a.API.MetricsHandler()
 	return a, nil
 }
 
@@ -154,54 +157,97 @@ func (a *App) Close() {
 	}
 }
 
-// Serve listens on the configured address until ctx is done, then stops accepting, lets
-// in-flight requests finish within the grace period, and returns nil on a clean stop.
+// Serve listens on http.addr and, unless it is empty, http.metrics_addr until ctx is done,
+// then stops accepting, lets in-flight requests finish within the grace period, and returns
+// nil on a clean stop.
 func (a *App) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", a.Config.HTTP.Addr)
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", a.Config.HTTP.Addr, err)
+		return fmt.Errorf("listen %s (http.addr): %w", a.Config.HTTP.Addr, err)
 	}
-	return a.ServeListener(ctx, ln)
+	var metrics net.Listener
+	if addr := a.Config.HTTP.MetricsAddr; addr != "" {
+		if metrics, err = net.Listen("tcp", addr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen %s (http.metrics_addr, %s): %w", addr, config.EnvName("http.metrics_addr"), err)
+		}
+	}
+	return a.ServeListeners(ctx, ln, metrics)
 }
 
-// ServeListener is Serve on an existing listener (tests listen on 127.0.0.1:0).
+// ServeListener is Serve on an existing listener, without a metrics listener (tests listen
+// on 127.0.0.1:0).
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
+	return a.ServeListeners(ctx, ln, nil)
+}
+
+// ServeListeners serves Handler on public and MetricsHandler on metrics (nil: /metrics is
+// served nowhere), runs the jobs meanwhile, and stops both listeners together.
+func (a *App) ServeListeners(ctx context.Context, public, metrics net.Listener) error {
 	h := a.Config.HTTP
-	srv := &http.Server{
-		Handler:           a.Handler,
-		ReadTimeout:       h.ReadTimeout,
-		ReadHeaderTimeout: min(h.ReadTimeout, 10*time.Second),
-		WriteTimeout:      h.WriteTimeout,
-		IdleTimeout:       h.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	newServer := func(handler http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           handler,
+			ReadTimeout:       h.ReadTimeout,
+			ReadHeaderTimeout: min(h.ReadTimeout, 10*time.Second),
+			WriteTimeout:      h.WriteTimeout,
+			IdleTimeout:       h.IdleTimeout,
+			MaxHeaderBytes:    64 << 10,
+			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		}
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	type served struct {
+		srv *http.Server
+		ln  net.Listener
+	}
+	servers := []served{{newServer(a.Handler), public}}
+	if metrics != nil {
+		servers = append(servers, served{newServer(a.MetricsHandler), metrics})
+	}
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() { errc <- s.srv.Serve(s.ln) }()
+	}
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	waitJobs := a.Jobs.Start(jobsCtx)
 	defer func() { stopJobs(); waitJobs() }()
-	a.logStart(ln.Addr().String())
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
+	metricsAddr := ""
+	if metrics != nil {
+		metricsAddr = metrics.Addr().String()
 	}
-	a.Log.Info("shutting down", "grace", h.ShutdownGrace.String())
+	a.logStart(public.Addr().String(), metricsAddr)
+	var failed error
+	select {
+	case err := <-errc: // a listener failed: stop the other too
+		failed = fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+		a.Log.Info("shutting down", "grace", h.ShutdownGrace.String())
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), h.ShutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		_ = srv.Close()
-		return fmt.Errorf("shutdown: in-flight requests did not finish within %s: %w", h.ShutdownGrace, err)
+	var shutdown error
+	for _, s := range servers {
+		if err := s.srv.Shutdown(sctx); err != nil {
+			_ = s.srv.Close()
+			shutdown = fmt.Errorf("shutdown: in-flight requests did not finish within %s: %w", h.ShutdownGrace, err)
+		}
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if failed != nil {
+		return failed
+	}
+	if shutdown != nil {
+		return shutdown
+	}
+	for range servers {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
 	}
 	a.Log.Info("stopped")
 	return nil
 }
 
-func (a *App) logStart(addr string) {
+func (a *App) logStart(addr, metricsAddr string) {
 	login := "dev login enabled (no WeChat AppID configured): POST /api/v1/auth/dev-login"
 	if !a.Config.DevMode() {
 		login = "WeChat login (AppID configured); dev login disabled"
@@ -214,6 +260,10 @@ func (a *App) logStart(addr string) {
 	if db == "sqlite" {
 		db = "sqlite " + model.SQLitePath(a.Config.DataDir)
 	}
+	metrics := "not served (http.metrics_addr is empty)"
+	if metricsAddr != "" {
+		metrics = "http://" + metricsAddr + "/metrics"
+	}
 	a.Log.Info("linli serving", "addr", addr, "login", login, "database", db, "redis", redis,
-		"docs", "/api/docs")
+		"docs", "/api/docs", "metrics", metrics)
 }

@@ -34,7 +34,14 @@ type Config struct {
 
 // HTTP configures the listener and the request pipeline.
 type HTTP struct {
-	Addr          string        `koanf:"addr"`
+	// Addr is the public listener: the API, /healthz, /readyz and the API documentation.
+	Addr string `koanf:"addr"`
+	// MetricsAddr is the listener of GET /metrics (Prometheus), apart from the public one so
+	// that the figures of the server's internals, and the work of a scrape, are never open to
+	// whoever reaches Addr. The default, 127.0.0.1:9464, answers only on the machine itself;
+	// set it to an address on a private network (":9464" in a container whose port is not
+	// published) for a scraper elsewhere. Empty serves /metrics nowhere.
+	MetricsAddr   string        `koanf:"metrics_addr"`
 	ReadTimeout   time.Duration `koanf:"read_timeout"`
 	WriteTimeout  time.Duration `koanf:"write_timeout"`
 	IdleTimeout   time.Duration `koanf:"idle_timeout"`
@@ -47,8 +54,8 @@ type HTTP struct {
 	// server, whose X-Forwarded-For / X-Real-IP name the client; empty trusts none, and the
 	// client address is the connection's. Per-address limits and the audit log use it.
 	TrustedProxies []string `koanf:"trusted_proxies"`
-	// PProf mounts Go's profiler (net/http/pprof) under /debug/pprof on the same listener as
-	// /healthz and /metrics. Off by default: profiles reveal internals and cost CPU, so turn it
+	// PProf mounts Go's profiler (net/http/pprof) under /debug/pprof on the public listener
+	// (Addr), beside /healthz. Off by default: profiles reveal internals and cost CPU, so turn it
 	// on only to investigate, on an address that is not public.
 	PProf bool `koanf:"pprof"`
 }
@@ -238,6 +245,7 @@ func Default() Config {
 		DataDir: "./data",
 		HTTP: HTTP{
 			Addr:          ":8080",
+			MetricsAddr:   "127.0.0.1:9464",
 			ReadTimeout:   15 * time.Second,
 			WriteTimeout:  30 * time.Second,
 			IdleTimeout:   120 * time.Second,

@@ -20,6 +20,15 @@ func (c *Config) Validate() error {
 	if _, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || port == "" {
 		return bad("http.addr", "must be host:port or :port, got %q", c.HTTP.Addr)
 	}
+	if a := c.HTTP.MetricsAddr; a != "" {
+		_, port, err := net.SplitHostPort(a)
+		if err != nil || port == "" {
+			return bad("http.metrics_addr", "must be host:port, :port or empty (no /metrics), got %q", a)
+		}
+		if a == c.HTTP.Addr && port != "0" {
+			return bad("http.metrics_addr", "must differ from http.addr (%q): /metrics has a listener of its own", a)
+		}
+	}
 	for key, d := range map[string]time.Duration{
 		"http.read_timeout":   c.HTTP.ReadTimeout,
 		"http.write_timeout":  c.HTTP.WriteTimeout,

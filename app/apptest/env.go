@@ -80,6 +80,8 @@ func Config(t testing.TB, opts ...Option) config.Config {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	// Not the fixed default port: tests run in parallel, beside whatever else runs here.
+	cfg.HTTP.MetricsAddr = "127.0.0.1:0"
 	cfg.DB.MaxOpenConns = 8
 	cfg.DB.MaxIdleConns = 8
 	suffix := randomSuffix()

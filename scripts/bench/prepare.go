@@ -211,7 +211,9 @@ func (e *benchEnv) start(ctx context.Context, o options) error {
 		"LINLI_HTTP_ADDR="+addr, "LINLI_DATA_DIR="+cfg.DataDir, "LINLI_DB_DRIVER=mysql", "LINLI_DB_DSN="+e.dsn,
 		"LINLI_DB_MAX_OPEN_CONNS=32", "LINLI_DB_MAX_IDLE_CONNS=32",
 		"LINLI_REDIS_ADDR="+o.redisAddr, "LINLI_REDIS_PREFIX="+cfg.Redis.Prefix, "LINLI_SECRET_KEY="+cfg.SecretKey,
-		"LINLI_LOG_LEVEL=warn", "LINLI_HTTP_PPROF="+strconv.FormatBool(o.pprof))
+		"LINLI_LOG_LEVEL=warn", "LINLI_HTTP_PPROF="+strconv.FormatBool(o.pprof),
+		// Not the fixed default port, which another server on this machine may hold.
+		"LINLI_HTTP_METRICS_ADDR=127.0.0.1:0")
 	for _, k := range config.Keys() {
 		if strings.HasPrefix(k, "limits.") && strings.Contains(k, "_per_") {
 			env = append(env, config.EnvName(k)+"=0")

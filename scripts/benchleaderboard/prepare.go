@@ -246,7 +246,9 @@ func (e *benchEnv) start(ctx context.Context) error {
 		"LINLI_HTTP_ADDR="+addr, "LINLI_DATA_DIR="+cfg.DataDir, "LINLI_DB_DRIVER=mysql", "LINLI_DB_DSN="+e.dsn,
 		"LINLI_DB_MAX_OPEN_CONNS=32", "LINLI_DB_MAX_IDLE_CONNS=32", "LINLI_REDIS_ADDR="+e.o.redisAddr,
 		"LINLI_REDIS_PREFIX="+e.prefix, "LINLI_SECRET_KEY="+cfg.SecretKey, "LINLI_LIMITS_LOGIN_PER_IP=0",
-		"LINLI_LIMITS_LOGIN_PER_USER=0", "LINLI_LOG_LEVEL=warn")
+		"LINLI_LIMITS_LOGIN_PER_USER=0", "LINLI_LOG_LEVEL=warn",
+		// Not the fixed default port, which another server on this machine may hold.
+		"LINLI_HTTP_METRICS_ADDR=127.0.0.1:0")
 	e.server.Stderr = os.Stderr
 	if err := e.server.Start(); err != nil {
 		return err

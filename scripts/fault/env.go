@@ -114,6 +114,8 @@ func (e *env) writeConfig(dsn, wechatURL, appID, appSecret, template string) err
 secret_key: "fault-script-secret-key-0123456789-abcdef"
 http:
   addr: %q
+  # Not the fixed default port, which another server on this machine may hold.
+  metrics_addr: "127.0.0.1:0"
 db:
   driver: mysql
   dsn: %q
