@@ -67,3 +67,26 @@ func ihdr(w, h uint32, depth, colorType byte) []byte {
 	b[8], b[9] = depth, colorType
 	return b
 }
+
+// JPEGBomb is a JPEG whose frame header declares width×height (baseline, YCbCr 4:2:0),
+// followed by one scan of a few bytes: no decoder can draw it, but whatever reads only the
+// header sees a picture of that size.
+func JPEGBomb(width, height uint16) []byte {
+	b := []byte{0xFF, 0xD8, 0xFF, 0xC0, 0, 17, 8, byte(height >> 8), byte(height), byte(width >> 8), byte(width), 3,
+		1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1}
+	b = append(b, 0xFF, 0xDA, 0, 12, 3, 1, 0x00, 2, 0x11, 3, 0x11, 0, 63, 0)
+	return append(b, 0x12, 0x34, 0x56, 0xFF, 0xD9)
+}
+
+// WebPBomb is a lossless WebP whose VP8L header declares width×height (each at most 16384).
+func WebPBomb(width, height int) []byte {
+	bits := uint32(width-1) | uint32(height-1)<<14
+	vp8l := []byte{0x2F, byte(bits), byte(bits >> 8), byte(bits >> 16), byte(bits >> 24), 0, 0, 0}
+	var out bytes.Buffer
+	out.WriteString("RIFF")
+	_ = binary.Write(&out, binary.LittleEndian, uint32(4+8+len(vp8l)))
+	out.WriteString("WEBPVP8L")
+	_ = binary.Write(&out, binary.LittleEndian, uint32(len(vp8l)))
+	out.Write(vp8l)
+	return out.Bytes()
+}
