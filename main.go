@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -90,6 +91,9 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	case "healthcheck":
 		return healthcheck(ctx, cfg.HTTP.Addr)
 	default:
+		if limit, from := app.ApplyMemoryLimit(cfg, environ); limit < math.MaxInt64 {
+			log.Info("memory limit", "bytes", limit, "from", from)
+		}
 		a, err := app.New(ctx, cfg, log)
 		if err != nil {
 			return err

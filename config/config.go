@@ -30,6 +30,10 @@ type Config struct {
 	Activities Activities `koanf:"activities"`
 	// TimeBank configures the time bank (时间银行) and its leaderboards.
 	TimeBank TimeBank `koanf:"timebank"`
+	// MemoryLimit is the Go runtime's soft memory limit (GOMEMLIMIT), in bytes or with a unit
+	// (B, KiB, MiB, GiB, TiB: "768MiB"); "" or "0" leaves Go's default (none). A GOMEMLIMIT
+	// environment variable, when set, wins. See memory.go.
+	MemoryLimit string `koanf:"memory_limit"`
 }
 
 // HTTP configures the listener and the request pipeline.
@@ -293,6 +297,7 @@ func Default() Config {
 		},
 		Notify: Notify{Templates: map[string]string{}, TemplateFields: map[string]string{},
 			PollInterval: 2 * time.Second, Lease: 30 * time.Second, BatchSize: 20, MaxAttempts: 8},
+		MemoryLimit: "768MiB",
 	}
 }
 

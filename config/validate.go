@@ -105,6 +105,9 @@ func (c *Config) Validate() error {
 	if err := c.validateUploadCosts(bad); err != nil {
 		return err
 	}
+	if _, err := ParseMemoryLimit(c.MemoryLimit); err != nil {
+		return bad("memory_limit", "%v", err)
+	}
 	for key, words := range map[string][]string{
 		"safety.dev_risky_words": c.Safety.DevRiskyWords, "safety.dev_review_words": c.Safety.DevReviewWords,
 	} {
