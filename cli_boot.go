@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"math"
 
 	"github.com/redis/go-redis/v9"
 
@@ -25,6 +26,9 @@ func boot(ctx context.Context, cmd, cfgPath string, environ []string, stderr io.
 	opt := app.AttachEmbeddedRedis()
 	if cmd == "serve" {
 		opt = app.AnnounceEmbeddedRedis()
+		if limit, from := app.ApplyMemoryLimit(cfg, environ); limit < math.MaxInt64 {
+			log.Info("memory limit", "bytes", limit, "from", from)
+		}
 	}
 	return app.New(ctx, cfg, log, opt)
 }

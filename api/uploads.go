@@ -57,11 +57,15 @@ const uploadSlack = 64 << 10
 func (a *API) uploadRoutes() error {
 	up := route{method: "POST", path: a.v1.BasePath() + "/uploads", tag: "报事", summary: "上传图片",
 		description: "multipart/form-data，字段 file（wx.uploadFile 的 name: 'file'）。按文件内容识别类型，非 JPEG/PNG/WebP → 415；" +
-			"超过大小上限 → 413；缺少 file 字段 → 400。去除 EXIF（含 GPS 位置）、XMP、注释等元数据（不重新压缩），再经内容安全检查：" +
-			"不通过 → 422，文件不保留；微信不可用时图片保留但标记待审核。返回的 url 为签名链接。",
+			"超过大小上限 → 413；缺少 file 字段、文件损坏，或文件头声明的尺寸超过 uploads.max_pixels（默认 5000 万像素）、" +
+			"解码所需内存超过 uploads.max_decode_bytes（默认 128 MiB，如 16 位色深的大图）→ 400（在解码之前拒绝）。" +
+			"只保留显示图片所需的数据：去除 EXIF（含 GPS 位置）、XMP、ICC、注释等一切元数据（不重新压缩），再经内容安全检查：" +
+			"不通过 → 422，文件不保留；微信不可用时图片保留但标记待审核。返回的 url 为签名链接。" +
+			"同一用户同时上传的图片最多 uploads.max_in_flight_per_user 张（默认 2），再多 → 429 并带 Retry-After，请逐张或两张一组上传；" +
+			"服务器同时处理的上传已满且排队超过 uploads.queue_wait → 503 并带 Retry-After。",
 		auth: true, req: new(UploadRequest), resp: data[UploadDTO](), status: http.StatusCreated,
 		errors: []int{413, 415, 422, 429, 503}}
-	if err := a.handle(nil, up, a.limitUpload, a.requireUser, a.rateUpload(), a.upload); err != nil {
+	if err := a.handle(nil, up, a.limitUpload, a.requireUser, a.rateUpload(), a.admitUpload, a.upload); err != nil {
 		return err
 	}
 	files := route{method: "GET", path: "/files/:id", tag: "报事", summary: "读取图片（签名链接）",
@@ -80,6 +84,19 @@ func (a *API) limitUpload(c *gin.Context) {
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	c.Next()
+}
+
+// admitUpload takes the request's turn among the uploads in flight (service.Uploads.Admit)
+// before its body is read, and gives it back once the handler is done: 429 for a user with
+// too many in flight, 503 when the process stays full.
+func (a *API) admitUpload(c *gin.Context) {
+	release, err := a.deps.Uploads.Admit(c.Request.Context(), userID(c))
+	if err != nil {
+		fail(c, a.log, err)
+		return
+	}
+	defer release()
 	c.Next()
 }
 

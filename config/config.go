@@ -30,6 +30,10 @@ type Config struct {
 	Activities Activities `koanf:"activities"`
 	// TimeBank configures the time bank (时间银行) and its leaderboards.
 	TimeBank TimeBank `koanf:"timebank"`
+	// MemoryLimit is the Go runtime's soft memory limit (GOMEMLIMIT), in bytes or with a unit
+	// (B, KiB, MiB, GiB, TiB: "768MiB"); "" or "0" leaves Go's default (none). A GOMEMLIMIT
+	// environment variable, when set, wins. See memory.go.
+	MemoryLimit string `koanf:"memory_limit"`
 }
 
 // HTTP configures the listener and the request pipeline.
@@ -222,6 +226,23 @@ func (n Notify) Fields() map[string]string {
 type Uploads struct {
 	// MaxBytes is the largest image accepted (413 beyond it); http.max_body_bytes does not apply.
 	MaxBytes int64 `koanf:"max_bytes"`
+	// MaxPixels is the most pixels (width × height, read from the header) an image may have;
+	// beyond it 400, before anything decodes it.
+	MaxPixels int64 `koanf:"max_pixels"`
+	// MaxDecodeBytes is the most memory decoding an image may take (width × height × the bytes
+	// a pixel of the decoded form takes, from the header); beyond it 400.
+	MaxDecodeBytes int64 `koanf:"max_decode_bytes"`
+	// DecodeConcurrency is how many images one process decodes at once (for the content check);
+	// the others wait. Decoding takes at most DecodeConcurrency × MaxDecodeBytes.
+	DecodeConcurrency int `koanf:"decode_concurrency"`
+	// MaxInFlight is how many uploads one process handles at once; more wait up to QueueWait
+	// for a turn, then get 503 with Retry-After.
+	MaxInFlight int `koanf:"max_in_flight"`
+	// MaxInFlightPerUser is how many uploads of one user one process handles at once; more get
+	// 429 with Retry-After at once.
+	MaxInFlightPerUser int `koanf:"max_in_flight_per_user"`
+	// QueueWait is how long an upload waits for one of the MaxInFlight turns; 0 refuses at once.
+	QueueWait time.Duration `koanf:"queue_wait"`
 	// URLTTL is how long a signed /files link stays valid.
 	URLTTL time.Duration `koanf:"url_ttl"`
 	// CleanupAfter is how long an upload may stay unattached before it is deleted.
@@ -277,12 +298,22 @@ func Default() Config {
 			ReportPerIP: 60, CommentPerIP: 120, UploadPerIP: 240, SignupPerIP: 300, RedeemPerIP: 120,
 			Communities: map[string]CommunityLimits{}},
 		Log:     Log{Level: "info", Format: "json"},
-		Uploads: Uploads{MaxBytes: 10 << 20, URLTTL: 24 * time.Hour, CleanupAfter: 24 * time.Hour},
+		Uploads: defaultUploads(),
 		Safety: Safety{
 			DevRiskyWords:  []string{"赌博", "代开发票", "办证"},
 			DevReviewWords: []string{"投诉到市长"},
 		},
 		Notify: Notify{Templates: map[string]string{}, TemplateFields: map[string]string{},
 			PollInterval: 2 * time.Second, Lease: 30 * time.Second, BatchSize: 20, MaxAttempts: 8},
+		MemoryLimit: "768MiB",
 	}
+}
+
+// defaultUploads are the upload defaults: 10 MB files of at most 50 million pixels whose decode
+// takes at most 128 MiB, decoded two at a time; eight uploads in flight per process, two per
+// user, waiting up to 5 s for a turn.
+func defaultUploads() Uploads {
+	return Uploads{MaxBytes: 10 << 20, URLTTL: 24 * time.Hour, CleanupAfter: 24 * time.Hour,
+		MaxPixels: 50_000_000, MaxDecodeBytes: 128 << 20, DecodeConcurrency: 2,
+		MaxInFlight: 8, MaxInFlightPerUser: 2, QueueWait: 5 * time.Second}
 }

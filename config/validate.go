@@ -111,6 +111,12 @@ func (c *Config) Validate() error {
 	if c.Uploads.CleanupAfter < time.Hour {
 		return bad("uploads.cleanup_after", "must be at least 1h (people need time to finish a report), got %s", c.Uploads.CleanupAfter)
 	}
+	if err := c.validateUploadCosts(bad); err != nil {
+		return err
+	}
+	if _, err := ParseMemoryLimit(c.MemoryLimit); err != nil {
+		return bad("memory_limit", "%v", err)
+	}
 	for key, words := range map[string][]string{
 		"safety.dev_risky_words": c.Safety.DevRiskyWords, "safety.dev_review_words": c.Safety.DevReviewWords,
 	} {
@@ -202,6 +208,31 @@ func (c *Config) RedisAddrs() []string {
 		}
 	}
 	return out
+}
+
+// validateUploadCosts checks the limits on what an upload may cost the process.
+func (c *Config) validateUploadCosts(bad func(key, format string, args ...any) error) error {
+	u := c.Uploads
+	if u.MaxPixels < 1_000_000 || u.MaxPixels > 1_000_000_000 {
+		return bad("uploads.max_pixels", "must be between 1000000 and 1000000000, got %d", u.MaxPixels)
+	}
+	if u.MaxDecodeBytes < 16<<20 || u.MaxDecodeBytes > 16<<30 {
+		return bad("uploads.max_decode_bytes", "must be between 16777216 (16 MiB) and 17179869184 (16 GiB), got %d", u.MaxDecodeBytes)
+	}
+	if u.DecodeConcurrency < 1 || u.DecodeConcurrency > 64 {
+		return bad("uploads.decode_concurrency", "must be between 1 and 64, got %d", u.DecodeConcurrency)
+	}
+	if u.MaxInFlight < 1 || u.MaxInFlight > 10_000 {
+		return bad("uploads.max_in_flight", "must be between 1 and 10000, got %d", u.MaxInFlight)
+	}
+	if u.MaxInFlightPerUser < 1 || u.MaxInFlightPerUser > u.MaxInFlight {
+		return bad("uploads.max_in_flight_per_user", "must be between 1 and uploads.max_in_flight (%d), got %d", u.MaxInFlight, u.MaxInFlightPerUser)
+	}
+	// The wait eats into the time the server gives a request to send its body.
+	if u.QueueWait < 0 || u.QueueWait >= c.HTTP.ReadTimeout {
+		return bad("uploads.queue_wait", "must be between 0 and http.read_timeout (%s), got %s", c.HTTP.ReadTimeout, u.QueueWait)
+	}
+	return nil
 }
 
 func (c *Config) validateActivities(bad func(key, format string, args ...any) error) error {

@@ -40,7 +40,8 @@ type Error struct {
 	Message string
 	// Fields lists the invalid fields of a KindInvalid error.
 	Fields []FieldError
-	// RetryAfterSeconds is set on KindTooManyRequests.
+	// RetryAfterSeconds is set on KindTooManyRequests, and on KindUnavailable when the server is
+	// only busy (the api layer sends it as Retry-After).
 	RetryAfterSeconds int
 	// Err is the internal cause: logged with the request id, never shown.
 	Err error

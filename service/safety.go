@@ -1,15 +1,8 @@
 package service
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"image"
-	"image/color"
-	"image/jpeg"
-	_ "image/png" // decode PNG for the shrunken copy sent to WeChat
 	"log/slog"
-	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -57,16 +50,8 @@ const (
 	SceneForum = 3
 )
 
-// Limits of WeChat's checks: msg_sec_check takes at most 2,500 characters; img_sec_check at
-// most 1 MB and recommends no more than 750×1334 pixels.
-const (
-	msgCheckMaxRunes   = 2500
-	imageCheckMaxBytes = 1 << 20
-	imageCheckMaxW     = 750
-	imageCheckMaxH     = 1334
-	// imageCheckMaxPixels refuses to decode absurd images (a decompression bomb) for shrinking.
-	imageCheckMaxPixels = 50_000_000
-)
+// msgCheckMaxRunes is the most msg_sec_check takes at once: 2,500 characters.
+const msgCheckMaxRunes = 2500
 
 // Safety checks user text and images before other users can see them. With WeChat it uses
 // msg_sec_check v2 and img_sec_check; in dev mode (no WeChat) a local word list stands in for
@@ -79,6 +64,7 @@ type Safety struct {
 	wx        *wechat.Client
 	devRisky  []string
 	devReview []string
+	decode    *decoder
 	log       *slog.Logger
 }
 
@@ -87,8 +73,9 @@ type Safety struct {
 func (s *Safety) ChecksWithWeChat() bool { return s.wx != nil }
 
 // NewSafety builds the checker. wx is nil in dev mode; devRisky and devReview are the local
-// word lists used then (case-insensitive substrings).
-func NewSafety(wx *wechat.Client, devRisky, devReview []string, log *slog.Logger) *Safety {
+// word lists used then (case-insensitive substrings); limits bound the decoding of images too
+// large to send to WeChat as they are.
+func NewSafety(wx *wechat.Client, devRisky, devReview []string, limits DecodeLimits, log *slog.Logger) *Safety {
 	lower := func(words []string) []string {
 		var out []string
 		for _, w := range words {
@@ -98,7 +85,7 @@ func NewSafety(wx *wechat.Client, devRisky, devReview []string, log *slog.Logger
 		}
 		return out
 	}
-	return &Safety{wx: wx, devRisky: lower(devRisky), devReview: lower(devReview), log: log}
+	return &Safety{wx: wx, devRisky: lower(devRisky), devReview: lower(devReview), decode: newDecoder(limits), log: log}
 }
 
 // Text checks text written by the user with this openid (model.User.OpenID). scene is
@@ -145,104 +132,6 @@ func (s *Safety) devText(text string) Verdict {
 		}
 	}
 	return VerdictPass
-}
-
-// Image checks the image file at path with WeChat's img_sec_check. Images over WeChat's 1 MB
-// limit are checked as a shrunken JPEG copy (JPEG and PNG; a large WebP, which the standard
-// library cannot decode, is held for review). In dev mode every image passes.
-func (s *Safety) Image(ctx context.Context, path string) Verdict {
-	if s.wx == nil {
-		return VerdictPass
-	}
-	held := func(reason string, err error) Verdict {
-		attrs := []any{"check", "image", "reason", reason}
-		if err != nil {
-			attrs = append(attrs, "errcode", wechat.ErrorCode(err), "error", err.Error())
-		}
-		s.log.WarnContext(ctx, "content check held for review", attrs...)
-		return VerdictReview
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return held("image file unreadable", err)
-	}
-	checked := path
-	if fi.Size() > imageCheckMaxBytes {
-		small, err := shrinkForCheck(path)
-		if err != nil {
-			return held("image too large for WeChat and cannot be shrunk", err)
-		}
-		defer os.Remove(small)
-		checked = small
-	}
-	risky, err := s.wx.ImageCheck(ctx, checked)
-	switch {
-	case err != nil:
-		return held("wechat", err)
-	case risky:
-		return VerdictRisky
-	}
-	return VerdictPass
-}
-
-// shrinkForCheck writes a JPEG copy of the image at path that fits 750×1334 into a temporary
-// file and returns its name; the caller removes it.
-func shrinkForCheck(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
-	if err != nil {
-		return "", err
-	}
-	if cfg.Width*cfg.Height > imageCheckMaxPixels {
-		return "", errTooManyPixels
-	}
-	src, _, err := image.Decode(bytes.NewReader(b))
-	if err != nil {
-		return "", err
-	}
-	f, err := os.CreateTemp("", "linli-check-*.jpg")
-	if err != nil {
-		return "", err
-	}
-	err = jpeg.Encode(f, scaleDown(src, imageCheckMaxW, imageCheckMaxH), &jpeg.Options{Quality: 85})
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
-}
-
-var errTooManyPixels = errors.New("image has too many pixels to shrink")
-
-// scaleDown fits src into maxW×maxH by averaging up to 4×4 samples of each box of source
-// pixels (good enough for a classifier; the stored image itself is never re-encoded).
-func scaleDown(src image.Image, maxW, maxH int) image.Image {
-	b := src.Bounds()
-	w, h := b.Dx(), b.Dy()
-	scale := max(float64(w)/float64(maxW), float64(h)/float64(maxH), 1)
-	dw, dh := max(int(float64(w)/scale), 1), max(int(float64(h)/scale), 1)
-	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	for y := range dh {
-		y0, y1 := b.Min.Y+y*h/dh, b.Min.Y+max((y+1)*h/dh, y*h/dh+1)
-		for x := range dw {
-			x0, x1 := b.Min.X+x*w/dw, b.Min.X+max((x+1)*w/dw, x*w/dw+1)
-			var r, g, bl, n uint64
-			for sy := y0; sy < y1; sy += max((y1-y0)/4, 1) {
-				for sx := x0; sx < x1; sx += max((x1-x0)/4, 1) {
-					cr, cg, cb, _ := src.At(sx, sy).RGBA()
-					r, g, bl, n = r+uint64(cr), g+uint64(cg), bl+uint64(cb), n+1
-				}
-			}
-			dst.Set(x, y, color.RGBA64{uint16(r / n), uint16(g / n), uint16(bl / n), 0xFFFF})
-		}
-	}
-	return dst
 }
 
 // splitRunes cuts s into parts of at most n runes.

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"linli/app/apptest"
+	"linli/config"
 	"linli/service"
 	"linli/storage/storagetest"
 	"linli/wechat/wechattest"
@@ -20,7 +21,7 @@ import (
 
 func TestDevSafetyUsesTheWordLists(t *testing.T) {
 	t.Parallel()
-	s := service.NewSafety(nil, []string{"赌博", "Casino", " "}, []string{"投诉到市长"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := service.NewSafety(nil, []string{"赌博", "Casino", " "}, []string{"投诉到市长"}, service.DecodeLimits{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx := context.Background()
 	for text, want := range map[string]service.Verdict{
 		"楼道灯坏了":            service.VerdictPass,
@@ -164,5 +165,26 @@ func TestWeChatDownHoldsForReview(t *testing.T) {
 	}
 	if strings.Contains(e.Logs(), "secret-content") {
 		t.Fatal("log leaks content")
+	}
+}
+
+// TestImageOverTheDecodeLimitsIsHeldForReview: an image over WeChat's 1 MB whose header
+// promises a decode over the limit is never decoded for shrinking: it is held for review.
+func TestImageOverTheDecodeLimitsIsHeldForReview(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.WithWeChat(), func(c *config.Config) { c.Uploads.MaxDecodeBytes = 16 << 20 })
+	heavy := storagetest.HeavyPNG(1500, 1500, 16, storagetest.PNGRGBA, 900) // 18 MB decoded
+	if len(heavy) <= 1<<20 {
+		t.Fatalf("test image only %d bytes", len(heavy))
+	}
+	p := filepath.Join(t.TempDir(), "heavy.png")
+	if err := os.WriteFile(p, heavy, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.App.Services.Safety.Image(context.Background(), p); got != service.VerdictReview {
+		t.Fatalf("verdict %s", got)
+	}
+	if !strings.Contains(e.Logs(), "too costly to decode") {
+		t.Fatalf("log does not say why:\n%s", e.Logs())
 	}
 }

@@ -97,13 +97,16 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.Places = NewPlaces(store)
 	s.Residencies = NewResidencies(store, s.Places, s.Users, s.Identities)
 	s.Roles = NewRoles(store, s.Auth, s.Identities)
-	s.Safety = NewSafety(s.WeChat, cfg.Safety.DevRiskyWords, cfg.Safety.DevReviewWords, log)
+	up := cfg.Uploads
+	s.Safety = NewSafety(s.WeChat, cfg.Safety.DevRiskyWords, cfg.Safety.DevReviewWords, DecodeLimits{
+		MaxPixels: up.MaxPixels, MaxBytes: up.MaxDecodeBytes, Concurrency: up.DecodeConcurrency}, log)
 	files, err := storage.NewLocal(filepath.Join(cfg.DataDir, "uploads"))
 	if err != nil {
 		return nil, err
 	}
-	s.Uploads = NewUploads(store, files, s.Safety, secrets,
-		UploadConfig{MaxBytes: cfg.Uploads.MaxBytes, URLTTL: cfg.Uploads.URLTTL}, log)
+	s.Uploads = NewUploads(store, files, s.Safety, secrets, UploadConfig{MaxBytes: up.MaxBytes,
+		MaxPixels: up.MaxPixels, MaxDecodeBytes: up.MaxDecodeBytes, MaxInFlight: up.MaxInFlight,
+		MaxInFlightPerUser: up.MaxInFlightPerUser, QueueWait: up.QueueWait, URLTTL: up.URLTTL}, log)
 	var sub Subscriber // stays a nil interface in dev mode (never a nil *wechat.Client)
 	if s.WeChat != nil {
 		sub = s.WeChat

@@ -35,6 +35,12 @@ type Photo struct {
 type UploadConfig struct {
 	// MaxBytes is the largest image accepted.
 	MaxBytes int64
+	// MaxPixels and MaxDecodeBytes refuse an image whose header promises more pixels, or a
+	// decode that takes more memory, before anything decodes it (400 naming the file).
+	MaxPixels, MaxDecodeBytes int64
+	// MaxInFlight, MaxInFlightPerUser and QueueWait bound the uploads handled at once (Admit).
+	MaxInFlight, MaxInFlightPerUser int
+	QueueWait                       time.Duration
 	// URLTTL is how long a signed link stays valid (at least; see Uploads.SignedURL).
 	URLTTL time.Duration
 }
@@ -48,6 +54,7 @@ type Uploads struct {
 	safety  *Safety
 	secrets *Secrets
 	cfg     UploadConfig
+	gate    *uploadGate
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -55,7 +62,8 @@ type Uploads struct {
 // NewUploads builds the upload service.
 func NewUploads(store *model.Store, files storage.Store, safety *Safety, secrets *Secrets, cfg UploadConfig, log *slog.Logger) *Uploads {
 	return &Uploads{store: store, files: files, safety: safety, secrets: secrets, cfg: cfg, log: log,
-		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+		gate: newUploadGate(cfg.MaxInFlight, cfg.MaxInFlightPerUser, cfg.QueueWait),
+		now:  func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
 // MaxBytes is the largest image accepted.
@@ -72,10 +80,13 @@ func (u *Uploads) TooLarge() error {
 
 // Save reads one image from r for its owner. size is the size the client declared (-1 when
 // unknown); a declared size over the limit is refused before reading. The type is read from
-// the bytes (415 unless JPEG, PNG or WebP), metadata is removed (storage.Clean), the file is
-// stored and checked by Safety.Image: a risky image is deleted again (422), one held for review
-// is kept with safety "review". The row is written before the file, so that whatever a crash
-// leaves behind is an unattached row that Cleanup removes with its file.
+// the bytes (415 unless JPEG, PNG or WebP), metadata is removed (storage.Clean), an image whose
+// header declares more than MaxPixels or a decode of more than MaxDecodeBytes is refused (400:
+// a value inside the file is out of range, as with oversize text, though the body is within
+// every byte limit), the file is stored and checked by Safety.Image: a risky image is deleted
+// again (422), one held for review is kept with safety "review". The row is written before the
+// file, so that whatever a crash leaves behind is an unattached row that Cleanup removes with
+// its file.
 func (u *Uploads) Save(ctx context.Context, ownerID uint64, r io.Reader, size int64) (*model.Upload, error) {
 	if size > u.cfg.MaxBytes {
 		return nil, u.TooLarge()
@@ -99,6 +110,9 @@ func (u *Uploads) Save(ctx context.Context, ownerID uint64, r io.Reader, size in
 	case err != nil:
 		return nil, Invalid("file", "图片文件已损坏，无法读取")
 	}
+	if err := u.withinDecodeLimits(img); err != nil {
+		return nil, err
+	}
 	up := &model.Upload{OwnerID: ownerID, StorageKey: storage.NewKey(img.Ext), ContentType: img.ContentType,
 		Size: int64(len(img.Data)), Width: img.Width, Height: img.Height, Safety: model.UploadReview, CreatedAt: u.now()}
 	if err := u.store.CreateUpload(ctx, up); err != nil {
@@ -121,6 +135,20 @@ func (u *Uploads) Save(ctx context.Context, ownerID uint64, r io.Reader, size in
 		up.Safety = model.UploadPass
 	}
 	return up, nil
+}
+
+// withinDecodeLimits refuses an image whose header promises too many pixels or too costly a
+// decode; those bombs would otherwise be stored and handed to every viewer's phone.
+func (u *Uploads) withinDecodeLimits(img *storage.Image) error {
+	if img.Pixels() > u.cfg.MaxPixels {
+		wan := strconv.FormatFloat(float64(u.cfg.MaxPixels)/10_000, 'f', -1, 64)
+		return Invalid("file", fmt.Sprintf("图片尺寸过大（最大 %s 万像素）", wan))
+	}
+	if img.DecodeBytes > u.cfg.MaxDecodeBytes {
+		return Invalid("file", fmt.Sprintf("图片色深或尺寸过大，无法处理（需约 %d MB 内存，最多 %d MB），请转为普通 JPEG 后重试",
+			(img.DecodeBytes+1<<20-1)>>20, u.cfg.MaxDecodeBytes>>20))
+	}
+	return nil
 }
 
 // checkImage runs the image check on the stored file, or on a temporary copy when the store

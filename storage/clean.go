@@ -1,11 +1,9 @@
 package storage
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
+	"math"
 	"net/http"
 )
 
@@ -32,7 +30,13 @@ type Image struct {
 	Ext string
 	// Width and Height in pixels, from the image's header.
 	Width, Height int
+	// DecodeBytes is the memory decoding the whole picture takes (the pixel buffers of Go's
+	// decoders), read from the header: what a check or a thumbnail would cost before it runs.
+	DecodeBytes int64
 }
+
+// Pixels is Width × Height.
+func (img *Image) Pixels() int64 { return mulSat(int64(img.Width), int64(img.Height)) }
 
 // Sniff returns the content type of b from its first bytes (http.DetectContentType), or
 // ErrUnsupported when it is none of the accepted image types.
@@ -44,19 +48,26 @@ func Sniff(b []byte) (string, error) {
 	return "", ErrUnsupported
 }
 
-// Clean recognises the image in b by its bytes and returns it without metadata:
-//   - JPEG: the segments before the image data are walked and APP1 (EXIF, XMP), every other
-//     APPn and COM are dropped, except APP0 JFIF (with its thumbnail removed), APP2 ICC
-//     profiles and APP14 Adobe (colour transform), which decoders need to show the right
-//     colours; the entropy-coded data is copied as is, and anything after the end-of-image
-//     marker (trailers, appended videos of "motion photos") is dropped.
-//   - PNG: only chunks that define the picture are kept (IHDR, PLTE, IDAT, IEND, transparency,
-//     colour space, physical size, suggested palette, histogram, background and the APNG
-//     animation chunks); eXIf, tEXt, zTXt, iTXt, tIME and every unknown or private chunk are
-//     dropped, as is anything after IEND. CRCs are checked.
-//   - WebP: only the picture chunks (VP8X, VP8, VP8L, ALPH, ANIM, ANMF, ICCP) are kept; EXIF,
-//     XMP and unknown chunks are dropped, the VP8X EXIF and XMP flags cleared and the RIFF size
-//     recomputed.
+// Clean recognises the image in b by its bytes and returns it with only what a decoder needs to
+// draw it: metadata, and anything else that could carry bytes the picture does not show, is
+// removed, while the picture's own data is copied untouched (never re-encoded).
+//   - JPEG: frame and scan headers, Huffman, arithmetic and quantisation tables and the restart
+//     interval are kept, and APP0 JFIF (without its thumbnail) and APP14 Adobe (its colour
+//     transform), both cut to their fixed length; every other segment goes: APP1 (EXIF, XMP),
+//     APP2 (ICC profiles, MPF), the other APPn, COM, JPG and JPGn (0xFFC8, 0xFFF0–0xFFFD),
+//     DNL and reserved markers. Anything after the end-of-image marker (trailers, appended
+//     videos of "motion photos") is dropped.
+//   - PNG: IHDR, PLTE (of a paletted image), tRNS, gAMA, cHRM, sRGB, cICP, IDAT and an empty
+//     IEND, each only where the format puts it and at a valid length; every other chunk goes:
+//     eXIf, tEXt, zTXt, iTXt, tIME, iCCP (a profile with a free-text name), sPLT, bKGD, hIST,
+//     pHYs, sBIT, APNG animation (the default image stays), private and unknown chunks, and
+//     anything after IEND. CRCs are checked.
+//   - WebP: only the picture chunks (VP8X, VP8, VP8L, ALPH, ANIM, ANMF) are kept; EXIF, XMP,
+//     ICCP and unknown chunks are dropped, the VP8X ICC, EXIF and XMP flags cleared and the
+//     RIFF size recomputed.
+//
+// Colour profiles go with the rest: a wide-gamut photo is then shown as sRGB, slightly duller,
+// which is the price of passing on no bytes that are not the picture.
 //
 // The result is ErrUnsupported for other types and wraps ErrCorrupt for a broken structure.
 func Clean(b []byte) (*Image, error) {
@@ -68,16 +79,24 @@ func Clean(b []byte) (*Image, error) {
 	switch ct {
 	case TypeJPEG:
 		img.Ext = "jpg"
-		img.Data, img.Width, img.Height, err = cleanJPEG(b)
+		var f *jpegFrame
+		if img.Data, f, err = cleanJPEG(b); err != nil {
+			return nil, err
+		}
+		img.Width, img.Height, img.DecodeBytes = f.width, f.height, f.decodeBytes()
 	case TypePNG:
 		img.Ext = "png"
-		img.Data, img.Width, img.Height, err = cleanPNG(b)
+		var hd *pngHeader
+		if img.Data, hd, err = cleanPNG(b); err != nil {
+			return nil, err
+		}
+		img.Width, img.Height, img.DecodeBytes = hd.width, hd.height, hd.decodeBytes()
 	case TypeWebP:
 		img.Ext = "webp"
-		img.Data, img.Width, img.Height, err = cleanWebP(b)
-	}
-	if err != nil {
-		return nil, err
+		if img.Data, img.Width, img.Height, err = cleanWebP(b); err != nil {
+			return nil, err
+		}
+		img.DecodeBytes = webpDecodeBytes(img.Width, img.Height)
 	}
 	if img.Width <= 0 || img.Height <= 0 {
 		return nil, corrupt("image has no size")
@@ -89,167 +108,26 @@ func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
 }
 
-const pngSignature = "\x89PNG\r\n\x1a\n"
+// decoderOverhead is what a decoder allocates whatever the picture's size: the inflater's
+// window and tables, Huffman tables, buffers.
+const decoderOverhead = 64 << 10
 
-// pngKeep reports whether a chunk defines the picture; every other chunk is dropped.
-// Metadata (eXIf, tEXt, zTXt, iTXt, tIME) and private chunks are not among them.
-func pngKeep(typ string) bool {
-	switch typ {
-	case "IHDR", "PLTE", "IDAT", "IEND",
-		"tRNS", "cHRM", "gAMA", "iCCP", "sBIT", "sRGB", "cICP", "mDCv", "cLLi",
-		"bKGD", "hIST", "pHYs", "sPLT",
-		"acTL", "fcTL", "fdAT":
-		return true
+// mulSat is a×b for non-negative a and b, or math.MaxInt64 when that overflows: sizes a header
+// declares may be absurd, and must then compare as huge rather than wrap.
+func mulSat(a, b int64) int64 {
+	if a == 0 || b == 0 {
+		return 0
 	}
-	return false
+	if a > math.MaxInt64/b {
+		return math.MaxInt64
+	}
+	return a * b
 }
 
-// cleanPNG copies the chunks of pngKeep, checking each chunk's CRC, up to and including IEND.
-func cleanPNG(b []byte) (out []byte, width, height int, err error) {
-	if !bytes.HasPrefix(b, []byte(pngSignature)) {
-		return nil, 0, 0, corrupt("png: no signature")
+// addSat is a+b for non-negative a and b, or math.MaxInt64 when that overflows.
+func addSat(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
 	}
-	w := bytes.NewBuffer(make([]byte, 0, len(b)))
-	w.WriteString(pngSignature)
-	i := len(pngSignature)
-	first, idat := true, false
-	for {
-		if i+12 > len(b) {
-			return nil, 0, 0, corrupt("png: truncated before IEND")
-		}
-		n := binary.BigEndian.Uint32(b[i:])
-		if n > 1<<31-1 || uint64(i)+12+uint64(n) > uint64(len(b)) {
-			return nil, 0, 0, corrupt("png: chunk overruns the file")
-		}
-		typ := string(b[i+4 : i+8])
-		data := b[i+8 : i+8+int(n)]
-		chunk := b[i : i+12+int(n)]
-		crc := binary.BigEndian.Uint32(b[i+8+int(n):])
-		i += 12 + int(n)
-		if crc32.ChecksumIEEE(b[i-int(n)-8:i-4]) != crc {
-			return nil, 0, 0, corrupt("png: bad CRC in %q", typ)
-		}
-		if first {
-			if typ != "IHDR" || len(data) != 13 {
-				return nil, 0, 0, corrupt("png: IHDR is not first")
-			}
-			width = int(binary.BigEndian.Uint32(data[0:]))
-			height = int(binary.BigEndian.Uint32(data[4:]))
-			first = false
-		}
-		if typ == "IDAT" {
-			idat = true
-		}
-		if pngKeep(typ) {
-			w.Write(chunk)
-		}
-		if typ == "IEND" {
-			if !idat {
-				return nil, 0, 0, corrupt("png: no image data")
-			}
-			return w.Bytes(), width, height, nil // anything after IEND is dropped
-		}
-	}
-}
-
-// webpKeep reports whether a RIFF chunk defines the picture; EXIF, XMP and anything unknown
-// is dropped.
-func webpKeep(fourCC string) bool {
-	switch fourCC {
-	case "VP8X", "VP8 ", "VP8L", "ALPH", "ANIM", "ANMF", "ICCP":
-		return true
-	}
-	return false
-}
-
-// VP8X flag bits.
-const (
-	vp8xICC  = 0x20
-	vp8xEXIF = 0x08
-	vp8xXMP  = 0x04
-)
-
-// cleanWebP copies the chunks of webpKeep into a new RIFF container, clears the EXIF and XMP
-// flags of VP8X (and the ICC flag when there is no ICCP chunk) and sets the RIFF size.
-func cleanWebP(b []byte) (out []byte, width, height int, err error) {
-	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
-		return nil, 0, 0, corrupt("webp: no RIFF WEBP header")
-	}
-	end := len(b)
-	if riff := uint64(binary.LittleEndian.Uint32(b[4:])) + 8; riff < uint64(end) {
-		end = int(riff) // anything after the RIFF container is dropped
-	}
-	var body bytes.Buffer
-	vp8xAt, hasICC, hasImage := -1, false, false
-	for i := 12; i < end; {
-		if i+8 > end {
-			return nil, 0, 0, corrupt("webp: truncated chunk header")
-		}
-		fourCC := string(b[i : i+4])
-		n := uint64(binary.LittleEndian.Uint32(b[i+4:]))
-		if uint64(i)+8+n > uint64(end) {
-			return nil, 0, 0, corrupt("webp: chunk %q overruns the file", fourCC)
-		}
-		data := b[i+8 : i+8+int(n)]
-		next := i + 8 + int(n) + int(n&1) // chunks are padded to an even size
-		if next > end {
-			next = end
-		}
-		chunk := b[i:next]
-		i = next
-		if !webpKeep(fourCC) {
-			continue
-		}
-		switch fourCC {
-		case "VP8X":
-			if len(data) < 10 {
-				return nil, 0, 0, corrupt("webp: short VP8X")
-			}
-			vp8xAt = body.Len()
-			width = 1 + int(uint32(data[4])|uint32(data[5])<<8|uint32(data[6])<<16)
-			height = 1 + int(uint32(data[7])|uint32(data[8])<<8|uint32(data[9])<<16)
-		case "ICCP":
-			hasICC = true
-		case "VP8L":
-			if len(data) < 5 || data[0] != 0x2F {
-				return nil, 0, 0, corrupt("webp: bad VP8L header")
-			}
-			hasImage = true
-			if vp8xAt < 0 {
-				bits := binary.LittleEndian.Uint32(data[1:])
-				width, height = int(bits&0x3FFF)+1, int(bits>>14&0x3FFF)+1
-			}
-		case "VP8 ":
-			if len(data) < 10 || data[3] != 0x9D || data[4] != 0x01 || data[5] != 0x2A {
-				return nil, 0, 0, corrupt("webp: bad VP8 header")
-			}
-			hasImage = true
-			if vp8xAt < 0 {
-				width = int(binary.LittleEndian.Uint16(data[6:]) & 0x3FFF)
-				height = int(binary.LittleEndian.Uint16(data[8:]) & 0x3FFF)
-			}
-		case "ANMF":
-			hasImage = true
-		}
-		body.Write(chunk)
-		if len(chunk) < 8+int(n)+int(n&1) {
-			body.WriteByte(0) // the last chunk lacked its padding byte
-		}
-	}
-	if !hasImage {
-		return nil, 0, 0, corrupt("webp: no image data")
-	}
-	out = make([]byte, 12, 12+body.Len())
-	copy(out, "RIFF")
-	binary.LittleEndian.PutUint32(out[4:], uint32(4+body.Len()))
-	copy(out[8:], "WEBP")
-	out = append(out, body.Bytes()...)
-	if vp8xAt >= 0 {
-		flags := &out[12+vp8xAt+8]
-		*flags &^= vp8xEXIF | vp8xXMP
-		if !hasICC {
-			*flags &^= vp8xICC
-		}
-	}
-	return out, width, height, nil
+	return a + b
 }

@@ -56,43 +56,6 @@ func TestCleanJPEGDropsExifAndKeepsThePicture(t *testing.T) {
 	}
 }
 
-func TestCleanJPEGKeepsColourSegmentsAndDropsThumbnail(t *testing.T) {
-	t.Parallel()
-	in := storagetest.JPEGWithGPS(8, 8)
-	jfif := []byte("JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x01\x01\xAA\xBB\xCC") // 1×1 thumbnail
-	icc := []byte("ICC_PROFILE\x00\x01\x01profile")
-	mpf := []byte("MPF\x00index")
-	adobe := []byte("Adobe\x00\x64\x00\x00\x00\x00\x01")
-	var b bytes.Buffer
-	b.Write(in[:2])
-	for _, s := range []struct {
-		m byte
-		p []byte
-	}{{0xE0, jfif}, {0xE2, icc}, {0xE2, mpf}, {0xEE, adobe}, {0xE5, []byte("vendor")}} {
-		b.Write([]byte{0xFF, s.m})
-		_ = binary.Write(&b, binary.BigEndian, uint16(len(s.p)+2))
-		b.Write(s.p)
-	}
-	b.Write(in[2:])
-	img, err := storage.Clean(b.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, keep := range [][]byte{icc, adobe, jfif[:12]} {
-		if !bytes.Contains(img.Data, keep) {
-			t.Fatalf("dropped %q", keep)
-		}
-	}
-	for _, drop := range [][]byte{{0xAA, 0xBB, 0xCC}, mpf, []byte("vendor")} {
-		if bytes.Contains(img.Data, drop) {
-			t.Fatalf("kept %q", drop)
-		}
-	}
-	if _, _, err := image.Decode(bytes.NewReader(img.Data)); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestCleanPNGDropsMetadataChunks(t *testing.T) {
 	t.Parallel()
 	in := storagetest.PNGWithEXIF(20, 10)

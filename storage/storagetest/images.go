@@ -1,5 +1,6 @@
 // Package storagetest builds real images carrying the metadata the storage package must
-// remove (EXIF with a GPS position, text chunks, XMP), for tests of uploads.
+// remove (EXIF with a GPS position, text chunks, XMP, segments and chunks of arbitrary bytes),
+// and images whose headers promise huge pictures (bombs.go), for tests of uploads.
 package storagetest
 
 import (
@@ -91,6 +92,28 @@ func JPEGWithGPS(w, h int) []byte {
 	return out.Bytes()
 }
 
+// JPEGWith encodes a w×h JPEG and inserts each segment (marker, payload) after SOI, in order.
+func JPEGWith(w, h int, segments ...Segment) []byte {
+	var enc bytes.Buffer
+	if err := jpeg.Encode(&enc, Picture(w, h), &jpeg.Options{Quality: 80}); err != nil {
+		panic(err)
+	}
+	b := enc.Bytes()
+	var out bytes.Buffer
+	out.Write(b[:2])
+	for _, s := range segments {
+		segment(&out, s.Marker, s.Payload)
+	}
+	out.Write(b[2:])
+	return out.Bytes()
+}
+
+// Segment is one JPEG marker segment: the marker code (the byte after 0xFF) and its payload.
+type Segment struct {
+	Marker  byte
+	Payload []byte
+}
+
 func segment(w *bytes.Buffer, marker byte, payload []byte) {
 	w.Write([]byte{0xFF, marker})
 	_ = binary.Write(w, binary.BigEndian, uint16(len(payload)+2))
@@ -113,6 +136,29 @@ func PNGWithEXIF(w, h int) []byte {
 	Chunk(&out, "tIME", []byte{0x07, 0xE9, 1, 2, 3, 4, 5})
 	out.Write(b[ihdrEnd:])
 	return out.Bytes()
+}
+
+// PNGWith encodes a w×h true-colour PNG and inserts each chunk after IHDR, in order.
+func PNGWith(w, h int, chunks ...PNGChunk) []byte {
+	var enc bytes.Buffer
+	if err := png.Encode(&enc, Picture(w, h)); err != nil {
+		panic(err)
+	}
+	b := enc.Bytes()
+	const ihdrEnd = 8 + 12 + 13
+	var out bytes.Buffer
+	out.Write(b[:ihdrEnd])
+	for _, c := range chunks {
+		Chunk(&out, c.Type, c.Data)
+	}
+	out.Write(b[ihdrEnd:])
+	return out.Bytes()
+}
+
+// PNGChunk is one PNG chunk: its four-letter type and its data.
+type PNGChunk struct {
+	Type string
+	Data []byte
 }
 
 // Chunk writes one PNG chunk with its CRC.
