@@ -30,7 +30,7 @@ func (a *API) limit(action string, in communityOf) gin.HandlerFunc {
 		ctx := c.Request.Context()
 		// The address first: a neighbour refused for it keeps their own count, while a user
 		// refused for their own count still spends the address's.
-		err := a.deps.Limiter.Allow(ctx, rate.PerIP, action+"@ip", c.ClientIP())
+		err := a.deps.Limiter.AllowAddress(ctx, rate.PerIP, action, c.ClientIP())
 		if err == nil {
 			err = a.deps.Limiter.Allow(ctx, rate.PerUser, action, strconv.FormatUint(userID(c), 10))
 		}
