@@ -94,9 +94,12 @@ type Session struct {
 	TTL time.Duration `koanf:"ttl"`
 }
 
-// Limits are abuse limits, in requests per minute; 0 turns a limit off. Each write action
-// (report, comment, upload, sign-up, redeem) has a limit per user and one per client address;
-// Communities overrides them for the actions that happen in a known community (config/limits.go).
+// Limits are abuse limits, in requests per minute; 0 turns a limit off. The real limits are
+// each person's own (per openid for logins, per user for everything else). Each action also
+// has a limit per client address, a flood guard only: residents share addresses (the
+// community hall's Wi-Fi during an activity's sign-up, a carrier's NAT), so those are sized
+// for a crowd of neighbours, never for one person. Communities overrides them for the actions
+// that happen in a known community (config/limits.go).
 type Limits struct {
 	LoginPerIP   int `koanf:"login_per_ip"`
 	LoginPerUser int `koanf:"login_per_user"`
@@ -108,7 +111,7 @@ type Limits struct {
 	UploadPerUser  int `koanf:"upload_per_user"`
 	SignupPerUser  int `koanf:"signup_per_user"`
 	RedeemPerUser  int `koanf:"redeem_per_user"`
-	// The same writes per client address: neighbours behind one NAT share it, so these are wider.
+	// The same writes per client address: flood guards sized for a crowd.
 	ReportPerIP  int `koanf:"report_per_ip"`
 	CommentPerIP int `koanf:"comment_per_ip"`
 	UploadPerIP  int `koanf:"upload_per_ip"`
@@ -264,9 +267,10 @@ func Default() Config {
 			MaxOpenPerVolunteer: 3},
 		TimeBank: TimeBank{BalanceCap: 1500, CollectiveDonateOnly: true, CreditInterval: 5 * time.Second,
 			CreditBatch: 100},
-		Limits: Limits{LoginPerIP: 30, LoginPerUser: 10, PhonePerIP: 20, PhonePerUser: 5,
+		Limits: Limits{LoginPerIP: CrowdPerMinute, LoginPerUser: 10, PhonePerIP: CrowdPerMinute, PhonePerUser: 5,
 			ReportPerUser: 10, CommentPerUser: 30, UploadPerUser: 60, SignupPerUser: 20, RedeemPerUser: 10,
-			ReportPerIP: 60, CommentPerIP: 120, UploadPerIP: 240, SignupPerIP: 300, RedeemPerIP: 120,
+			ReportPerIP: CrowdPerMinute, CommentPerIP: CrowdPerMinute, UploadPerIP: CrowdPerMinute,
+			SignupPerIP: CrowdPerMinute, RedeemPerIP: CrowdPerMinute,
 			Communities: map[string]CommunityLimits{}},
 		Log:     Log{Level: "info", Format: "json"},
 		Uploads: Uploads{MaxBytes: 10 << 20, URLTTL: 24 * time.Hour, CleanupAfter: 24 * time.Hour},

@@ -13,6 +13,17 @@ const (
 	ActionRedeem  = "redeem"
 )
 
+// Actions lists the write actions that carry limits (For knows each).
+func Actions() []string {
+	return []string{ActionReport, ActionComment, ActionUpload, ActionSignup, ActionRedeem}
+}
+
+// CrowdPerMinute is the default of every per-address limit: a crowd of neighbours behind one
+// address (120 logging in within a minute at an activity's sign-up in the community hall, each
+// doing a few things) with room to spare. It guards against a flood from one address, not
+// against a person; each person's own limits do that.
+const CrowdPerMinute = 600
+
 // CommunityLimits overrides the write limits of one community (limits.communities."<id>").
 // A key left out (nil) keeps the global value; 0 turns the limit off in that community.
 type CommunityLimits struct {

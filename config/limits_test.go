@@ -28,14 +28,14 @@ func TestCommunityLimitsFromYAML(t *testing.T) {
 		community uint64
 		want      Rate
 	}{
-		{ActionReport, 0, Rate{7, 60}},
-		{ActionReport, 42, Rate{3, 60}},
-		{ActionReport, 43, Rate{7, 60}},
+		{ActionReport, 0, Rate{7, CrowdPerMinute}},
+		{ActionReport, 42, Rate{3, CrowdPerMinute}},
+		{ActionReport, 43, Rate{7, CrowdPerMinute}},
 		{ActionSignup, 42, Rate{20, 0}},
 		{ActionSignup, 7, Rate{20, 50}},
-		{ActionRedeem, 43, Rate{1, 120}},
-		{ActionComment, 42, Rate{30, 120}},
-		{ActionUpload, 42, Rate{60, 240}},
+		{ActionRedeem, 43, Rate{1, CrowdPerMinute}},
+		{ActionComment, 42, Rate{30, CrowdPerMinute}},
+		{ActionUpload, 42, Rate{60, CrowdPerMinute}},
 		{"unknown", 42, Rate{}},
 	} {
 		if got := l.For(c.action, c.community); got != c.want {
@@ -91,5 +91,22 @@ func TestLimitValidation(t *testing.T) {
 	}
 	if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), "upload_per_user") {
 		t.Fatalf("an upload override (uploads have no community) was not refused: %v", err)
+	}
+}
+
+// TestPerAddressLimitsFitACrowd: by default no per-address limit stops a crowd of neighbours
+// behind one address (120 within a minute, a few requests each), and each is wider than the
+// limit of the one person it must never stand in for.
+func TestPerAddressLimitsFitACrowd(t *testing.T) {
+	t.Parallel()
+	l := Default().Limits
+	rates := map[string]Rate{"login": {l.LoginPerUser, l.LoginPerIP}, "phone": {l.PhonePerUser, l.PhonePerIP}}
+	for _, a := range Actions() {
+		rates[a] = l.For(a, 0)
+	}
+	for name, r := range rates {
+		if r.PerIP != 0 && (r.PerIP < 5*120 || r.PerIP < 10*r.PerUser) {
+			t.Errorf("%s: %d a minute per address (%d per person) would stop a crowd behind one address", name, r.PerIP, r.PerUser)
+		}
 	}
 }
