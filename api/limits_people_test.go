@@ -2,9 +2,11 @@ package api_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"linli/app/apptest"
+	"linli/config"
 )
 
 // hall is the address of the community hall's Wi-Fi (or a carrier's NAT): many neighbours,
@@ -52,4 +54,33 @@ func TestACrowdBehindOneAddressGetsIn(t *testing.T) {
 		t.Fatalf("%d logins of one person in a burst: only %d refused", 3*perUser, refused)
 	}
 	e.Do("POST", "/api/v1/auth/dev-login", map[string]string{"openid": "hall-late"}, from(hall)).Want(t, 200)
+}
+
+// TestRefusedReportsDoNotSpendTheLimit: a resident who gets the report wrong fifteen times
+// (a description too long, no category, another building, words content safety refuses) can
+// still file it once it is right, and then as many as their limit allows: only what was
+// accepted counts. The limit of 3 a minute does not refill while the test runs.
+func TestRefusedReportsDoNotSpendTheLimit(t *testing.T) {
+	t.Parallel()
+	w := newIssueWorld(t, func(c *config.Config) { c.Limits.ReportPerUser = 3 })
+	before := count(t, w.e, "issues")
+	for i := range 15 {
+		switch i % 4 {
+		case 0:
+			w.report(t, w.reporter, map[string]any{"description": strings.Repeat("长", 1001)}).Want(t, 400)
+		case 1:
+			w.report(t, w.reporter, map[string]any{"category_id": nil}).Want(t, 400)
+		case 2:
+			w.report(t, w.reporter, map[string]any{"building_id": w.c.BuildingIDs[1]}).Want(t, 403)
+		case 3:
+			w.report(t, w.reporter, map[string]any{"description": "有人在楼道赌博"}).Want(t, 422)
+		}
+	}
+	for range 3 {
+		w.report(t, w.reporter, nil).Want(t, 201)
+	}
+	want429(t, w.report(t, w.reporter, nil))
+	if n := count(t, w.e, "issues"); n != before+3 {
+		t.Fatalf("%d issues, want %d", n, before+3)
+	}
 }

@@ -117,6 +117,12 @@ type Limits struct {
 	UploadPerIP  int `koanf:"upload_per_ip"`
 	SignupPerIP  int `koanf:"signup_per_ip"`
 	RedeemPerIP  int `koanf:"redeem_per_ip"`
+	// RefusedPerUser is how many refused writes (an answer of 400 or more: a form filled in
+	// wrong, a sign-up that is full) a person may make per minute and action without spending
+	// the limits above: a refused write did nothing, so its count is given back. Beyond it
+	// refusals count like accepted writes; 0 gives every refusal back. Per-address counts are
+	// never given back.
+	RefusedPerUser int `koanf:"refused_per_user"`
 	// Communities overrides the write limits of one community, keyed by its id ("42"); keys
 	// left out keep the values above. Uploads belong to no community and cannot be overridden.
 	Communities map[string]CommunityLimits `koanf:"communities"`
@@ -270,7 +276,7 @@ func Default() Config {
 		Limits: Limits{LoginPerIP: CrowdPerMinute, LoginPerUser: 10, PhonePerIP: CrowdPerMinute, PhonePerUser: 5,
 			ReportPerUser: 10, CommentPerUser: 30, UploadPerUser: 60, SignupPerUser: 20, RedeemPerUser: 10,
 			ReportPerIP: CrowdPerMinute, CommentPerIP: CrowdPerMinute, UploadPerIP: CrowdPerMinute,
-			SignupPerIP: CrowdPerMinute, RedeemPerIP: CrowdPerMinute,
+			SignupPerIP: CrowdPerMinute, RedeemPerIP: CrowdPerMinute, RefusedPerUser: 60,
 			Communities: map[string]CommunityLimits{}},
 		Log:     Log{Level: "info", Format: "json"},
 		Uploads: Uploads{MaxBytes: 10 << 20, URLTTL: 24 * time.Hour, CleanupAfter: 24 * time.Hour},

@@ -83,6 +83,7 @@ func (c *Config) validateLimits(bad func(key, format string, args ...any) error)
 		"limits.redeem_per_user": l.RedeemPerUser, "limits.report_per_ip": l.ReportPerIP,
 		"limits.comment_per_ip": l.CommentPerIP, "limits.upload_per_ip": l.UploadPerIP,
 		"limits.signup_per_ip": l.SignupPerIP, "limits.redeem_per_ip": l.RedeemPerIP,
+		"limits.refused_per_user": l.RefusedPerUser,
 	} {
 		if n < 0 {
 			return bad(key, "must not be negative (0 turns the limit off), got %d", n)
