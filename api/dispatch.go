@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"linli/config"
 	"linli/service"
 )
 
@@ -160,7 +161,18 @@ func (a *API) dispatchRoutes() error {
 			description: "确认后写入志愿服务记录（每个派单仅一次，时间银行据此记分）；报事随之变为已解决，时间线显示志愿者的说明与照片。志愿者本人或无关人员 → 403。",
 			auth:        true, req: new(ConfirmRequest), resp: data[DispatchDTO](), errors: []int{403, 404, 409, 422}}, a.confirmDispatch},
 	} {
-		if err := a.handle(a.v1, r.rt, auth, r.h); err != nil {
+		h := []gin.HandlerFunc{auth, r.h}
+		// Each of these tells someone else: the captains of a new help request, the volunteer
+		// of an offer, the other side of each step.
+		switch {
+		case r.rt.method == "POST" && r.rt.path == "/help-requests":
+			h = []gin.HandlerFunc{auth, a.rate(config.ActionHelp), r.h}
+			r.rt.errors = append(r.rt.errors, 429)
+		case r.rt.method == "POST":
+			h = []gin.HandlerFunc{auth, a.rate(config.ActionDispatch), r.h}
+			r.rt.errors = append(r.rt.errors, 429)
+		}
+		if err := a.handle(a.v1, r.rt, h...); err != nil {
 			return err
 		}
 	}

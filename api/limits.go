@@ -115,6 +115,16 @@ func (a *API) rateRedeem() gin.HandlerFunc {
 	return a.limit(config.ActionRedeem, a.pathCommunity("rewards"))
 }
 
+// rateVoucherCancel counts a voucher's cancellation (its holder is told) as a redemption, in
+// the community of the redemption.
+func (a *API) rateVoucherCancel() gin.HandlerFunc {
+	return a.limit(config.ActionRedeem, a.pathCommunity("redemptions"))
+}
+
+// rate limits an action that has no community overrides (config.Limits.For gives it the
+// global values), so no lookup runs before the handler.
+func (a *API) rate(action string) gin.HandlerFunc { return a.limit(action, nil) }
+
 // failingReader fails every read with err.
 type failingReader struct{ err error }
 

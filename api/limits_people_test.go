@@ -84,3 +84,86 @@ func TestRefusedReportsDoNotSpendTheLimit(t *testing.T) {
 		t.Fatalf("%d issues, want %d", n, before+3)
 	}
 }
+
+// TestWritesThatTellSomeoneAreLimited: filing a help request (the captains are told), offering
+// a dispatch (the volunteer) and each step of it (the other side), and changing one's profile
+// or skill listing are limited per person; a refused request tells nobody and writes nothing.
+// Each limit is 1 here: the second write of each person is the 429, while another person's
+// first still passes.
+func TestWritesThatTellSomeoneAreLimited(t *testing.T) {
+	t.Parallel()
+	w := newSkillWorld(t, func(c *config.Config) {
+		c.Limits.HelpPerUser, c.Limits.DispatchPerUser, c.Limits.ProfilePerUser, c.Limits.SkillProfilePerUser = 1, 1, 1, 1
+	})
+	e, b := w.e, w.c.BuildingIDs
+	asker := w.person(t, "asker", b[0], "")
+	liu := w.electrician(t, "liu", b[1], "", "community", saturday) // liu's one listing write
+	zhang := w.electrician(t, "zhang", b[1], "", "community", saturday)
+
+	first := w.askHelp(t, asker, b[0], nil)
+	want429(t, e.Do("POST", "/api/v1/help-requests", map[string]any{"building_id": b[0], "skill_id": w.skills["电工"],
+		"description": "厨房水管漏水"}, tok(asker)))
+	if k := w.inboxKinds(t, w.captain); len(k) != 1 || k[0] != "help_request_new" {
+		t.Fatalf("the captain's inbox after one help request and one refused: %v", k)
+	}
+	second := w.askHelp(t, w.staff, b[0], map[string]any{"beneficiary_name": "李大爷", "beneficiary_room": "502"})
+
+	d := w.dispatch(t, w.captain, first, liu.UserID)
+	want429(t, e.Do("POST", "/api/v1/dispatches", map[string]any{"help_request_id": second, "volunteer_id": zhang.UserID},
+		tok(w.captain)))
+	w.step(liu, d.ID, "accept", nil).Want(t, 200)
+	want429(t, w.step(liu, d.ID, "complete", map[string]any{"minutes": 30, "note": "修好了"}))
+	if k := w.inboxKinds(t, zhang); len(k) != 0 {
+		t.Fatalf("zhang was told of a refused offer: %v", k)
+	}
+
+	e.Do("PATCH", "/api/v1/me", map[string]string{"nickname": "热心邻居"}, tok(asker)).Want(t, 200)
+	want429(t, e.Do("PATCH", "/api/v1/me", map[string]string{"nickname": "热心邻居2"}, tok(asker)))
+	want429(t, w.list(t, liu, map[string]any{"intro": "退休电工，也会修水管"}))
+	want429(t, e.Do("DELETE", "/api/v1/me/skill-profile", nil, tok(liu)))
+	w.list(t, asker, nil).Want(t, 200) // the asker's own first listing
+}
+
+// TestTransitionsAreLimited: moving an issue tells its reporter and followers, so each
+// handler's transitions are limited; another handler keeps their own count.
+func TestTransitionsAreLimited(t *testing.T) {
+	t.Parallel()
+	w := newIssueWorld(t, func(c *config.Config) { c.Limits.TransitionPerUser = 1 })
+	var issue issueData
+	w.report(t, w.reporter, nil).Want(t, 201).Data(t, &issue)
+	w.move(w.captain, issue.ID, "acknowledge", nil).Want(t, 200)
+	want429(t, w.move(w.captain, issue.ID, "start", nil))
+	w.move(w.staff, issue.ID, "start", nil).Want(t, 200)
+}
+
+// TestTransfersAreLimited: a transfer tells the recipient, so transfers are limited per
+// person; a refused one (more than the balance) is given back and does not count.
+func TestTransfersAreLimited(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, func(c *config.Config) { c.Limits.TransferPerUser = 1 })
+	w := &bankWorld{e: e, c: e.MakeCommunity("东亭社区", 1, 2)}
+	w.staff = e.MakeStaff(w.c.ID, "tb-staff")
+	w.alice = e.MakeResident("tb-alice", w.c.BuildingIDs[0], "101")
+	w.bob = e.MakeResident("tb-bob", w.c.BuildingIDs[1], "202")
+	w.serve(t, w.alice, 10*60, 100)
+	w.account(t, w.alice)
+	e.Do("POST", "/api/v1/transfers", map[string]any{"to_user_id": w.bob.UserID, "points": "100"}, tok(w.alice)).Want(t, 409)
+	e.Do("POST", "/api/v1/transfers", map[string]any{"to_user_id": w.bob.UserID, "points": "1"}, tok(w.alice)).Want(t, 201)
+	want429(t, e.Do("POST", "/api/v1/transfers", map[string]any{"to_user_id": w.bob.UserID, "points": "1"}, tok(w.alice)))
+	if b := w.account(t, w.bob); b.Balance != "1.00" {
+		t.Fatalf("bob's balance %s, want 1.00", b.Balance)
+	}
+}
+
+// TestActivityEditsAndCancellationsAreLimited: an organiser's edits tell everyone signed up,
+// and cancelling a sign-up tells the first on the waiting list; both are limited per person.
+func TestActivityEditsAndCancellationsAreLimited(t *testing.T) {
+	t.Parallel()
+	w := newActivityWorld(t, "lim-", func(c *config.Config) { c.Limits.ActivityPerUser, c.Limits.SignupPerUser = 2, 2 })
+	id := w.published(map[string]any{"capacity": 5}) // the publication is the staff's first
+	w.e.Do("PATCH", "/api/v1/activities/"+id, map[string]any{"place": "西门岗亭"}, tok(w.staff)).Want(t, 200)
+	want429(t, w.e.Do("PATCH", "/api/v1/activities/"+id, map[string]any{"place": "北门岗亭"}, tok(w.staff)))
+	w.signUp(id, w.r1, 201)
+	w.e.Do("DELETE", "/api/v1/activities/"+id+"/signups/me", nil, tok(w.r1)).Want(t, 200)
+	want429(t, w.e.Do("POST", "/api/v1/activities/"+id+"/signups", nil, tok(w.r1)))
+}

@@ -117,14 +117,36 @@ type Limits struct {
 	UploadPerIP  int `koanf:"upload_per_ip"`
 	SignupPerIP  int `koanf:"signup_per_ip"`
 	RedeemPerIP  int `koanf:"redeem_per_ip"`
+	// Writes that tell someone else (a notification, often a WeChat message), per user:
+	// help requests (the building's captains are told), dispatch offers and steps (the
+	// volunteer or the requester), issue transitions (the reporter and followers), organisers'
+	// changes to an activity (everyone signed up), transfers and corrections of points (the
+	// account holder); and changes to one's profile and skill listing, which every instance's
+	// caches and the content-safety check pay for.
+	HelpPerUser         int `koanf:"help_per_user"`
+	DispatchPerUser     int `koanf:"dispatch_per_user"`
+	TransitionPerUser   int `koanf:"transition_per_user"`
+	ActivityPerUser     int `koanf:"activity_per_user"`
+	TransferPerUser     int `koanf:"transfer_per_user"`
+	ProfilePerUser      int `koanf:"profile_per_user"`
+	SkillProfilePerUser int `koanf:"skill_profile_per_user"`
+	// The same per client address: flood guards sized for a crowd.
+	HelpPerIP         int `koanf:"help_per_ip"`
+	DispatchPerIP     int `koanf:"dispatch_per_ip"`
+	TransitionPerIP   int `koanf:"transition_per_ip"`
+	ActivityPerIP     int `koanf:"activity_per_ip"`
+	TransferPerIP     int `koanf:"transfer_per_ip"`
+	ProfilePerIP      int `koanf:"profile_per_ip"`
+	SkillProfilePerIP int `koanf:"skill_profile_per_ip"`
 	// RefusedPerUser is how many refused writes (an answer of 400 or more: a form filled in
 	// wrong, a sign-up that is full) a person may make per minute and action without spending
 	// the limits above: a refused write did nothing, so its count is given back. Beyond it
 	// refusals count like accepted writes; 0 gives every refusal back. Per-address counts are
 	// never given back.
 	RefusedPerUser int `koanf:"refused_per_user"`
-	// Communities overrides the write limits of one community, keyed by its id ("42"); keys
-	// left out keep the values above. Uploads belong to no community and cannot be overridden.
+	// Communities overrides the limits of reports, comments, sign-ups and redemptions in one
+	// community, keyed by its id ("42"); keys left out keep the values above. The other actions
+	// (uploads belong to no community) cannot be overridden.
 	Communities map[string]CommunityLimits `koanf:"communities"`
 }
 
@@ -276,8 +298,12 @@ func Default() Config {
 		Limits: Limits{LoginPerIP: CrowdPerMinute, LoginPerUser: 10, PhonePerIP: CrowdPerMinute, PhonePerUser: 5,
 			ReportPerUser: 10, CommentPerUser: 30, UploadPerUser: 60, SignupPerUser: 20, RedeemPerUser: 10,
 			ReportPerIP: CrowdPerMinute, CommentPerIP: CrowdPerMinute, UploadPerIP: CrowdPerMinute,
-			SignupPerIP: CrowdPerMinute, RedeemPerIP: CrowdPerMinute, RefusedPerUser: 60,
-			Communities: map[string]CommunityLimits{}},
+			SignupPerIP: CrowdPerMinute, RedeemPerIP: CrowdPerMinute,
+			HelpPerUser: 10, DispatchPerUser: 30, TransitionPerUser: 60, ActivityPerUser: 20, TransferPerUser: 10,
+			ProfilePerUser: 10, SkillProfilePerUser: 10,
+			HelpPerIP: CrowdPerMinute, DispatchPerIP: CrowdPerMinute, TransitionPerIP: CrowdPerMinute,
+			ActivityPerIP: CrowdPerMinute, TransferPerIP: CrowdPerMinute, ProfilePerIP: CrowdPerMinute,
+			SkillProfilePerIP: CrowdPerMinute, RefusedPerUser: 60, Communities: map[string]CommunityLimits{}},
 		Log:     Log{Level: "info", Format: "json"},
 		Uploads: Uploads{MaxBytes: 10 << 20, URLTTL: 24 * time.Hour, CleanupAfter: 24 * time.Hour},
 		Safety: Safety{

@@ -36,6 +36,7 @@ func TestCommunityLimitsFromYAML(t *testing.T) {
 		{ActionRedeem, 43, Rate{1, CrowdPerMinute}},
 		{ActionComment, 42, Rate{30, CrowdPerMinute}},
 		{ActionUpload, 42, Rate{60, CrowdPerMinute}},
+		{ActionHelp, 42, Rate{10, CrowdPerMinute}},
 		{"unknown", 42, Rate{}},
 	} {
 		if got := l.For(c.action, c.community); got != c.want {
