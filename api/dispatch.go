@@ -134,8 +134,9 @@ func (a *API) dispatchRoutes() error {
 		h  gin.HandlerFunc
 	}{
 		{route{method: "POST", path: "/help-requests", tag: "派单", summary: "居民点单：求助",
-			description: "本楼已认证居民为自己求助；楼栋长或社区工作者可代不会用手机的居民求助（填写 beneficiary_name 与 beneficiary_room）。内容 risky → 422；无法判定 → 保存为待审核（held），只有社区工作者可派单。",
-			auth:        true, req: new(HelpRequestRequest), resp: data[HelpRequestDTO](), status: 201, errors: []int{403, 404, 422}}, a.createHelpRequest},
+			description: "本楼已认证居民为自己求助；楼栋长或社区工作者可代不会用手机的居民求助（填写 beneficiary_name 与 beneficiary_room）。内容 risky → 422；无法判定 → 保存为待审核（held），只有社区工作者可派单。" +
+				"每人为自己发起、尚未完成的求助最多 limits.help_open_per_user 个（默认 5），超出 → 409；代人求助不计入。",
+			auth: true, req: new(HelpRequestRequest), resp: data[HelpRequestDTO](), status: 201, errors: []int{403, 404, 409, 422}}, a.createHelpRequest},
 		{route{method: "GET", path: "/help-requests", tag: "派单", summary: "求助列表：我发起的，或我负责的",
 			auth: true, req: new(ListQuery), resp: data[Page[HelpRequestDTO]](), errors: []int{403, 404}}, a.listHelpRequests},
 		{route{method: "GET", path: "/help-requests/:id", tag: "派单", summary: "求助详情",

@@ -167,3 +167,41 @@ func TestActivityEditsAndCancellationsAreLimited(t *testing.T) {
 	w.e.Do("DELETE", "/api/v1/activities/"+id+"/signups/me", nil, tok(w.r1)).Want(t, 200)
 	want429(t, w.e.Do("POST", "/api/v1/activities/"+id+"/signups", nil, tok(w.r1)))
 }
+
+// TestAHundredHelpRequestsAtOnce is issue #15's report: one resident sent 100 help requests in
+// 0.2 s and the captain got 102 notifications. With the default limits at most
+// limits.help_open_per_user (5) of one person's own requests are open at once, whoever races,
+// so the captain is told 5 times; the rest are refused (409 saying how many are open, or 429)
+// and tell nobody. A captain filing on behalf of neighbours is not capped, only rate limited.
+func TestAHundredHelpRequestsAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newSkillWorld(t)
+	e, b := w.e, w.c.BuildingIDs
+	asker := w.person(t, "asker", b[0], "")
+	body := map[string]any{"building_id": b[0], "skill_id": w.skills["电工"], "description": "客厅的灯不亮了"}
+	statuses := make(chan *apptest.Response, 100)
+	for range 100 {
+		go func() { statuses <- e.Do("POST", "/api/v1/help-requests", body, tok(asker)) }()
+	}
+	got := map[int]int{}
+	for range 100 {
+		res := <-statuses
+		got[res.Status]++
+		if res.Status == 409 {
+			if msg := res.Err(t).Message; !strings.HasPrefix(msg, "您已有 5 个未完成的求助") {
+				t.Errorf("409 message %q", msg)
+			}
+		}
+	}
+	if got[201] != 5 || got[201]+got[409]+got[429] != 100 {
+		t.Fatalf("answers %v: want 5 × 201, the rest 409 or 429", got)
+	}
+	kinds := w.inboxKinds(t, w.captain)
+	if len(kinds) != 5 {
+		t.Fatalf("the captain was told %d times: %v", len(kinds), kinds)
+	}
+	// On behalf of neighbours the captain is held only by the rate limit (10 a minute).
+	for i := range 7 {
+		w.askHelp(t, w.captain, b[0], map[string]any{"beneficiary_name": fmt.Sprintf("邻居%d", i), "beneficiary_room": "502"})
+	}
+}

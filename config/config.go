@@ -138,6 +138,10 @@ type Limits struct {
 	TransferPerIP     int `koanf:"transfer_per_ip"`
 	ProfilePerIP      int `koanf:"profile_per_ip"`
 	SkillProfilePerIP int `koanf:"skill_profile_per_ip"`
+	// HelpOpenPerUser is how many help requests for themselves a person may have not yet done
+	// at once (a count, not a rate); beyond it a new one is refused (409) until one is done.
+	// Requests a captain files on behalf of a neighbour are not counted. 0: no cap.
+	HelpOpenPerUser int `koanf:"help_open_per_user"`
 	// RefusedPerUser is how many refused writes (an answer of 400 or more: a form filled in
 	// wrong, a sign-up that is full) a person may make per minute and action without spending
 	// the limits above: a refused write did nothing, so its count is given back. Beyond it
@@ -303,7 +307,7 @@ func Default() Config {
 			ProfilePerUser: 10, SkillProfilePerUser: 10,
 			HelpPerIP: CrowdPerMinute, DispatchPerIP: CrowdPerMinute, TransitionPerIP: CrowdPerMinute,
 			ActivityPerIP: CrowdPerMinute, TransferPerIP: CrowdPerMinute, ProfilePerIP: CrowdPerMinute,
-			SkillProfilePerIP: CrowdPerMinute, RefusedPerUser: 60, Communities: map[string]CommunityLimits{}},
+			SkillProfilePerIP: CrowdPerMinute, HelpOpenPerUser: 5, RefusedPerUser: 60, Communities: map[string]CommunityLimits{}},
 		Log:     Log{Level: "info", Format: "json"},
 		Uploads: Uploads{MaxBytes: 10 << 20, URLTTL: 24 * time.Hour, CleanupAfter: 24 * time.Hour},
 		Safety: Safety{

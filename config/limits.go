@@ -120,7 +120,7 @@ func (c *Config) validateLimits(bad func(key, format string, args ...any) error)
 		"limits.transfer_per_user": l.TransferPerUser, "limits.transfer_per_ip": l.TransferPerIP,
 		"limits.profile_per_user": l.ProfilePerUser, "limits.profile_per_ip": l.ProfilePerIP,
 		"limits.skill_profile_per_user": l.SkillProfilePerUser, "limits.skill_profile_per_ip": l.SkillProfilePerIP,
-		"limits.refused_per_user": l.RefusedPerUser,
+		"limits.help_open_per_user": l.HelpOpenPerUser, "limits.refused_per_user": l.RefusedPerUser,
 	} {
 		if n < 0 {
 			return bad(key, "must not be negative (0 turns the limit off), got %d", n)

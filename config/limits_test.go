@@ -72,6 +72,7 @@ func TestLimitValidation(t *testing.T) {
 		{"negative per ip", func(c *Config) { c.Limits.SignupPerIP = -1 }, "limits.signup_per_ip"},
 		{"negative per user", func(c *Config) { c.Limits.RedeemPerUser = -5 }, "limits.redeem_per_user"},
 		{"negative refusals", func(c *Config) { c.Limits.RefusedPerUser = -1 }, "limits.refused_per_user"},
+		{"negative open help", func(c *Config) { c.Limits.HelpOpenPerUser = -1 }, "limits.help_open_per_user"},
 		{"community id", func(c *Config) { c.Limits.Communities = map[string]CommunityLimits{"东亭": {}} }, "limits.communities"},
 		{"community zero", func(c *Config) { c.Limits.Communities = map[string]CommunityLimits{"0": {}} }, "limits.communities"},
 		{"community padded", func(c *Config) { c.Limits.Communities = map[string]CommunityLimits{"007": {}} }, "limits.communities"},
