@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"linli/config"
 	"linli/model"
 	"linli/service"
 )
@@ -94,7 +95,13 @@ func (a *API) activityRoutes() error {
 			description: "已发布、已取消、已结束的活动对登录用户公开；草稿仅组织者可见。", auth: true,
 			req: new(ActivityPath), resp: data[ActivityDTO](), errors: []int{404}}, a.getActivity},
 	} {
-		if err := a.handle(a.v1, r.rt, auth, r.h); err != nil {
+		h := []gin.HandlerFunc{auth, r.h}
+		// An organiser's edit, publication or cancellation tells everyone signed up.
+		if r.rt.method == "PATCH" || (r.rt.method == "POST" && r.rt.path != "/activities") {
+			h = []gin.HandlerFunc{auth, a.rate(config.ActionActivity), r.h}
+			r.rt.errors = append(r.rt.errors, 429)
+		}
+		if err := a.handle(a.v1, r.rt, h...); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"linli/config"
 	"linli/service"
 )
 
@@ -133,8 +134,9 @@ func (a *API) dispatchRoutes() error {
 		h  gin.HandlerFunc
 	}{
 		{route{method: "POST", path: "/help-requests", tag: "派单", summary: "居民点单：求助",
-			description: "本楼已认证居民为自己求助；楼栋长或社区工作者可代不会用手机的居民求助（填写 beneficiary_name 与 beneficiary_room）。内容 risky → 422；无法判定 → 保存为待审核（held），只有社区工作者可派单。",
-			auth:        true, req: new(HelpRequestRequest), resp: data[HelpRequestDTO](), status: 201, errors: []int{403, 404, 422}}, a.createHelpRequest},
+			description: "本楼已认证居民为自己求助；楼栋长或社区工作者可代不会用手机的居民求助（填写 beneficiary_name 与 beneficiary_room）。内容 risky → 422；无法判定 → 保存为待审核（held），只有社区工作者可派单。" +
+				"每人为自己发起、尚未完成的求助最多 limits.help_open_per_user 个（默认 5），超出 → 409；代人求助不计入。",
+			auth: true, req: new(HelpRequestRequest), resp: data[HelpRequestDTO](), status: 201, errors: []int{403, 404, 409, 422}}, a.createHelpRequest},
 		{route{method: "GET", path: "/help-requests", tag: "派单", summary: "求助列表：我发起的，或我负责的",
 			auth: true, req: new(ListQuery), resp: data[Page[HelpRequestDTO]](), errors: []int{403, 404}}, a.listHelpRequests},
 		{route{method: "GET", path: "/help-requests/:id", tag: "派单", summary: "求助详情",
@@ -160,7 +162,18 @@ func (a *API) dispatchRoutes() error {
 			description: "确认后写入志愿服务记录（每个派单仅一次，时间银行据此记分）；报事随之变为已解决，时间线显示志愿者的说明与照片。志愿者本人或无关人员 → 403。",
 			auth:        true, req: new(ConfirmRequest), resp: data[DispatchDTO](), errors: []int{403, 404, 409, 422}}, a.confirmDispatch},
 	} {
-		if err := a.handle(a.v1, r.rt, auth, r.h); err != nil {
+		h := []gin.HandlerFunc{auth, r.h}
+		// Each of these tells someone else: the captains of a new help request, the volunteer
+		// of an offer, the other side of each step.
+		switch {
+		case r.rt.method == "POST" && r.rt.path == "/help-requests":
+			h = []gin.HandlerFunc{auth, a.rate(config.ActionHelp), r.h}
+			r.rt.errors = append(r.rt.errors, 429)
+		case r.rt.method == "POST":
+			h = []gin.HandlerFunc{auth, a.rate(config.ActionDispatch), r.h}
+			r.rt.errors = append(r.rt.errors, 429)
+		}
+		if err := a.handle(a.v1, r.rt, h...); err != nil {
 			return err
 		}
 	}

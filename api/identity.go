@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"linli/config"
 	"linli/model"
 	"linli/service"
 )
@@ -107,7 +108,8 @@ func (a *API) identityRoutes() error {
 		{route{method: "GET", path: "/me", tag: "身份", summary: "我的资料、角色与房屋认证", auth: true, resp: data[UserDTO]()},
 			[]gin.HandlerFunc{auth, a.me}},
 		{route{method: "PATCH", path: "/me", tag: "身份", summary: "修改昵称或头像", auth: true,
-			req: new(UpdateMeRequest), resp: data[UserDTO]()}, []gin.HandlerFunc{auth, a.updateMe}},
+			req: new(UpdateMeRequest), resp: data[UserDTO](), errors: []int{429}},
+			[]gin.HandlerFunc{auth, a.rate(config.ActionProfile), a.updateMe}},
 		{route{method: "DELETE", path: "/me", tag: "身份", summary: "注销账号",
 			description: "抹去昵称、头像、手机号并释放 openid（之后再登录即为新用户）；吊销全部会话；删除房屋认证与角色。他人依赖的记录（报事、积分流水）保留，署名为“已注销用户”。",
 			auth:        true, status: 204}, []gin.HandlerFunc{auth, a.deleteMe}},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"linli/config"
 	"linli/model"
 	"linli/service"
 )
@@ -222,6 +223,9 @@ func (a *API) issueRoutes() error {
 			r.rt.errors = append(r.rt.errors, 429)
 		case "POST /issues/:id/comments":
 			h = []gin.HandlerFunc{auth, a.rateComment(), r.h}
+			r.rt.errors = append(r.rt.errors, 429)
+		case "POST /issues/:id/transitions": // the reporter and followers are told
+			h = []gin.HandlerFunc{auth, a.rate(config.ActionTransition), r.h}
 			r.rt.errors = append(r.rt.errors, 429)
 		}
 		if err := a.handle(a.v1, r.rt, h...); err != nil {

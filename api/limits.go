@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"strconv"
@@ -15,11 +16,14 @@ import (
 type communityOf func(c *gin.Context) uint64
 
 // limit applies the abuse limits of a write action (config.ActionReport, …): one per user and
-// one per client address, counted in Redis and so shared by every instance, with the overrides
-// of the community the request acts in (config limits.communities) when in can tell it. It runs
-// after requireUser; beyond a limit the answer is 429 with Retry-After, before anything is
-// written. A Redis outage lets requests through (the limiter fails open, and logs it): the
-// limits are a guard, not a rule, and nothing durable depends on them.
+// a flood guard per client address, counted in Redis and so shared by every instance, with the
+// overrides of the community the request acts in (config limits.communities) when in can tell
+// it. It runs after requireUser; beyond a limit the answer is 429 with Retry-After, before
+// anything is written. A request the handler refuses (an answer of 400 or more) did nothing,
+// so its count is given back to the person, up to limits.refused_per_user refusals a minute
+// (beyond that, mistakes count too, or a client that only errs would never be held back). A
+// Redis outage lets requests through (the limiter fails open, and logs it): the limits are a
+// guard, not a rule, and nothing durable depends on them.
 func (a *API) limit(action string, in communityOf) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var community uint64
@@ -28,17 +32,24 @@ func (a *API) limit(action string, in communityOf) gin.HandlerFunc {
 		}
 		rate := a.deps.Config.Limits.For(action, community)
 		ctx := c.Request.Context()
+		who := strconv.FormatUint(userID(c), 10)
 		// The address first: a neighbour refused for it keeps their own count, while a user
 		// refused for their own count still spends the address's.
-		err := a.deps.Limiter.Allow(ctx, rate.PerIP, action+"@ip", c.ClientIP())
+		err := a.deps.Limiter.AllowAddress(ctx, rate.PerIP, action, c.ClientIP())
 		if err == nil {
-			err = a.deps.Limiter.Allow(ctx, rate.PerUser, action, strconv.FormatUint(userID(c), 10))
+			err = a.deps.Limiter.Allow(ctx, rate.PerUser, action, who)
 		}
 		if err != nil {
 			fail(c, a.log, err)
 			return
 		}
 		c.Next()
+		if c.Writer.Status() >= 400 && rate.PerUser > 0 {
+			ctx := context.WithoutCancel(ctx) // the count is owed even if the client has gone
+			if a.deps.Limiter.Allow(ctx, a.deps.Config.Limits.RefusedPerUser, action+"-refused", who) == nil {
+				a.deps.Limiter.Refund(ctx, rate.PerUser, action, who)
+			}
+		}
 	}
 }
 
@@ -103,6 +114,16 @@ func (a *API) rateSignup() gin.HandlerFunc {
 func (a *API) rateRedeem() gin.HandlerFunc {
 	return a.limit(config.ActionRedeem, a.pathCommunity("rewards"))
 }
+
+// rateVoucherCancel counts a voucher's cancellation (its holder is told) as a redemption, in
+// the community of the redemption.
+func (a *API) rateVoucherCancel() gin.HandlerFunc {
+	return a.limit(config.ActionRedeem, a.pathCommunity("redemptions"))
+}
+
+// rate limits an action that has no community overrides (config.Limits.For gives it the
+// global values), so no lookup runs before the handler.
+func (a *API) rate(action string) gin.HandlerFunc { return a.limit(action, nil) }
 
 // failingReader fails every read with err.
 type failingReader struct{ err error }

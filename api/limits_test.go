@@ -93,12 +93,13 @@ func TestCommunityLimitOverrides(t *testing.T) {
 }
 
 // TestSignupAndRedeemLimits: sign-ups and redemptions are limited per user and per address,
-// before anything is written.
+// before anything is written; refusals beyond limits.refused_per_user count like the rest.
 func TestSignupAndRedeemLimits(t *testing.T) {
 	t.Parallel()
 	w := newActivityWorld(t, "lim-", func(c *config.Config) {
 		c.Limits.SignupPerUser, c.Limits.SignupPerIP = 1, 2
 		c.Limits.RedeemPerUser, c.Limits.RedeemPerIP = 2, 0
+		c.Limits.RefusedPerUser = 1 // one refusal a minute is given back; the rest count
 	})
 	first, second := w.published(map[string]any{"capacity": 5}), w.published(map[string]any{"capacity": 5,
 		"start_at": w.ts(6 * 3600e9), "end_at": w.ts(7 * 3600e9), "cancel_cutoff_at": w.ts(5 * 3600e9)})
@@ -115,7 +116,8 @@ func TestSignupAndRedeemLimits(t *testing.T) {
 	w.e.Do("POST", "/api/v1/communities/"+w.c.ID+"/rewards", map[string]any{"name": "理发一次", "kind": "service",
 		"price": "1", "stock": 5}, tok(w.staff)).Want(t, 201).Data(t, &reward)
 	redeem := "/api/v1/rewards/" + reward.ID + "/redeem"
-	w.e.Do("POST", redeem, nil, tok(w.r1)).Want(t, 409) // no points
+	w.e.Do("POST", redeem, nil, tok(w.r1)).Want(t, 409) // no points: refused, and given back
+	w.e.Do("POST", redeem, nil, tok(w.r1)).Want(t, 409) // beyond the refusals given back: counts
 	w.e.Do("POST", redeem, nil, tok(w.r1)).Want(t, 409)
 	want429(t, w.e.Do("POST", redeem, nil, tok(w.r1)))
 	w.e.Do("POST", redeem, nil, tok(w.r2)).Want(t, 409) // r2 has a count of its own

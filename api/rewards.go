@@ -136,8 +136,8 @@ func (a *API) rewardRoutes() error {
 			[]gin.HandlerFunc{auth, a.verifyVoucher}},
 		{route{method: "POST", path: "/redemptions/:id/cancel", tag: "爱心超市", summary: "取消兑换券（本人或工作者）",
 			description: "使用前可取消：积分以反向记账退回，库存加回；已核销或已取消 → 409。", auth: true,
-			req: new(RedemptionPath), resp: data[RedemptionDTO](), errors: []int{403, 404, 409}},
-			[]gin.HandlerFunc{auth, a.cancelVoucher}},
+			req: new(RedemptionPath), resp: data[RedemptionDTO](), errors: []int{403, 404, 409, 429}},
+			[]gin.HandlerFunc{auth, a.rateVoucherCancel(), a.cancelVoucher}},
 	} {
 		if err := a.handle(a.v1, r.rt, r.h...); err != nil {
 			return err

@@ -103,7 +103,8 @@ func (a *API) signupRoutes() error {
 			req: new(ActivityPath), resp: data[SettlementDTO](), errors: []int{403, 404, 409}}, a.settle},
 	} {
 		h := []gin.HandlerFunc{auth, r.h}
-		if r.rt.method == "POST" && r.rt.path == "/activities/:id/signups" {
+		// A cancellation counts as a sign-up: it tells the first on the waiting list.
+		if k := r.rt.method + " " + r.rt.path; k == "POST /activities/:id/signups" || k == "DELETE /activities/:id/signups/me" {
 			h = []gin.HandlerFunc{auth, a.rateSignup(), r.h}
 			r.rt.errors = append(r.rt.errors, 429)
 		}

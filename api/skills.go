@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"linli/config"
 	"linli/model"
 	"linli/service"
 )
@@ -157,7 +158,12 @@ func (a *API) skillRoutes() error {
 		{route{method: "POST", path: "/communities/:id/skill-profiles/:user_id/release", tag: "能人库", summary: "待审核的自我介绍审核通过（社区工作者）",
 			auth: true, req: new(PersonSkillPath), resp: data[StaffProfileDTO](), errors: []int{403, 404, 409}}, a.releaseSkillProfile},
 	} {
-		if err := a.handle(a.v1, r.rt, auth, r.h); err != nil {
+		h := []gin.HandlerFunc{auth, r.h}
+		if r.rt.path == "/me/skill-profile" && r.rt.method != "GET" {
+			h = []gin.HandlerFunc{auth, a.rate(config.ActionSkillProfile), r.h}
+			r.rt.errors = append(r.rt.errors, 429)
+		}
+		if err := a.handle(a.v1, r.rt, h...); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"linli/config"
 	"linli/model"
 	"linli/service"
 )
@@ -140,12 +141,12 @@ func (a *API) timeBankRoutes() error {
 		{route{method: "POST", path: "/transfers", tag: "时间银行", summary: "转赠积分",
 			description: "居民转给本社区的其他居民（家人），或捐赠给集体账户、社区公益账户；工作人员与管理人可从集体账户转出。" +
 				"集体账户只能捐赠（社区规定）→ 422；对方余额将超过上限 → 422；余额不足 → 409，不写入任何记录。",
-			auth: true, req: new(TransferRequest), resp: data[TransferDTO](), status: 201, errors: []int{403, 404, 409, 422}},
-			[]gin.HandlerFunc{auth, a.transfer}},
+			auth: true, req: new(TransferRequest), resp: data[TransferDTO](), status: 201, errors: []int{403, 404, 409, 422, 429}},
+			[]gin.HandlerFunc{auth, a.rate(config.ActionTransfer), a.transfer}},
 		{route{method: "POST", path: "/postings/:id/reverse", tag: "时间银行", summary: "更正（冲正）一笔记录（本社区工作者）",
 			description: "对服务入账或转赠做反向记账，原记录不修改；每笔只能更正一次（409），余额不足以退回 → 409。兑换请取消兑换券。",
-			auth:        true, req: new(ReverseRequest), resp: data[PostingDTO](), status: 201, errors: []int{403, 404, 409}},
-			[]gin.HandlerFunc{auth, a.reversePosting}},
+			auth:        true, req: new(ReverseRequest), resp: data[PostingDTO](), status: 201, errors: []int{403, 404, 409, 429}},
+			[]gin.HandlerFunc{auth, a.rate(config.ActionTransfer), a.reversePosting}},
 	} {
 		if err := a.handle(a.v1, r.rt, r.h...); err != nil {
 			return err

@@ -105,9 +105,12 @@ type Session struct {
 	TTL time.Duration `koanf:"ttl"`
 }
 
-// Limits are abuse limits, in requests per minute; 0 turns a limit off. Each write action
-// (report, comment, upload, sign-up, redeem) has a limit per user and one per client address;
-// Communities overrides them for the actions that happen in a known community (config/limits.go).
+// Limits are abuse limits, in requests per minute; 0 turns a limit off. The real limits are
+// each person's own (per openid for logins, per user for everything else). Each action also
+// has a limit per client address, a flood guard only: residents share addresses (the
+// community hall's Wi-Fi during an activity's sign-up, a carrier's NAT), so those are sized
+// for a crowd of neighbours, never for one person. Communities overrides them for the actions
+// that happen in a known community (config/limits.go).
 type Limits struct {
 	LoginPerIP   int `koanf:"login_per_ip"`
 	LoginPerUser int `koanf:"login_per_user"`
@@ -119,14 +122,46 @@ type Limits struct {
 	UploadPerUser  int `koanf:"upload_per_user"`
 	SignupPerUser  int `koanf:"signup_per_user"`
 	RedeemPerUser  int `koanf:"redeem_per_user"`
-	// The same writes per client address: neighbours behind one NAT share it, so these are wider.
+	// The same writes per client address: flood guards sized for a crowd.
 	ReportPerIP  int `koanf:"report_per_ip"`
 	CommentPerIP int `koanf:"comment_per_ip"`
 	UploadPerIP  int `koanf:"upload_per_ip"`
 	SignupPerIP  int `koanf:"signup_per_ip"`
 	RedeemPerIP  int `koanf:"redeem_per_ip"`
-	// Communities overrides the write limits of one community, keyed by its id ("42"); keys
-	// left out keep the values above. Uploads belong to no community and cannot be overridden.
+	// Writes that tell someone else (a notification, often a WeChat message), per user:
+	// help requests (the building's captains are told), dispatch offers and steps (the
+	// volunteer or the requester), issue transitions (the reporter and followers), organisers'
+	// changes to an activity (everyone signed up), transfers and corrections of points (the
+	// account holder); and changes to one's profile and skill listing, which every instance's
+	// caches and the content-safety check pay for.
+	HelpPerUser         int `koanf:"help_per_user"`
+	DispatchPerUser     int `koanf:"dispatch_per_user"`
+	TransitionPerUser   int `koanf:"transition_per_user"`
+	ActivityPerUser     int `koanf:"activity_per_user"`
+	TransferPerUser     int `koanf:"transfer_per_user"`
+	ProfilePerUser      int `koanf:"profile_per_user"`
+	SkillProfilePerUser int `koanf:"skill_profile_per_user"`
+	// The same per client address: flood guards sized for a crowd.
+	HelpPerIP         int `koanf:"help_per_ip"`
+	DispatchPerIP     int `koanf:"dispatch_per_ip"`
+	TransitionPerIP   int `koanf:"transition_per_ip"`
+	ActivityPerIP     int `koanf:"activity_per_ip"`
+	TransferPerIP     int `koanf:"transfer_per_ip"`
+	ProfilePerIP      int `koanf:"profile_per_ip"`
+	SkillProfilePerIP int `koanf:"skill_profile_per_ip"`
+	// HelpOpenPerUser is how many help requests for themselves a person may have not yet done
+	// at once (a count, not a rate); beyond it a new one is refused (409) until one is done.
+	// Requests a captain files on behalf of a neighbour are not counted. 0: no cap.
+	HelpOpenPerUser int `koanf:"help_open_per_user"`
+	// RefusedPerUser is how many refused writes (an answer of 400 or more: a form filled in
+	// wrong, a sign-up that is full) a person may make per minute and action without spending
+	// the limits above: a refused write did nothing, so its count is given back. Beyond it
+	// refusals count like accepted writes; 0 gives every refusal back. Per-address counts are
+	// never given back.
+	RefusedPerUser int `koanf:"refused_per_user"`
+	// Communities overrides the limits of reports, comments, sign-ups and redemptions in one
+	// community, keyed by its id ("42"); keys left out keep the values above. The other actions
+	// (uploads belong to no community) cannot be overridden.
 	Communities map[string]CommunityLimits `koanf:"communities"`
 }
 
@@ -293,10 +328,15 @@ func Default() Config {
 			MaxOpenPerVolunteer: 3},
 		TimeBank: TimeBank{BalanceCap: 1500, CollectiveDonateOnly: true, CreditInterval: 5 * time.Second,
 			CreditBatch: 100},
-		Limits: Limits{LoginPerIP: 30, LoginPerUser: 10, PhonePerIP: 20, PhonePerUser: 5,
+		Limits: Limits{LoginPerIP: CrowdPerMinute, LoginPerUser: 10, PhonePerIP: CrowdPerMinute, PhonePerUser: 5,
 			ReportPerUser: 10, CommentPerUser: 30, UploadPerUser: 60, SignupPerUser: 20, RedeemPerUser: 10,
-			ReportPerIP: 60, CommentPerIP: 120, UploadPerIP: 240, SignupPerIP: 300, RedeemPerIP: 120,
-			Communities: map[string]CommunityLimits{}},
+			ReportPerIP: CrowdPerMinute, CommentPerIP: CrowdPerMinute, UploadPerIP: CrowdPerMinute,
+			SignupPerIP: CrowdPerMinute, RedeemPerIP: CrowdPerMinute,
+			HelpPerUser: 10, DispatchPerUser: 30, TransitionPerUser: 60, ActivityPerUser: 20, TransferPerUser: 10,
+			ProfilePerUser: 10, SkillProfilePerUser: 10,
+			HelpPerIP: CrowdPerMinute, DispatchPerIP: CrowdPerMinute, TransitionPerIP: CrowdPerMinute,
+			ActivityPerIP: CrowdPerMinute, TransferPerIP: CrowdPerMinute, ProfilePerIP: CrowdPerMinute,
+			SkillProfilePerIP: CrowdPerMinute, HelpOpenPerUser: 5, RefusedPerUser: 60, Communities: map[string]CommunityLimits{}},
 		Log:     Log{Level: "info", Format: "json"},
 		Uploads: defaultUploads(),
 		Safety: Safety{

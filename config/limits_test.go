@@ -28,14 +28,15 @@ func TestCommunityLimitsFromYAML(t *testing.T) {
 		community uint64
 		want      Rate
 	}{
-		{ActionReport, 0, Rate{7, 60}},
-		{ActionReport, 42, Rate{3, 60}},
-		{ActionReport, 43, Rate{7, 60}},
+		{ActionReport, 0, Rate{7, CrowdPerMinute}},
+		{ActionReport, 42, Rate{3, CrowdPerMinute}},
+		{ActionReport, 43, Rate{7, CrowdPerMinute}},
 		{ActionSignup, 42, Rate{20, 0}},
 		{ActionSignup, 7, Rate{20, 50}},
-		{ActionRedeem, 43, Rate{1, 120}},
-		{ActionComment, 42, Rate{30, 120}},
-		{ActionUpload, 42, Rate{60, 240}},
+		{ActionRedeem, 43, Rate{1, CrowdPerMinute}},
+		{ActionComment, 42, Rate{30, CrowdPerMinute}},
+		{ActionUpload, 42, Rate{60, CrowdPerMinute}},
+		{ActionHelp, 42, Rate{10, CrowdPerMinute}},
 		{"unknown", 42, Rate{}},
 	} {
 		if got := l.For(c.action, c.community); got != c.want {
@@ -70,6 +71,8 @@ func TestLimitValidation(t *testing.T) {
 	}{
 		{"negative per ip", func(c *Config) { c.Limits.SignupPerIP = -1 }, "limits.signup_per_ip"},
 		{"negative per user", func(c *Config) { c.Limits.RedeemPerUser = -5 }, "limits.redeem_per_user"},
+		{"negative refusals", func(c *Config) { c.Limits.RefusedPerUser = -1 }, "limits.refused_per_user"},
+		{"negative open help", func(c *Config) { c.Limits.HelpOpenPerUser = -1 }, "limits.help_open_per_user"},
 		{"community id", func(c *Config) { c.Limits.Communities = map[string]CommunityLimits{"东亭": {}} }, "limits.communities"},
 		{"community zero", func(c *Config) { c.Limits.Communities = map[string]CommunityLimits{"0": {}} }, "limits.communities"},
 		{"community padded", func(c *Config) { c.Limits.Communities = map[string]CommunityLimits{"007": {}} }, "limits.communities"},
@@ -91,5 +94,22 @@ func TestLimitValidation(t *testing.T) {
 	}
 	if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), "upload_per_user") {
 		t.Fatalf("an upload override (uploads have no community) was not refused: %v", err)
+	}
+}
+
+// TestPerAddressLimitsFitACrowd: by default no per-address limit stops a crowd of neighbours
+// behind one address (120 within a minute, a few requests each), and each is wider than the
+// limit of the one person it must never stand in for.
+func TestPerAddressLimitsFitACrowd(t *testing.T) {
+	t.Parallel()
+	l := Default().Limits
+	rates := map[string]Rate{"login": {l.LoginPerUser, l.LoginPerIP}, "phone": {l.PhonePerUser, l.PhonePerIP}}
+	for _, a := range Actions() {
+		rates[a] = l.For(a, 0)
+	}
+	for name, r := range rates {
+		if r.PerIP != 0 && (r.PerIP < 5*120 || r.PerIP < 10*r.PerUser) {
+			t.Errorf("%s: %d a minute per address (%d per person) would stop a crowd behind one address", name, r.PerIP, r.PerUser)
+		}
 	}
 }

@@ -143,6 +143,17 @@ func (s *Store) CreateHelpRequest(ctx context.Context, h *HelpRequest) error {
 	return translate(s.db.WithContext(ctx).Create(h).Error)
 }
 
+// OpenHelpRequestsOf counts the help requests the user filed for themselves (not on behalf of
+// someone) that are not done yet (ix_help_requests_requester). Take the user's row lock first
+// (LockLiveUser) when the count decides whether another may be filed.
+func (s *Store) OpenHelpRequestsOf(ctx context.Context, userID uint64) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&HelpRequest{}).
+		Where("requester_id = ? AND on_behalf = ? AND status IN ?", userID, false, []string{HelpOpen, HelpDispatched}).
+		Count(&n).Error
+	return n, translate(err)
+}
+
 // HelpRequestByID returns a help request.
 func (s *Store) HelpRequestByID(ctx context.Context, id uint64) (*HelpRequest, error) {
 	var h HelpRequest

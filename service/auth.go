@@ -35,7 +35,9 @@ type Auth struct {
 	now     func() time.Time
 }
 
-// LoginLimits are the per-minute login limits.
+// LoginLimits are the per-minute login limits: PerUser counts the logins of one person (by
+// openid), the real limit; PerIP is a flood guard of one client address, which a crowd of
+// neighbours shares (the community hall's Wi-Fi, a carrier's NAT).
 type LoginLimits struct{ PerIP, PerUser int }
 
 // sessionCacheTTL bounds how long a cached lookup may outlive a revocation that could not
@@ -71,7 +73,7 @@ func (a *Auth) Login(ctx context.Context, code, ip string) (LoginResult, error) 
 	if a.wx == nil { // dev mode: like dev-login when WeChat is configured, the route does not exist
 		return LoginResult{}, Errorf(KindNotFound, "请求的接口不存在")
 	}
-	if err := a.limiter.Allow(ctx, a.limits.PerIP, "login-ip", ip); err != nil {
+	if err := a.limiter.AllowAddress(ctx, a.limits.PerIP, "login", ip); err != nil {
 		return LoginResult{}, err
 	}
 	sess, err := a.wx.Code2Session(ctx, code)
@@ -86,7 +88,7 @@ func (a *Auth) DevLogin(ctx context.Context, openid, ip string) (LoginResult, er
 	if a.wx != nil {
 		return LoginResult{}, Errorf(KindNotFound, "请求的接口不存在")
 	}
-	if err := a.limiter.Allow(ctx, a.limits.PerIP, "login-ip", ip); err != nil {
+	if err := a.limiter.AllowAddress(ctx, a.limits.PerIP, "login", ip); err != nil {
 		return LoginResult{}, err
 	}
 	return a.open(ctx, openid, "")

@@ -20,13 +20,17 @@ type HelpRequests struct {
 	safety *Safety
 	notify *Notifier
 	users  *Users
-	now    func() time.Time
+	// maxOpen is how many of their own help requests a person may have open at once (0: any).
+	maxOpen int
+	now     func() time.Time
 }
 
-// NewHelpRequests builds the help request service.
-func NewHelpRequests(store *model.Store, places *Places, skills *Skills, safety *Safety, notify *Notifier, users *Users) *HelpRequests {
+// NewHelpRequests builds the help request service; maxOpen caps the help requests a person
+// has open for themselves at once (config limits.help_open_per_user; 0: no cap).
+func NewHelpRequests(store *model.Store, places *Places, skills *Skills, safety *Safety, notify *Notifier, users *Users,
+	maxOpen int) *HelpRequests {
 	return &HelpRequests{store: store, places: places, skills: skills, safety: safety, notify: notify, users: users,
-		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+		maxOpen: maxOpen, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
 // HelpInput is a help request as filed.
@@ -43,6 +47,10 @@ type HelpInput struct {
 // of someone (a name is given): the building's captain or the community's staff, and the room
 // is required. Risky text is refused (422); text content safety cannot clear now is kept but
 // held: only staff see and dispatch it. The building's captains (else staff) are told.
+//
+// A person may have at most maxOpen of their own requests not yet done (409 beyond): each tells
+// the captains, who help one by one. Requests on behalf of someone are not capped: a captain
+// files them for many neighbours.
 func (h *HelpRequests) Create(ctx context.Context, p *Principal, in HelpInput) (*model.HelpRequest, error) {
 	b, err := h.places.Building(ctx, in.BuildingID)
 	if err != nil {
@@ -80,6 +88,11 @@ func (h *HelpRequests) Create(ctx context.Context, p *Principal, in HelpInput) (
 	if err != nil {
 		return nil, err
 	}
+	if !onBehalf && h.maxOpen > 0 { // early, to spare the content-safety call; the transaction decides
+		if n, err := h.store.OpenHelpRequestsOf(ctx, p.UserID); err == nil && n >= int64(h.maxOpen) {
+			return nil, tooManyOpen(n)
+		}
+	}
 	held := false
 	switch h.checkText(ctx, p.UserID, desc+"\n"+name+"\n"+room) {
 	case VerdictRisky:
@@ -91,7 +104,13 @@ func (h *HelpRequests) Create(ctx context.Context, p *Principal, in HelpInput) (
 	hr := &model.HelpRequest{CommunityID: b.CommunityID, BuildingID: b.ID, RequesterID: p.UserID, SkillID: sk.ID,
 		Description: desc, PreferredAt: in.PreferredAt, OnBehalf: onBehalf, BeneficiaryName: name, BeneficiaryRoom: room,
 		Held: held, Status: model.HelpOpen, CreatedAt: now, UpdatedAt: now}
-	err = h.store.Tx(ctx, func(tx *model.Store) error {
+	err = retryTx(ctx, h.store, func(tx *model.Store) error {
+		hr.ID = 0 // a deadlock victim's run again inserts anew
+		if !onBehalf {
+			if err := h.checkOpen(ctx, tx, p.UserID); err != nil {
+				return err
+			}
+		}
 		if err := tx.CreateHelpRequest(ctx, hr); err != nil {
 			return err
 		}
@@ -120,6 +139,33 @@ func (h *HelpRequests) Create(ctx context.Context, p *Principal, in HelpInput) (
 		return nil, asServiceError(err)
 	}
 	return hr, nil
+}
+
+// checkOpen refuses a new help request of the user's own while maxOpen are not done. The user's
+// row lock orders one person's concurrent requests, so that the count cannot be raced past.
+func (h *HelpRequests) checkOpen(ctx context.Context, tx *model.Store, userID uint64) error {
+	if h.maxOpen <= 0 {
+		return nil
+	}
+	if _, err := tx.LockLiveUser(ctx, userID); err != nil {
+		if errors.Is(err, model.ErrNotFound) {
+			return Errorf(KindUnauthorized, "登录已失效，请重新登录")
+		}
+		return err
+	}
+	n, err := tx.OpenHelpRequestsOf(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if n >= int64(h.maxOpen) {
+		return tooManyOpen(n)
+	}
+	return nil
+}
+
+// tooManyOpen is the refusal of a help request while n of the person's own are open.
+func tooManyOpen(n int64) error {
+	return Errorf(KindConflict, "您已有 %d 个未完成的求助，请等志愿者处理完再提交新的求助；着急的话可以直接联系楼栋长", n)
 }
 
 func helpLink(id uint64) string { return fmt.Sprintf("pages/help/detail?id=%d", id) }

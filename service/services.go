@@ -119,7 +119,7 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.Issues = NewIssues(store, s.IssueCategories, s.Uploads, s.Safety, s.Notifier, s.Users,
 		cfg.Issues.AutoCloseAfter, r.Invalidations(log), log)
 	s.Skills = NewSkills(store, s.Places, s.Safety, s.Users, r.Invalidations(log), log)
-	s.HelpRequests = NewHelpRequests(store, s.Places, s.Skills, s.Safety, s.Notifier, s.Users)
+	s.HelpRequests = NewHelpRequests(store, s.Places, s.Skills, s.Safety, s.Notifier, s.Users, l.HelpOpenPerUser)
 	s.Dispatches = NewDispatches(store, s.Issues, s.Uploads, s.Safety, s.Notifier, s.Users,
 		DispatchConfig{OfferTTL: cfg.Dispatch.OfferTTL, MaxOpen: cfg.Dispatch.MaxOpenPerVolunteer})
 	s.Dispatches.listings = s.Skills

@@ -22,7 +22,8 @@ type Users struct {
 	log     *slog.Logger
 }
 
-// PhoneLimits are the per-minute limits on phone binding.
+// PhoneLimits are the per-minute limits on phone binding: PerUser per person, PerIP a flood
+// guard of one client address (shared by a crowd of neighbours).
 type PhoneLimits struct{ PerIP, PerUser int }
 
 // NewUsers builds the profile service; wx is nil in dev mode. ids serves GET /me and is told
@@ -102,7 +103,7 @@ func (u *Users) UpdateMe(ctx context.Context, userID uint64, nickname, avatarURL
 // BindPhone exchanges a getPhoneNumber code and stores the number encrypted; it returns the
 // masked number. In dev mode the code itself is taken as the number (there is no WeChat).
 func (u *Users) BindPhone(ctx context.Context, userID uint64, code, ip string) (string, error) {
-	if err := u.limiter.Allow(ctx, u.limits.PerIP, "phone-ip", ip); err != nil {
+	if err := u.limiter.AllowAddress(ctx, u.limits.PerIP, "phone", ip); err != nil {
 		return "", err
 	}
 	if err := u.limiter.Allow(ctx, u.limits.PerUser, "phone-user", idStr(userID)); err != nil {

@@ -12,8 +12,9 @@ import (
 // The fixtures below build places, roles and residents through the same service functions the
 // API and the command line use (no hand-written rows), and fail the test on any error. Ids
 // are strings, as the API spells them. Each helper that logs someone in uses dev login, which
-// counts towards the per-IP login limit (30 a minute by default): a test that needs more
-// people raises config Limits.LoginPerIP.
+// counts towards the login limits: per address (600 a minute by default, every test request
+// comes from one) and per openid (10 a minute), which a test that logs one person in more
+// often raises.
 
 // Community is a community made by MakeCommunity.
 type Community struct {
