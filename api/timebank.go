@@ -75,7 +75,7 @@ type ServiceRecordDTO struct {
 	Hours       string     `json:"hours" example:"1.50"`
 	Points      string     `json:"points" example:"1.50" description:"按分钟 × 每小时积分 / 60 计算，四舍五入到 0.01"`
 	Organiser   PersonDTO  `json:"organiser"`
-	Confirmer   PersonDTO  `json:"confirmer"`
+	Confirmer   PersonDTO  `json:"confirmer" description:"确认人；匿名报事的报事人确认时，对志愿者显示为 id \"0\"、昵称“匿名”"`
 	Source      string     `json:"source" enum:"dispatch,activity" description:"dispatch 派单服务；activity 志愿活动"`
 	SourceID    ID         `json:"source_id"`
 	CreditedAt  *time.Time `json:"credited_at" description:"时间银行入账时间；尚未入账为 null（通常数秒内入账）"`
@@ -260,6 +260,9 @@ func recordPage(list []service.ServiceRecordView, more bool) Page[ServiceRecordD
 			Minutes: r.Minutes, Hours: service.HoursString(int64(r.Minutes)), Points: r.Points.String(),
 			Organiser: person(r.Organiser, r.OrganiserID), Confirmer: person(r.Confirmer, r.ConfirmerID),
 			Source: r.SourceKind, SourceID: ID(r.SourceID), CreditedAt: TimePtr(r.CreditedAt)}
+		if r.ConfirmerHidden {
+			page.Items[i].Confirmer = PersonDTO{Nickname: service.AnonymousName}
+		}
 	}
 	if more {
 		page.NextCursor = idCursor(list[len(list)-1].ID)

@@ -173,6 +173,22 @@ func (s *Store) DispatchByID(ctx context.Context, id uint64) (*Dispatch, error) 
 	return &d, translate(err)
 }
 
+// DispatchesByIDs returns the dispatches with these ids, keyed by id.
+func (s *Store) DispatchesByIDs(ctx context.Context, ids []uint64) (map[uint64]Dispatch, error) {
+	out := make(map[uint64]Dispatch, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var list []Dispatch
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&list).Error; err != nil {
+		return nil, err
+	}
+	for _, d := range list {
+		out[d.ID] = d
+	}
+	return out, nil
+}
+
 // DispatchMove is one conditional step of a dispatch: the statuses it may leave from, the
 // columns it sets, and optional guards.
 type DispatchMove struct {

@@ -73,6 +73,22 @@ func (s *Store) IssueByID(ctx context.Context, id uint64) (*Issue, error) {
 	return &is, translate(err)
 }
 
+// IssuesByIDs returns the issues with these ids, keyed by id.
+func (s *Store) IssuesByIDs(ctx context.Context, ids []uint64) (map[uint64]Issue, error) {
+	out := make(map[uint64]Issue, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var list []Issue
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&list).Error; err != nil {
+		return nil, err
+	}
+	for _, is := range list {
+		out[is.ID] = is
+	}
+	return out, nil
+}
+
 // IssueMove is what a workflow step changes besides the status.
 type IssueMove struct {
 	Status string

@@ -60,7 +60,7 @@ func (d *Dispatches) Get(ctx context.Context, p *Principal, id uint64) (*Dispatc
 	live := accepted(x)
 	if src.issue != nil {
 		v.Location = src.issue.Location
-		v.HideRequester = src.issue.Anonymous && !r.Manager && !r.Requester
+		v.HideRequester = hidesReporter(p, src.issue)
 	}
 	if h := src.help; h != nil {
 		v.Help = h

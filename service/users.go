@@ -189,26 +189,3 @@ func isMainlandMobile(s string) bool {
 	}
 	return true
 }
-
-// Export is everything Linli holds about a person (个人信息副本, PIPL art. 45).
-type Export struct {
-	Profile *Profile
-	// Phone is the person's own number in full: it is theirs.
-	Phone string
-	// Tables holds, per table, the rows that name the person (secrets such as token hashes
-	// left out).
-	Tables map[string][]map[string]any
-}
-
-// Export collects what we hold about the user.
-func (u *Users) Export(ctx context.Context, userID uint64) (*Export, error) {
-	p, err := u.freshProfile(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := u.store.PersonalRows(ctx, userID)
-	if err != nil {
-		return nil, Unavailable("数据库", err)
-	}
-	return &Export{Profile: p, Phone: u.PhoneOf(p.User), Tables: rows}, nil
-}
