@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"linli/model"
 )
@@ -77,32 +75,24 @@ func (r *Residencies) Claim(ctx context.Context, userID, buildingID uint64, room
 // captain's queue.
 const maxPendingClaims = 5
 
-// NormalizeRoom trims a room number, folds full-width letters and digits to ASCII and upper-
-// cases Latin letters, so that "１２０１", "a-101 " and "A-101" name the same room on every
-// database (MariaDB compares case-insensitively, SQLite does not). It checks the length (1–32).
+// NormalizeRoom cleans a room number (CleanText), folds full-width letters and digits to
+// ASCII and upper-cases Latin letters, so that "１２０１", "a-101 " and "A-101" name the same
+// room on every database (MariaDB compares case-insensitively, SQLite does not). It checks
+// the length (1–32).
 func NormalizeRoom(room string) (string, error) {
-	room = strings.Map(func(c rune) rune {
-		switch {
-		case c == '\u3000':
-			return ' '
-		case c >= '\uFF01' && c <= '\uFF5E':
+	room, err := CleanText(TextRule{Field: "room", What: "房号", Max: maxRoom, Required: true}, room)
+	if err != nil {
+		return "", err
+	}
+	return strings.Map(func(c rune) rune {
+		if c >= '\uFF01' && c <= '\uFF5E' {
 			c -= 0xFEE0
 		}
 		if c >= 'a' && c <= 'z' {
 			c -= 'a' - 'A'
 		}
 		return c
-	}, room)
-	room = strings.TrimSpace(room)
-	switch {
-	case room == "":
-		return "", Invalid("room", "房号不能为空")
-	case utf8.RuneCountInString(room) > maxRoom:
-		return "", Invalid("room", "房号不能超过 32 个字")
-	case !utf8.ValidString(room) || strings.IndexFunc(room, unicode.IsControl) >= 0:
-		return "", Invalid("room", "房号包含无效字符")
-	}
-	return room, nil
+	}, room), nil
 }
 
 // Scope returns where a claim belongs, for the policy (ActResidencyDecide); 404 when there is
@@ -127,14 +117,9 @@ func (r *Residencies) Approve(ctx context.Context, by, id uint64) (*model.Reside
 
 // Reject rejects a pending claim with a reason (1–200 characters) the claimant will read.
 func (r *Residencies) Reject(ctx context.Context, by, id uint64, reason string) (*model.ResidencyView, error) {
-	reason = strings.TrimSpace(reason)
-	switch {
-	case reason == "":
-		return nil, Invalid("reason", "请填写驳回理由")
-	case utf8.RuneCountInString(reason) > maxReason:
-		return nil, Invalid("reason", "驳回理由不能超过 200 个字")
-	case !utf8.ValidString(reason):
-		return nil, Invalid("reason", "驳回理由包含无效字符")
+	reason, err := CleanText(TextRule{Field: "reason", What: "驳回理由", Max: maxReason, Required: true, Multiline: true}, reason)
+	if err != nil {
+		return nil, err
 	}
 	return r.decide(ctx, by, id, model.ResidencyRejected, reason)
 }

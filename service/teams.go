@@ -49,7 +49,7 @@ func (t *Teams) Create(ctx context.Context, p *Principal, communityID uint64, na
 	if err != nil {
 		return nil, err
 	}
-	if description, err = activityText("description", "简介", description, maxTeamDescription, false); err != nil {
+	if description, err = activityProse("description", "简介", description, maxTeamDescription); err != nil {
 		return nil, err
 	}
 	for _, uid := range leaders {
