@@ -93,7 +93,8 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.Auth = NewAuth(store, r, wx, secrets, s.Limiter,
 		LoginLimits{PerIP: l.LoginPerIP, PerUser: l.LoginPerUser}, cfg.Session.TTL, s.Identities, log)
 	s.Users = NewUsers(store, s.Auth, wx, secrets, s.Limiter,
-		PhoneLimits{PerIP: l.PhonePerIP, PerUser: l.PhonePerUser}, s.Identities, log)
+		PhoneLimits{PerIP: l.PhonePerIP, PerUser: l.PhonePerUser}, s.Identities,
+		UserOptions{AvatarHosts: cfg.Users.AvatarHosts}, log)
 	s.Places = NewPlaces(store)
 	s.Residencies = NewResidencies(store, s.Places, s.Users, s.Identities)
 	s.Roles = NewRoles(store, s.Auth, s.Identities)
