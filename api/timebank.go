@@ -58,7 +58,8 @@ type LedgerLineDTO struct {
 	Counterparty AccountRefDTO `json:"counterparty"`
 	Amount       string        `json:"amount" example:"-2.50" description:"本账户的变动，转入为正、转出为负"`
 	BalanceAfter string        `json:"balance_after" example:"10.00"`
-	Memo         string        `json:"memo"`
+	Memo         string        `json:"memo" description:"附言；待内容安全审核的附言只有转出方与社区工作者可见，收款方为空"`
+	MemoHeld     bool          `json:"memo_held" description:"附言待内容安全审核"`
 	ReversesID   *ID           `json:"reverses_id,omitempty" description:"冲正所更正的记账记录"`
 }
 
@@ -99,6 +100,7 @@ type TransferDTO struct {
 	Points       string        `json:"points" example:"2.50"`
 	BalanceAfter string        `json:"balance_after" description:"转出账户转账后的余额"`
 	Memo         string        `json:"memo"`
+	MemoHeld     bool          `json:"memo_held" description:"附言待内容安全审核：暂不显示给收款方"`
 	CreatedAt    time.Time     `json:"created_at"`
 }
 
@@ -224,7 +226,7 @@ func ledgerPage(lines []service.PassbookLine, more bool) Page[LedgerLineDTO] {
 	for i, l := range lines {
 		page.Items[i] = LedgerLineDTO{ID: ID(l.ID), PostingID: ID(l.PostingID), Date: Time(l.CreatedAt), Kind: l.Kind,
 			Counterparty: accountRef(l.Counterparty), Amount: service.Points(l.Amount).String(),
-			BalanceAfter: service.Points(l.BalanceAfter).String(), Memo: l.Memo, ReversesID: idPtr(l.ReversesID)}
+			BalanceAfter: service.Points(l.BalanceAfter).String(), Memo: l.Memo, MemoHeld: l.MemoHeld, ReversesID: idPtr(l.ReversesID)}
 	}
 	if more {
 		page.NextCursor = idCursor(lines[len(lines)-1].ID)
@@ -294,7 +296,8 @@ func (a *API) transfer(c *gin.Context) {
 		return
 	}
 	ok(c, http.StatusCreated, TransferDTO{PostingID: ID(res.Posting.ID), From: accountRef(res.From), To: accountRef(res.To),
-		Points: pts.String(), BalanceAfter: res.BalanceAfter.String(), Memo: res.Posting.Memo, CreatedAt: Time(res.Posting.CreatedAt)})
+		Points: pts.String(), BalanceAfter: res.BalanceAfter.String(), Memo: res.Posting.Memo, MemoHeld: res.Posting.MemoHeld,
+		CreatedAt: Time(res.Posting.CreatedAt)})
 }
 
 func (a *API) reversePosting(c *gin.Context) {

@@ -190,10 +190,10 @@ func (s *Store) Comments(ctx context.Context, issueID uint64) ([]IssueComment, e
 
 // RateIssue records the reporter's rating once, only after resolution; it reports whether
 // it applied.
-func (s *Store) RateIssue(ctx context.Context, id, reporterID uint64, score int, comment string) (bool, error) {
+func (s *Store) RateIssue(ctx context.Context, id, reporterID uint64, score int, comment string, held bool) (bool, error) {
 	res := s.db.WithContext(ctx).Model(&Issue{}).
 		Where("id = ? AND reporter_id = ? AND rating IS NULL AND status IN ?", id, reporterID, []string{IssueResolved, IssueClosed}).
-		Updates(map[string]any{"rating": score, "rating_comment": comment, "updated_at": s.now()})
+		Updates(map[string]any{"rating": score, "rating_comment": comment, "rating_comment_held": held, "updated_at": s.now()})
 	return res.RowsAffected == 1, translate(res.Error)
 }
 

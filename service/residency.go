@@ -18,13 +18,15 @@ type Residencies struct {
 	places *Places
 	users  *Users
 	ids    *IdentityCache
+	safety *Safety
 	now    func() time.Time
 }
 
 // NewResidencies builds the residency service; users decrypts claimants' phone numbers for
-// the deciders who may have to call them; ids is told of every claim and decision.
-func NewResidencies(store *model.Store, places *Places, users *Users, ids *IdentityCache) *Residencies {
-	return &Residencies{store: store, places: places, users: users, ids: ids,
+// the deciders who may have to call them; ids is told of every claim and decision; safety
+// checks the room as written.
+func NewResidencies(store *model.Store, places *Places, users *Users, ids *IdentityCache, safety *Safety) *Residencies {
+	return &Residencies{store: store, places: places, users: users, ids: ids, safety: safety,
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
@@ -42,13 +44,19 @@ var residencyStatusText = map[string]string{
 
 // Claim records the user's claim to a room of a building, pending until someone decides it.
 // Claiming again a room the user was refused reopens that claim; claiming a room the user has
-// already claimed (pending or approved) is a conflict. An unknown building is a 404.
+// already claimed (pending or approved) is a conflict. An unknown building is a 404. The room
+// passes the content-safety check: risky is a 422; a room it cannot clear now holds the claim
+// for staff (a captain neither sees nor decides it), as held help requests are.
 func (r *Residencies) Claim(ctx context.Context, userID, buildingID uint64, room string) (*model.ResidencyView, error) {
 	room, err := NormalizeRoom(room)
 	if err != nil {
 		return nil, err
 	}
 	b, err := r.places.Building(ctx, buildingID)
+	if err != nil {
+		return nil, err
+	}
+	held, err := r.safety.Screen(ctx, r.store, userID, SceneProfile, "房号", room)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +67,7 @@ func (r *Residencies) Claim(ctx context.Context, userID, buildingID uint64, room
 	if pending >= maxPendingClaims {
 		return nil, Errorf(KindConflict, "您已有 %d 条待审核的认证申请，请等待审核后再提交", pending)
 	}
-	res := &model.Residency{UserID: userID, CommunityID: b.CommunityID, BuildingID: b.ID, Room: room}
+	res := &model.Residency{UserID: userID, CommunityID: b.CommunityID, BuildingID: b.ID, Room: room, RoomHeld: held}
 	if _, err := r.store.ClaimResidency(ctx, res); err != nil {
 		if errors.Is(err, model.ErrConflict) {
 			return nil, Errorf(KindConflict, "您已申请过%s%s室的认证（%s），请勿重复提交",
@@ -137,6 +145,15 @@ func (r *Residencies) decide(ctx context.Context, by, id uint64, status, reason 
 		decider = &by
 		if cur.UserID == by {
 			return nil, Errorf(KindForbidden, "不能审核自己的认证申请，请由其他楼栋长或社区工作者处理")
+		}
+		if cur.RoomHeld {
+			p, err := LoadPrincipal(ctx, r.store, by)
+			if err != nil {
+				return nil, Unavailable("数据库", err)
+			}
+			if !p.Admin && !p.Staff[cur.CommunityID] {
+				return nil, Errorf(KindForbidden, "该认证申请的房号待人工审核，只有社区工作者可以处理")
+			}
 		}
 	}
 	err = r.store.DecideResidency(ctx, id, status, reason, decider, r.now())

@@ -92,13 +92,13 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	l := cfg.Limits
 	s.Auth = NewAuth(store, r, wx, secrets, s.Limiter,
 		LoginLimits{PerIP: l.LoginPerIP, PerUser: l.LoginPerUser}, cfg.Session.TTL, s.Identities, log)
+	s.Safety = NewSafety(s.WeChat, cfg.Safety.DevRiskyWords, cfg.Safety.DevReviewWords, log)
 	s.Users = NewUsers(store, s.Auth, wx, secrets, s.Limiter,
-		PhoneLimits{PerIP: l.PhonePerIP, PerUser: l.PhonePerUser}, s.Identities,
+		PhoneLimits{PerIP: l.PhonePerIP, PerUser: l.PhonePerUser}, s.Identities, s.Safety,
 		UserOptions{AvatarHosts: cfg.Users.AvatarHosts}, log)
 	s.Places = NewPlaces(store)
-	s.Residencies = NewResidencies(store, s.Places, s.Users, s.Identities)
+	s.Residencies = NewResidencies(store, s.Places, s.Users, s.Identities, s.Safety)
 	s.Roles = NewRoles(store, s.Auth, s.Identities)
-	s.Safety = NewSafety(s.WeChat, cfg.Safety.DevRiskyWords, cfg.Safety.DevReviewWords, log)
 	files, err := storage.NewLocal(filepath.Join(cfg.DataDir, "uploads"))
 	if err != nil {
 		return nil, err
@@ -132,7 +132,7 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 		CancelBefore: act.CancelBefore, NoShowLimit: act.NoShowLimit, NoShowWindow: act.NoShowWindow,
 		CacheTTL: act.ListCacheTTL}, log)
 	tb := cfg.TimeBank
-	s.TimeBank = NewTimeBank(store, s.Notifier, s.Leaderboards, TimeBankOptions{BalanceCap: Points(tb.BalanceCap * 100),
+	s.TimeBank = NewTimeBank(store, s.Notifier, s.Leaderboards, s.Safety, TimeBankOptions{BalanceCap: Points(tb.BalanceCap * 100),
 		CollectiveDonateOnly: tb.CollectiveDonateOnly, CreditBatch: tb.CreditBatch}, log)
 	s.Rewards = NewRewards(store, s.TimeBank, s.Notifier)
 	s.Dashboard = NewDashboard(store, r, DashboardOptions{}, log)

@@ -22,6 +22,7 @@ type Users struct {
 	limiter *Limiter
 	limits  PhoneLimits
 	ids     *IdentityCache
+	safety  *Safety
 	opts    UserOptions
 	log     *slog.Logger
 }
@@ -36,11 +37,11 @@ type UserOptions struct {
 }
 
 // NewUsers builds the profile service; wx is nil in dev mode. ids serves GET /me and is told
-// of every change to a profile.
+// of every change to a profile; safety checks nicknames.
 func NewUsers(store *model.Store, auth *Auth, wx WeChatLogin, secrets *Secrets, limiter *Limiter,
-	limits PhoneLimits, ids *IdentityCache, opts UserOptions, log *slog.Logger) *Users {
+	limits PhoneLimits, ids *IdentityCache, safety *Safety, opts UserOptions, log *slog.Logger) *Users {
 	return &Users{store: store, auth: auth, wx: wx, secrets: secrets, limiter: limiter, limits: limits, ids: ids,
-		opts: opts, log: log}
+		safety: safety, opts: opts, log: log}
 }
 
 // Profile is everything GET /me shows.
@@ -95,9 +96,12 @@ func liveProfile(p *Profile, err error) (*Profile, error) {
 var nicknameRule = TextRule{Field: "nickname", What: "昵称", Max: 32, Required: true}
 
 // UpdateMe changes the nickname and/or avatar. The nickname is cleaned of invisible and
-// control characters (CleanText); the avatar must be an https link to one of the configured
-// hosts, or empty to remove it.
+// control characters (CleanText) and passes the content-safety check like any text others
+// read: a risky one is refused (422), one that cannot be cleared now is kept as the held
+// nickname, seen by its owner only, while everyone else still sees the old one. The avatar
+// must be an https link to one of the configured hosts, or empty to remove it.
 func (u *Users) UpdateMe(ctx context.Context, userID uint64, nickname, avatarURL *string) error {
+	held := false
 	if nickname != nil {
 		n, err := CleanText(nicknameRule, *nickname)
 		if err != nil {
@@ -105,6 +109,9 @@ func (u *Users) UpdateMe(ctx context.Context, userID uint64, nickname, avatarURL
 		}
 		if n == model.DeletedNickname {
 			return Invalid("nickname", "不能使用保留的昵称")
+		}
+		if held, err = u.safety.Screen(ctx, u.store, userID, SceneProfile, "昵称", n); err != nil {
+			return err
 		}
 		nickname = &n
 	}
@@ -115,7 +122,7 @@ func (u *Users) UpdateMe(ctx context.Context, userID uint64, nickname, avatarURL
 		}
 		avatarURL = &a
 	}
-	if err := u.store.UpdateProfile(ctx, userID, nickname, avatarURL); err != nil {
+	if err := u.store.UpdateProfile(ctx, userID, model.ProfileChange{Nickname: nickname, NicknameHeld: held, AvatarURL: avatarURL}); err != nil {
 		if errors.Is(err, model.ErrNotFound) {
 			return Errorf(KindUnauthorized, "登录已失效，请重新登录")
 		}
