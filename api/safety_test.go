@@ -43,7 +43,7 @@ func rows(t *testing.T, e *apptest.Env, table string) int64 {
 
 // TestSafetyTransferMemo: a memo is delivered verbatim into the recipient's inbox and
 // passbook, so it is checked: risky refuses the transfer; held, the points move but the
-// recipient sees no memo (the payer and staff still do).
+// recipient sees no memo (the payer and staff still do). So is a correction's reason.
 func TestSafetyTransferMemo(t *testing.T) {
 	t.Parallel()
 	w := newBankWorld(t)
@@ -88,6 +88,8 @@ func TestSafetyTransferMemo(t *testing.T) {
 	if l := ledger(w.alice); l.Amount != "-1.00" || l.Memo != memo {
 		t.Errorf("the payer's passbook: %+v", l)
 	}
+	// Staff's reason for a correction is the residents' memo too: risky is refused.
+	e.Do("POST", "/api/v1/postings/"+tr.PostingID+"/reverse", map[string]any{"reason": "涉嫌" + riskyText}, tok(w.staff)).Want(t, 422)
 	e.Do("POST", "/api/v1/transfers", map[string]any{"to_user_id": w.bob.UserID, "points": "1", "memo": "生日快乐"},
 		tok(w.alice)).Want(t, 201)
 	if b := inboxBodies(t, e, w.bob); len(b) == 0 || !strings.Contains(b[0], "生日快乐") {
@@ -259,4 +261,43 @@ func TestSafetyDispatchTexts(t *testing.T) {
 	offer("").Want(t, 201).Data(t, &d)
 	w.step(w.captain, d.ID, "cancel", map[string]any{"reason": riskyText}).Want(t, 422)
 	w.step(w.captain, d.ID, "cancel", map[string]any{"reason": "改期"}).Want(t, 200)
+}
+
+// TestSafetyStaffNames: names and descriptions staff write for residents (rewards, collective
+// accounts, teams, correction reasons) refuse risky text; a text held for review stands,
+// staff being the reviewers.
+func TestSafetyStaffNames(t *testing.T) {
+	t.Parallel()
+	w := newBankWorld(t)
+	e := w.e
+	staff := tok(w.staff)
+	rewards := "/api/v1/communities/" + w.c.ID + "/rewards"
+	reward := func(fields map[string]any) *apptest.Response {
+		body := map[string]any{"name": "理发一次", "kind": "service", "price": "1", "stock": 5}
+		for k, v := range fields {
+			body[k] = v
+		}
+		return e.Do("POST", rewards, body, staff)
+	}
+	reward(map[string]any{"name": riskyText + "券"}).Want(t, 422)
+	reward(map[string]any{"description": "可" + riskyText}).Want(t, 422)
+	reward(map[string]any{"merchant_name": riskyText + "商行"}).Want(t, 422)
+	var r struct{ ID, Name string }
+	reward(map[string]any{"name": "理发\u200b一次\u202e"}).Want(t, 201).Data(t, &r)
+	if r.Name != "理发一次" {
+		t.Errorf("reward name not cleaned: %q", r.Name)
+	}
+	e.Do("PATCH", "/api/v1/rewards/"+r.ID, map[string]any{"name": riskyText}, staff).Want(t, 422)
+	reward(map[string]any{"name": reviewText + "优惠"}).Want(t, 201)
+
+	accounts := "/api/v1/communities/" + w.c.ID + "/accounts"
+	e.Do("POST", accounts, map[string]any{"name": riskyText + "单位卡", "card": "unit"}, staff).Want(t, 422)
+	var a struct{ ID string }
+	e.Do("POST", accounts, map[string]any{"name": "街道办单位卡", "card": "unit"}, staff).Want(t, 201).Data(t, &a)
+	e.Do("PATCH", "/api/v1/accounts/"+a.ID, map[string]any{"name": riskyText}, staff).Want(t, 422)
+	e.Do("PATCH", "/api/v1/accounts/"+a.ID, map[string]any{"name": "\u200b\u200d"}, staff).Want(t, 400)
+
+	e.Do("POST", "/api/v1/teams", map[string]any{"community_id": w.c.ID, "name": riskyText + "队"}, staff).Want(t, 422)
+	e.Do("POST", "/api/v1/teams", map[string]any{"community_id": w.c.ID, "name": "红帽队", "description": riskyText}, staff).Want(t, 422)
+	e.Do("POST", "/api/v1/teams", map[string]any{"community_id": w.c.ID, "name": "红帽队"}, staff).Want(t, 201)
 }

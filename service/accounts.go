@@ -29,6 +29,11 @@ func (tb *TimeBank) CreateCollective(ctx context.Context, p *Principal, communit
 	if err := Authorize(p, ActTimeBankManage, Scope{CommunityID: communityID}); err != nil {
 		return nil, err
 	}
+	name, err := tb.accountName(ctx, p, in.Name)
+	if err != nil {
+		return nil, err
+	}
+	in.Name = name
 	managers, err := tb.checkManagers(ctx, communityID, in.ManagerIDs)
 	if err != nil {
 		return nil, err
@@ -73,6 +78,13 @@ func (tb *TimeBank) UpdateCollective(ctx context.Context, p *Principal, accountI
 	}
 	if a.Kind != model.AccountCollective {
 		return nil, Errorf(KindConflict, "只能修改集体账户")
+	}
+	if in.Name != nil {
+		name, err := tb.accountName(ctx, p, *in.Name)
+		if err != nil {
+			return nil, err
+		}
+		in.Name = &name
 	}
 	var managers []uint64
 	if in.ManagerIDs != nil {
@@ -168,6 +180,16 @@ func (tb *TimeBank) checkManagers(ctx context.Context, communityID uint64, ids [
 		}
 	}
 	return ids, nil
+}
+
+// accountName cleans a collective account's name (CleanText), which residents read in their
+// passbooks, and passes it through the content-safety check (risky: 422).
+func (tb *TimeBank) accountName(ctx context.Context, p *Principal, name string) (string, error) {
+	name, err := CleanText(TextRule{Field: "name", What: "账户名称", Max: 64, Required: true}, name)
+	if err != nil {
+		return "", err
+	}
+	return name, tb.safety.ScreenByStaff(ctx, tb.store, p.UserID, SceneProfile, "账户名称", name)
 }
 
 // belongs reports a role or an approved residency in the community (a platform admin's global

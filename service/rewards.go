@@ -42,6 +42,9 @@ func (rs *Rewards) CreateReward(ctx context.Context, p *Principal, communityID u
 	if err := Authorize(p, ActTimeBankManage, Scope{CommunityID: communityID}); err != nil {
 		return nil, err
 	}
+	if err := rs.checkTexts(ctx, p, &in); err != nil {
+		return nil, err
+	}
 	r := &model.Reward{CommunityID: communityID, Active: true, CreatedBy: p.UserID}
 	if err := rs.apply(ctx, r, in); err != nil {
 		return nil, err
@@ -63,6 +66,9 @@ func (rs *Rewards) UpdateReward(ctx context.Context, p *Principal, id uint64, in
 		return nil, Internal(err)
 	}
 	if err := Authorize(p, ActTimeBankManage, Scope{CommunityID: cur.CommunityID}); err != nil {
+		return nil, err
+	}
+	if err := rs.checkTexts(ctx, p, &in); err != nil { // WeChat is called outside the transaction
 		return nil, err
 	}
 	var out *model.Reward
@@ -87,6 +93,33 @@ func (rs *Rewards) UpdateReward(ctx context.Context, p *Principal, id uint64, in
 		return nil, Internal(err)
 	}
 	return out, nil
+}
+
+// checkTexts cleans the reward's texts that residents read (CleanText) and passes them through
+// the content-safety check: a risky one is a 422 naming it.
+func (rs *Rewards) checkTexts(ctx context.Context, p *Principal, in *RewardInput) error {
+	for _, f := range []struct {
+		v     **string
+		rule  TextRule
+		scene int
+	}{
+		{&in.Name, TextRule{Field: "name", What: "奖励名称", Max: 64, Required: true}, SceneProfile},
+		{&in.MerchantName, TextRule{Field: "merchant_name", What: "商户名称", Max: 64}, SceneProfile},
+		{&in.Description, TextRule{Field: "description", What: "奖励说明", Max: 500, Multiline: true}, SceneForum},
+	} {
+		if *f.v == nil {
+			continue
+		}
+		v, err := CleanText(f.rule, **f.v)
+		if err != nil {
+			return err
+		}
+		if err := rs.tb.safety.ScreenByStaff(ctx, rs.store, p.UserID, f.scene, f.rule.What, v); err != nil {
+			return err
+		}
+		*f.v = &v
+	}
+	return nil
 }
 
 // apply sets the input's fields on r and checks the result.

@@ -121,7 +121,7 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.Dispatches = NewDispatches(store, s.Issues, s.Uploads, s.Safety, s.Notifier, s.Users,
 		DispatchConfig{OfferTTL: cfg.Dispatch.OfferTTL, MaxOpen: cfg.Dispatch.MaxOpenPerVolunteer})
 	s.Dispatches.listings = s.Skills
-	s.Teams = NewTeams(store)
+	s.Teams = NewTeams(store, s.Safety)
 	var codes CodeMaker // stays a nil interface in dev mode
 	if s.WeChat != nil {
 		codes = s.WeChat
