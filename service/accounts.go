@@ -167,19 +167,33 @@ func (tb *TimeBank) checkManagers(ctx context.Context, communityID uint64, ids [
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	for _, id := range ids {
-		mp, err := LoadPrincipal(ctx, tb.store, id)
+		ok, err := memberOf(ctx, tb.store, communityID, id)
 		if err != nil {
 			return nil, Internal(err)
 		}
-		u, err := tb.store.UserByID(ctx, id)
-		if err != nil && !errors.Is(err, model.ErrNotFound) {
-			return nil, Internal(err)
-		}
-		if err != nil || u.DeletedAt != nil || !belongs(mp, communityID) {
+		if !ok {
 			return nil, Invalid("manager_ids", "管理人须为本社区的居民或工作人员")
 		}
 	}
 	return ids, nil
+}
+
+// memberOf reports whether the user is a live account that belongs to the community: one
+// who may manage its collective accounts or be a merchant of its rewards. An unknown user
+// does not.
+func memberOf(ctx context.Context, store *model.Store, communityID, userID uint64) (bool, error) {
+	u, err := store.UserByID(ctx, userID)
+	if errors.Is(err, model.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	p, err := LoadPrincipal(ctx, store, userID)
+	if err != nil {
+		return false, err
+	}
+	return u.DeletedAt == nil && p.Belongs(communityID), nil
 }
 
 // accountName cleans a collective account's name (CleanText), which residents read in their
@@ -190,10 +204,4 @@ func (tb *TimeBank) accountName(ctx context.Context, p *Principal, name string) 
 		return "", err
 	}
 	return name, tb.safety.ScreenByStaff(ctx, tb.store, p.UserID, SceneProfile, "账户名称", name)
-}
-
-// belongs reports a role or an approved residency in the community (a platform admin's global
-// role does not count).
-func belongs(p *Principal, communityID uint64) bool {
-	return p.Staff[communityID] || p.captainIn(communityID) || inCommunity(p.Resident, communityID)
 }

@@ -164,14 +164,17 @@ func (rs *Rewards) apply(ctx context.Context, r *model.Reward, in RewardInput) e
 			r.MerchantUserID = nil
 			return nil
 		}
-		u, err := rs.store.UserByID(ctx, *in.MerchantUserID)
-		if errors.Is(err, model.ErrNotFound) || err == nil && u.DeletedAt != nil {
-			return Invalid("merchant_user_id", "商户用户不存在")
-		}
+		// The merchant verifies vouchers and sees who holds them: someone of the community
+		// (an approved resident or one with a role in it), as collective accounts' managers are.
+		ok, err := memberOf(ctx, rs.store, r.CommunityID, *in.MerchantUserID)
 		if err != nil {
 			return Internal(err)
 		}
-		id := u.ID
+		if !ok {
+			const msg = "商户须为本社区的认证居民或工作人员"
+			return &Error{Kind: KindUnprocessable, Message: msg, Fields: []FieldError{{Field: "merchant_user_id", Message: msg}}}
+		}
+		id := *in.MerchantUserID
 		r.MerchantUserID = &id
 	}
 	return nil
