@@ -69,7 +69,7 @@ type ResidencyDTO struct {
 // UpdateMeRequest changes the profile; absent fields stay as they are.
 type UpdateMeRequest struct {
 	Nickname  *string `json:"nickname" validate:"omitempty,min=1,max=32"`
-	AvatarURL *string `json:"avatar_url" validate:"omitempty,max=512,url"`
+	AvatarURL *string `json:"avatar_url" validate:"omitempty,max=512,url" format:"uri" description:"https 链接，域名须在 users.avatar_hosts 中（默认微信头像域名 thirdwx.qlogo.cn、wx.qlogo.cn）"`
 }
 
 // ExportDTO is a copy of everything Linli holds about the caller.

@@ -63,6 +63,13 @@ func (tb *TimeBank) Transfer(ctx context.Context, p *Principal, in TransferInput
 	if to != nil && to.CommunityID != from.CommunityID {
 		return nil, Invalid("to_account_id", "收款账户不存在")
 	}
+	// The memo reaches the recipient verbatim (the notice, their passbook): it is checked like
+	// a comment, outside the transaction and before anything is written (the recipient's
+	// account is made on first use). Held, it is kept for the payer and staff only.
+	memoHeld, err := tb.safety.Screen(ctx, tb.store, p.UserID, SceneComment, "附言", memo)
+	if err != nil {
+		return nil, err
+	}
 	if in.ToUserID != 0 {
 		rp, err := LoadPrincipal(ctx, tb.store, in.ToUserID)
 		if err != nil {
@@ -83,12 +90,6 @@ func (tb *TimeBank) Transfer(ctx context.Context, p *Principal, in TransferInput
 	}
 	if from.Kind == model.AccountCollective && tb.opts.CollectiveDonateOnly && to.Kind == model.AccountResident {
 		return nil, Errorf(KindUnprocessable, "按社区规定，集体账户只能捐赠给社区或其他集体账户")
-	}
-	// The memo reaches the recipient verbatim (the notice, their passbook): it is checked like
-	// a comment, outside the transaction. Held, it is kept for the payer and staff only.
-	memoHeld, err := tb.safety.Screen(ctx, tb.store, p.UserID, SceneComment, "附言", memo)
-	if err != nil {
-		return nil, err
 	}
 	res := &TransferResult{}
 	err = retryTx(ctx, tb.store, func(tx *model.Store) error {
