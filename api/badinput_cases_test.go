@@ -45,7 +45,72 @@ type mutation struct {
 	// ifUsed: the expectation holds only when the baseline sends the field (an id that does
 	// not exist, or is another community's, may be ignored where the request does not use it).
 	ifUsed bool
+	// text marks a text mutation whose expectation depends on the route's field: textRisky is
+	// refused (422) where content safety checks the field (safetyChecked), textInvisible (no
+	// visible character) is refused (400) where the field is required once cleaned
+	// (cleanedRequired).
+	text textKind
 }
+
+// textKind says which route-dependent text mutation a mutation is.
+type textKind int
+
+const (
+	textPlain textKind = iota
+	textRisky
+	textInvisible
+)
+
+// The texts of the route-dependent mutations: a word the dev word list calls risky, and a
+// string of nothing but zero-width, bidi and filler characters.
+const (
+	riskyWord     = "赌博"
+	invisibleOnly = "\u200b\u200c\u200d\u2060\ufeff\u202e\u2066\u3164"
+)
+
+// safetyChecked are the text fields content safety checks, by route: the risky word there is
+// a 422 that writes nothing.
+var safetyChecked = map[string][]string{
+	"PATCH /api/v1/me":                      {"nickname"},
+	"POST /api/v1/me/residencies":           {"room"},
+	"POST /api/v1/transfers":                {"memo"},
+	"POST /api/v1/issues":                   {"description", "location"},
+	"POST /api/v1/issues/:id/transitions":   {"note"},
+	"POST /api/v1/issues/:id/comments":      {"body"},
+	"POST /api/v1/issues/:id/rating":        {"comment"},
+	"POST /api/v1/dispatches":               {"note"},
+	"POST /api/v1/dispatches/:id/decline":   {"reason"},
+	"POST /api/v1/dispatches/:id/cancel":    {"reason"},
+	"POST /api/v1/communities/:id/rewards":  {"name", "description", "merchant_name"},
+	"PATCH /api/v1/rewards/:id":             {"name", "description", "merchant_name"},
+	"POST /api/v1/communities/:id/accounts": {"name"},
+	"PATCH /api/v1/accounts/:id":            {"name"},
+	"POST /api/v1/teams":                    {"name", "description"},
+	"POST /api/v1/postings/:id/reverse":     {"reason"},
+	"POST /api/v1/activities":               {"title", "place", "description"},
+	"PUT /api/v1/me/skill-profile":          {"intro"},
+	"POST /api/v1/help-requests":            {"description"},
+}
+
+// cleanedRequired are the fields that must keep a visible character once cleaned, by route:
+// nothing but invisible characters there is a 400 naming the field.
+var cleanedRequired = map[string][]string{
+	"PATCH /api/v1/me":                      {"nickname"},
+	"POST /api/v1/me/residencies":           {"room"},
+	"POST /api/v1/communities/:id/accounts": {"name"},
+	"PATCH /api/v1/accounts/:id":            {"name"},
+	"POST /api/v1/teams":                    {"name"},
+	"POST /api/v1/communities/:id/rewards":  {"name"},
+	"PATCH /api/v1/rewards/:id":             {"name"},
+	"POST /api/v1/postings/:id/reverse":     {"reason"},
+	"POST /api/v1/dispatches/:id/decline":   {"reason"},
+}
+
+// hostileURLs are links no URL field takes: scripts, inline data, plain http, file and other
+// schemes, addresses inside the network, credentials in the host.
+var hostileURLs = []string{"javascript:alert(document.cookie)", "data:text/html;base64,PHNjcmlwdD4=",
+	"http://thirdwx.qlogo.cn/a.png", "https://169.254.169.254/latest/meta-data/", "https://[fe80::1]/a.png",
+	"https://127.0.0.1/a.png", "file:///etc/passwd", "https://thirdwx.qlogo.cn@evil.example.com/a.png"}
 
 // The strings every text field is sent.
 const (
@@ -162,6 +227,15 @@ func (d *apiDoc) fieldMutations(top string, keys []any, s *docSchema, foreign fu
 		add("script", scriptFragment, mayPass)
 		add("NUL and controls", "a\x00b\x1b[31mc\u202e", mayPass)
 		add("blank", "   ", mayPass)
+		add("zero-width, bidi and fillers only", invisibleOnly, mayPass)
+		out[len(out)-1].text = textInvisible
+		add("a risky word", riskyWord, mayPass)
+		out[len(out)-1].text = textRisky
+		if s.Format == "uri" {
+			for _, u := range hostileURLs {
+				add(fmt.Sprintf("%.40q", u), u, invalid)
+			}
+		}
 		out = append(out, mutation{name: pathName(keys) + " = invalid UTF-8", field: top, expect: mayPass, keys: keys,
 			value: badUTF8Marker, utf8: true})
 	case s.Type == "integer" || s.Type == "number":

@@ -174,6 +174,21 @@ func (b *badRun) checkCoverage(t *testing.T, targets []target) {
 			t.Errorf("decimalFields names %q, which no request has", f)
 		}
 	}
+	for name, table := range map[string]map[string][]string{"safetyChecked": safetyChecked, "cleanedRequired": cleanedRequired} {
+		for key, fields := range table {
+			i := slices.IndexFunc(targets, func(tg target) bool { return tg.key == key })
+			if i < 0 || targets[i].op == nil {
+				t.Errorf("%s names %s, which the router does not document", name, key)
+				continue
+			}
+			body := b.doc.resolve(b.doc.body(targets[i].op))
+			for _, f := range fields {
+				if body == nil || body.Properties[f] == nil {
+					t.Errorf("%s names %s %s, which its request does not have", name, key, f)
+				}
+			}
+		}
+	}
 }
 
 // run tries the mutations of the route against fresh baselines: every mutation against the
@@ -234,10 +249,15 @@ func (b *badRun) runWay(t *testing.T, tg target, r row, all bool) {
 		}
 		as = b.actors[staffA]
 	}
-	baseJSON, _ := json.Marshal(base.body)
-	if base.body == nil {
-		baseJSON = []byte("{}")
+	// encode is the baseline's body, the template every body mutation edits.
+	encode := func() []byte {
+		if base.body == nil {
+			return []byte("{}")
+		}
+		b, _ := json.Marshal(base.body)
+		return b
 	}
+	baseJSON := encode()
 	var sent map[string]any
 	_ = json.Unmarshal(baseJSON, &sent)
 	var muts []mutation
@@ -266,6 +286,12 @@ func (b *badRun) runWay(t *testing.T, tg target, r row, all bool) {
 		if _, allowed := foreignAllowed[tg.key+" "+mu.field]; allowed && mu.ifUsed {
 			mu.expect = mayPass
 		}
+		switch {
+		case mu.text == textRisky && slices.Contains(safetyChecked[tg.key], mu.field):
+			mu.expect, mu.status = exactly, 422
+		case mu.text == textInvisible && slices.Contains(cleanedRequired[tg.key], mu.field):
+			mu.expect = invalid
+		}
 		if mu.ifUsed && (sent == nil || sent[mu.field] == nil) {
 			mu.expect = mayPass // the request does not use the field: an odd id in it may be ignored
 		}
@@ -276,6 +302,7 @@ func (b *badRun) runWay(t *testing.T, tg target, r row, all bool) {
 		res := b.send(t, tg.method, path, reqBody, as, mu, r)
 		if res.Status < 300 && tg.method != "GET" && ok {
 			fresh() // the mutation took effect: the next one needs a fresh baseline
+			baseJSON = encode()
 		}
 	}
 }

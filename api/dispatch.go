@@ -111,9 +111,9 @@ type DispatchDTO struct {
 	DispatcherPhone string     `json:"dispatcher_phone,omitempty" description:"楼栋长、社区工作者；志愿者在接单后"`
 	Requester       *PersonDTO `json:"requester" description:"匿名报事对志愿者为 null"`
 	RequesterPhone  string     `json:"requester_phone,omitempty" description:"楼栋长、社区工作者；求助的志愿者在接单后"`
-	Note            string     `json:"note"`
-	DeclineReason   string     `json:"decline_reason,omitempty"`
-	CancelReason    string     `json:"cancel_reason,omitempty"`
+	Note            string     `json:"note" description:"派单说明；待内容安全审核时仅楼栋长、社区工作者可见"`
+	DeclineReason   string     `json:"decline_reason,omitempty" description:"待内容安全审核时仅本人与楼栋长、社区工作者可见"`
+	CancelReason    string     `json:"cancel_reason,omitempty" description:"待内容安全审核时仅楼栋长、社区工作者可见"`
 	CompletionNote  string     `json:"completion_note,omitempty"`
 	Minutes         int        `json:"minutes"`
 	Photos          []PhotoDTO `json:"photos"`
@@ -215,8 +215,7 @@ func dispatchDTO(v *service.DispatchView) DispatchDTO {
 		BeneficiaryName: v.BeneficiaryName, BeneficiaryRoom: v.BeneficiaryRoom, Status: x.Status,
 		StatusText: service.DispatchStatusText[x.Status], Volunteer: PersonDTO{ID: ID(x.VolunteerID), Nickname: v.Volunteer.Nickname},
 		VolunteerPhone: v.VolunteerPhone, Dispatcher: PersonDTO{ID: ID(x.DispatcherID), Nickname: v.Dispatcher.Nickname},
-		DispatcherPhone: v.DispatcherPhone, RequesterPhone: v.RequesterPhone, Note: x.Note, DeclineReason: x.DeclineReason,
-		CancelReason: x.CancelReason, Minutes: x.Minutes, Score: x.Score,
+		DispatcherPhone: v.DispatcherPhone, RequesterPhone: v.RequesterPhone, Minutes: x.Minutes, Score: x.Score,
 		Photos:    photoDTOs(v.Photos, v.Role.Manager || v.Role.Volunteer),
 		OfferedAt: Time(x.OfferedAt), ExpiresAt: Time(x.ExpiresAt), RespondedAt: TimePtr(x.RespondedAt),
 		CompletedAt: TimePtr(x.CompletedAt), ConfirmedAt: TimePtr(x.ConfirmedAt), ClosedAt: TimePtr(x.ClosedAt)}
@@ -231,6 +230,12 @@ func dispatchDTO(v *service.DispatchView) DispatchDTO {
 	}
 	if !v.HideRequester {
 		d.Requester = &PersonDTO{ID: ID(x.RequesterID), Nickname: v.Requester.Nickname}
+	}
+	if v.ShowOfferNote {
+		d.Note = x.Note
+	}
+	if v.ShowReason {
+		d.DeclineReason, d.CancelReason = x.DeclineReason, x.CancelReason
 	}
 	if v.ShowNote {
 		d.CompletionNote = x.CompletionNote

@@ -31,13 +31,14 @@ type LoginResponse struct {
 
 // UserDTO is the own profile.
 type UserDTO struct {
-	ID          ID             `json:"id"`
-	Nickname    string         `json:"nickname"`
-	AvatarURL   string         `json:"avatar_url"`
-	Phone       string         `json:"phone" description:"已绑定的手机号（掩码，如 138****0000）；未绑定为空"`
-	CreatedAt   time.Time      `json:"created_at"`
-	Roles       []RoleDTO      `json:"roles"`
-	Residencies []ResidencyDTO `json:"residencies"`
+	ID           ID             `json:"id"`
+	Nickname     string         `json:"nickname" description:"他人看到的昵称"`
+	HeldNickname string         `json:"held_nickname" description:"待内容安全审核的新昵称（仅本人可见，审核通过前他人仍看到 nickname）；没有则为空"`
+	AvatarURL    string         `json:"avatar_url"`
+	Phone        string         `json:"phone" description:"已绑定的手机号（掩码，如 138****0000）；未绑定为空"`
+	CreatedAt    time.Time      `json:"created_at"`
+	Roles        []RoleDTO      `json:"roles"`
+	Residencies  []ResidencyDTO `json:"residencies"`
 }
 
 // RoleDTO is one role with its scope.
@@ -59,6 +60,7 @@ type ResidencyDTO struct {
 	BuildingID    ID         `json:"building_id"`
 	BuildingName  string     `json:"building_name"`
 	Room          string     `json:"room"`
+	RoomHeld      bool       `json:"room_held" description:"房号待内容安全人工审核：只有社区工作者可以处理该申请"`
 	Status        string     `json:"status" enum:"pending,approved,rejected"`
 	Reason        string     `json:"reason" description:"驳回理由"`
 	CreatedAt     time.Time  `json:"created_at"`
@@ -68,7 +70,7 @@ type ResidencyDTO struct {
 // UpdateMeRequest changes the profile; absent fields stay as they are.
 type UpdateMeRequest struct {
 	Nickname  *string `json:"nickname" validate:"omitempty,min=1,max=32"`
-	AvatarURL *string `json:"avatar_url" validate:"omitempty,max=512,url"`
+	AvatarURL *string `json:"avatar_url" validate:"omitempty,max=512,url" format:"uri" description:"https 链接，域名须在 users.avatar_hosts 中（默认微信头像域名 thirdwx.qlogo.cn、wx.qlogo.cn）"`
 }
 
 // ExportDTO is a copy of everything Linli holds about the caller.
@@ -107,8 +109,9 @@ func (a *API) identityRoutes() error {
 			[]gin.HandlerFunc{auth, a.logout}},
 		{route{method: "GET", path: "/me", tag: "身份", summary: "我的资料、角色与房屋认证", auth: true, resp: data[UserDTO]()},
 			[]gin.HandlerFunc{auth, a.me}},
-		{route{method: "PATCH", path: "/me", tag: "身份", summary: "修改昵称或头像", auth: true,
-			req: new(UpdateMeRequest), resp: data[UserDTO](), errors: []int{429}},
+		{route{method: "PATCH", path: "/me", tag: "身份", summary: "修改昵称或头像",
+			description: "昵称去掉控制字符、双向控制符和零宽字符，去掉后为空 → 400；经内容安全检查：未通过 → 422，需人工审核 → 200 且新昵称在 held_nickname 中（他人仍看到原昵称）。头像须为 https 链接，且来自配置 users.avatar_hosts 中的域名（默认微信头像域名）。",
+			auth:        true, req: new(UpdateMeRequest), resp: data[UserDTO](), errors: []int{422, 429}},
 			[]gin.HandlerFunc{auth, a.rate(config.ActionProfile), a.updateMe}},
 		{route{method: "DELETE", path: "/me", tag: "身份", summary: "注销账号",
 			description: "抹去昵称、头像、手机号并释放 openid（之后再登录即为新用户）；吊销全部会话；删除房屋认证与角色。他人依赖的记录（报事、积分流水）保留，署名为“已注销用户”。",
@@ -235,7 +238,7 @@ func (a *API) bindPhone(c *gin.Context) {
 
 func userDTO(p *service.Profile) UserDTO {
 	u := p.User
-	out := UserDTO{ID: ID(u.ID), Nickname: u.Nickname, AvatarURL: u.AvatarURL, Phone: u.PhoneMasked,
+	out := UserDTO{ID: ID(u.ID), Nickname: u.Nickname, HeldNickname: u.HeldNickname, AvatarURL: u.AvatarURL, Phone: u.PhoneMasked,
 		CreatedAt: Time(u.CreatedAt), Roles: []RoleDTO{}, Residencies: []ResidencyDTO{}}
 	for _, r := range p.Roles {
 		out.Roles = append(out.Roles, roleDTO(r))
@@ -253,5 +256,5 @@ func roleDTO(r model.RoleGrant) RoleDTO {
 func residencyDTO(r model.ResidencyView) ResidencyDTO {
 	return ResidencyDTO{ID: ID(r.ID), UserID: ID(r.UserID), CommunityID: ID(r.CommunityID), CommunityName: r.CommunityName,
 		EstateID: ID(r.EstateID), EstateName: r.EstateName, BuildingID: ID(r.BuildingID), BuildingName: r.BuildingName,
-		Room: r.Room, Status: r.Status, Reason: r.Reason, CreatedAt: Time(r.CreatedAt), DecidedAt: TimePtr(r.DecidedAt)}
+		Room: r.Room, RoomHeld: r.RoomHeld, Status: r.Status, Reason: r.Reason, CreatedAt: Time(r.CreatedAt), DecidedAt: TimePtr(r.DecidedAt)}
 }

@@ -188,6 +188,87 @@ func TestProfileUpdateAndValidation(t *testing.T) {
 	e.Do("PATCH", "/api/v1/me", map[string]any{"nickname": "x"}).Want(t, 401)
 }
 
+// TestAvatarURLs: an avatar is an https link to one of users.avatar_hosts (WeChat's by
+// default); scripts, inline data, other schemes, other hosts and addresses inside
+// the network are refused with a 400 naming avatar_url, and the avatar stays as it was.
+func TestAvatarURLs(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	tok := apptest.Token(e.DevLogin("erin").Token)
+	var me struct {
+		AvatarURL string `json:"avatar_url"`
+	}
+	const good = "https://thirdwx.qlogo.cn/mmopen/vi_32/abc/132"
+	e.Do("PATCH", "/api/v1/me", map[string]any{"avatar_url": good}, tok).Want(t, 200).Data(t, &me)
+	if me.AvatarURL != good {
+		t.Fatalf("avatar %q", me.AvatarURL)
+	}
+	e.Do("PATCH", "/api/v1/me", map[string]any{"avatar_url": "https://WX.qlogo.cn/mmhead/x/0"}, tok).Want(t, 200)
+	for _, bad := range []string{
+		"javascript:alert(document.cookie)",
+		"JavaScript://wx.qlogo.cn/%0aalert(1)",
+		"data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=",
+		"http://thirdwx.qlogo.cn/mmopen/a.png",
+		"https://169.254.169.254/latest/meta-data/",
+		"https://[fe80::1]/a.png",
+		"https://127.0.0.1/a.png",
+		"https://evil.example.com/a.png",
+		"https://thirdwx.qlogo.cn.evil.example.com/a.png",
+		"https://thirdwx.qlogo.cn@evil.example.com/a.png",
+		"https://user:pw@thirdwx.qlogo.cn/a.png",
+		"https://thirdwx.qlogo.cn:8443/a.png",
+		"ftp://thirdwx.qlogo.cn/a.png",
+		"file:///etc/passwd",
+	} {
+		eb := e.Do("PATCH", "/api/v1/me", map[string]any{"avatar_url": bad}, tok).Want(t, 400).Err(t)
+		if !eb.HasField("avatar_url") {
+			t.Errorf("%q: field not named: %+v", bad, eb)
+		}
+	}
+	e.Do("GET", "/api/v1/me", nil, tok).Want(t, 200).Data(t, &me)
+	if me.AvatarURL != "https://WX.qlogo.cn/mmhead/x/0" {
+		t.Fatalf("avatar after refusals %q", me.AvatarURL)
+	}
+
+	// Another deployment serves avatars from its own CDN, and nothing else.
+	own := apptest.New(t, func(c *config.Config) { c.Users.AvatarHosts = []string{"img.example.com"} })
+	otok := apptest.Token(own.DevLogin("frank").Token)
+	own.Do("PATCH", "/api/v1/me", map[string]any{"avatar_url": "https://img.example.com/a.png"}, otok).Want(t, 200)
+	own.Do("PATCH", "/api/v1/me", map[string]any{"avatar_url": good}, otok).Want(t, 400)
+}
+
+// TestNicknamesAreCleaned: control, bidi and zero-width characters are taken out of a
+// nickname; one that is empty once they are gone is refused (400 naming nickname).
+func TestNicknamesAreCleaned(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	tok := apptest.Token(e.DevLogin("grace").Token)
+	var me struct{ Nickname string }
+	for _, c := range []struct{ in, want string }{
+		{"王\x00阿姨", "王阿姨"},
+		{"\u202egnp.exe王", "gnp.exe王"},
+		{"王\u200b阿\u200d姨\ufeff", "王阿姨"},
+		{"王\u2066阿姨\u2069", "王阿姨"},
+		{"王\x1b[31m阿姨", "王[31m阿姨"},
+		{"👨\u200d👩\u200d👧 一家", "👨\u200d👩\u200d👧 一家"},
+	} {
+		e.Do("PATCH", "/api/v1/me", map[string]any{"nickname": c.in}, tok).Want(t, 200).Data(t, &me)
+		if me.Nickname != c.want {
+			t.Errorf("%q became %q, want %q", c.in, me.Nickname, c.want)
+		}
+	}
+	for _, bad := range []string{"\u200b\u200c\u200d", "\u202e\u202d\u2066", "\x00\x01", "\u3164", "\ufeff \u2060"} {
+		eb := e.Do("PATCH", "/api/v1/me", map[string]any{"nickname": bad}, tok).Want(t, 400).Err(t)
+		if !eb.HasField("nickname") {
+			t.Errorf("%q: field not named: %+v", bad, eb)
+		}
+	}
+	e.Do("GET", "/api/v1/me", nil, tok).Want(t, 200).Data(t, &me)
+	if me.Nickname != "👨\u200d👩\u200d👧 一家" {
+		t.Fatalf("nickname after refusals %q", me.Nickname)
+	}
+}
+
 func TestPhoneIsEncryptedAndMasked(t *testing.T) {
 	t.Parallel()
 	e := apptest.New(t, apptest.WithWeChat())

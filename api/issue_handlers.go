@@ -29,7 +29,7 @@ func issueDTO(r *model.IssueRow, acc service.Access, viewer uint64, following bo
 		CategoryID: ID(r.CategoryID), CategoryName: r.CategoryName, Description: r.Description, Location: r.Location,
 		Urgency: "normal", Anonymous: r.Anonymous, Status: r.Status, StatusText: service.StatusText[r.Status],
 		Mine: r.ReporterID == viewer, Following: following, Followers: r.Followers, Rating: r.Rating,
-		RatingComment: r.RatingComment, Photos: photoDTOs(photos, acc >= service.AccessReporter), CreatedAt: Time(r.CreatedAt), UpdatedAt: Time(r.UpdatedAt),
+		RatingCommentHeld: r.RatingCommentHeld, Photos: photoDTOs(photos, acc >= service.AccessReporter), CreatedAt: Time(r.CreatedAt), UpdatedAt: Time(r.UpdatedAt),
 		AcknowledgedAt: TimePtr(r.AcknowledgedAt), ResolvedAt: TimePtr(r.ResolvedAt), ClosedAt: TimePtr(r.ClosedAt)}
 	if r.Urgent {
 		d.Urgency = "urgent"
@@ -37,6 +37,9 @@ func issueDTO(r *model.IssueRow, acc service.Access, viewer uint64, following bo
 	if r.DuplicateOf != nil {
 		v := ID(*r.DuplicateOf)
 		d.DuplicateOf = &v
+	}
+	if !r.RatingCommentHeld || acc >= service.AccessReporter {
+		d.RatingComment = r.RatingComment
 	}
 	if !r.Anonymous || acc >= service.AccessReporter {
 		d.Reporter = &PersonDTO{ID: ID(r.ReporterID), Nickname: r.ReporterNickname}
@@ -170,8 +173,13 @@ func (a *API) detailDTO(d *service.IssueDetail, viewer uint64) IssueDetailDTO {
 		return &PersonDTO{ID: ID(u.ID), Nickname: u.Nickname}
 	}
 	for _, ev := range d.Events {
+		reviewer := d.Access == service.AccessManager || ev.ActorID == viewer
+		note := ev.Note
+		if ev.NoteHeld && !reviewer {
+			note = ""
+		}
 		out.Timeline = append(out.Timeline, EventDTO{ID: ID(ev.ID), Action: ev.Action, FromStatus: ev.FromStatus, ToStatus: ev.ToStatus,
-			Note: ev.Note, Actor: person(ev.ActorID), Photos: photoDTOs(d.EvPhotos[ev.ID], d.Access == service.AccessManager || ev.ActorID == viewer),
+			Note: note, NoteHeld: ev.NoteHeld, Actor: person(ev.ActorID), Photos: photoDTOs(d.EvPhotos[ev.ID], reviewer),
 			CreatedAt: Time(ev.CreatedAt)})
 	}
 	for _, cm := range d.Comments {

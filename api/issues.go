@@ -123,32 +123,33 @@ type PhotoDTO struct {
 
 // IssueDTO is an issue as its viewer may see it.
 type IssueDTO struct {
-	ID             ID         `json:"id"`
-	CommunityID    ID         `json:"community_id"`
-	BuildingID     ID         `json:"building_id"`
-	BuildingName   string     `json:"building_name"`
-	CategoryID     ID         `json:"category_id"`
-	CategoryName   string     `json:"category_name"`
-	Description    string     `json:"description"`
-	Location       string     `json:"location"`
-	Urgency        string     `json:"urgency" enum:"normal,urgent"`
-	Anonymous      bool       `json:"anonymous"`
-	Status         string     `json:"status" enum:"pending_review,submitted,acknowledged,in_progress,resolved,closed,rejected,duplicate"`
-	StatusText     string     `json:"status_text"`
-	Reporter       *PersonDTO `json:"reporter" description:"匿名报事对其他居民为 null"`
-	ReporterPhone  string     `json:"reporter_phone,omitempty" description:"仅楼栋长与社区工作者可见"`
-	Mine           bool       `json:"mine"`
-	Following      bool       `json:"following"`
-	Followers      int        `json:"followers" description:"“我也遇到了”人数"`
-	DuplicateOf    *ID        `json:"duplicate_of,omitempty"`
-	Rating         *int       `json:"rating,omitempty"`
-	RatingComment  string     `json:"rating_comment,omitempty"`
-	Photos         []PhotoDTO `json:"photos"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
-	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
-	ResolvedAt     *time.Time `json:"resolved_at,omitempty"`
-	ClosedAt       *time.Time `json:"closed_at,omitempty"`
+	ID                ID         `json:"id"`
+	CommunityID       ID         `json:"community_id"`
+	BuildingID        ID         `json:"building_id"`
+	BuildingName      string     `json:"building_name"`
+	CategoryID        ID         `json:"category_id"`
+	CategoryName      string     `json:"category_name"`
+	Description       string     `json:"description"`
+	Location          string     `json:"location"`
+	Urgency           string     `json:"urgency" enum:"normal,urgent"`
+	Anonymous         bool       `json:"anonymous"`
+	Status            string     `json:"status" enum:"pending_review,submitted,acknowledged,in_progress,resolved,closed,rejected,duplicate"`
+	StatusText        string     `json:"status_text"`
+	Reporter          *PersonDTO `json:"reporter" description:"匿名报事对其他居民为 null"`
+	ReporterPhone     string     `json:"reporter_phone,omitempty" description:"仅楼栋长与社区工作者可见"`
+	Mine              bool       `json:"mine"`
+	Following         bool       `json:"following"`
+	Followers         int        `json:"followers" description:"“我也遇到了”人数"`
+	DuplicateOf       *ID        `json:"duplicate_of,omitempty"`
+	Rating            *int       `json:"rating,omitempty"`
+	RatingComment     string     `json:"rating_comment,omitempty" description:"待内容安全审核的评价仅报事人与管理者可见"`
+	RatingCommentHeld bool       `json:"rating_comment_held" description:"评价待内容安全审核"`
+	Photos            []PhotoDTO `json:"photos"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
+	AcknowledgedAt    *time.Time `json:"acknowledged_at,omitempty"`
+	ResolvedAt        *time.Time `json:"resolved_at,omitempty"`
+	ClosedAt          *time.Time `json:"closed_at,omitempty"`
 }
 
 // EventDTO is one timeline entry.
@@ -157,7 +158,8 @@ type EventDTO struct {
 	Action     string     `json:"action"`
 	FromStatus string     `json:"from_status"`
 	ToStatus   string     `json:"to_status"`
-	Note       string     `json:"note"`
+	Note       string     `json:"note" description:"待审核的说明仅作者与管理者可见，对其他人为空"`
+	NoteHeld   bool       `json:"note_held" description:"说明待内容安全审核"`
 	Actor      *PersonDTO `json:"actor" description:"系统操作或匿名报事人对其他居民为 null"`
 	Photos     []PhotoDTO `json:"photos"`
 	CreatedAt  time.Time  `json:"created_at"`

@@ -34,7 +34,7 @@ func TestRewardsOverHTTP(t *testing.T) {
 	w := newBankWorld(t)
 	e := w.e
 	shelf := "/api/v1/communities/" + w.c.ID + "/rewards"
-	merchant := e.DevLogin("tb-merchant")
+	merchant := e.MakeResident("tb-merchant", w.c.BuildingIDs[0], "501")
 	var r rewardData
 	e.Do("POST", shelf, map[string]any{"name": "书法课一节", "kind": "course", "price": "1.5", "stock": 2,
 		"per_person_limit": 1, "merchant_name": "社区学校", "merchant_user_id": merchant.UserID}, tok(w.staff)).Want(t, 201).Data(t, &r)
@@ -191,4 +191,43 @@ func TestLeaderboardOverHTTP(t *testing.T) {
 	}
 	e.Do("GET", base, nil, tok(w.outsider)).Want(t, 404)
 	e.Do("GET", base, nil).Want(t, 401)
+}
+
+// TestRewardMerchantMustBelong: a reward's merchant verifies its vouchers and sees who holds
+// them, so it must be someone of the community (an approved resident, or staff or a captain
+// of it): a user of another community, even its staff, or one with no residency, is refused
+// with a 422 in Chinese naming merchant_user_id, and nothing changes.
+func TestRewardMerchantMustBelong(t *testing.T) {
+	t.Parallel()
+	w := newBankWorld(t)
+	e := w.e
+	shelf := "/api/v1/communities/" + w.c.ID + "/rewards"
+	drifter := e.DevLogin("tb-drifter")
+	refused := func(r *apptest.Response) {
+		t.Helper()
+		eb := r.Want(t, 422).Err(t)
+		if !eb.HasField("merchant_user_id") || eb.Message != "商户须为本社区的认证居民或工作人员" {
+			t.Errorf("refusal: %+v", eb)
+		}
+	}
+	before := rows(t, e, "rewards")
+	for _, m := range []apptest.Session{w.outsider, w.otherStaff, drifter} {
+		refused(e.Do("POST", shelf, map[string]any{"name": "洗车", "kind": "merchant", "price": "1", "merchant_user_id": m.UserID},
+			tok(w.staff)))
+	}
+	if n := rows(t, e, "rewards"); n != before {
+		t.Fatalf("refused rewards were written: %d → %d", before, n)
+	}
+	var r rewardData
+	e.Do("POST", shelf, map[string]any{"name": "洗车", "kind": "merchant", "price": "1", "merchant_user_id": w.bob.UserID},
+		tok(w.staff)).Want(t, 201).Data(t, &r)
+	refused(e.Do("PATCH", "/api/v1/rewards/"+r.ID, map[string]any{"merchant_user_id": w.outsider.UserID}, tok(w.staff)))
+	var got struct {
+		MerchantUserID string `json:"merchant_user_id"`
+	}
+	e.Do("PATCH", "/api/v1/rewards/"+r.ID, map[string]any{"stock": 3}, tok(w.staff)).Want(t, 200).Data(t, &got)
+	if got.MerchantUserID != w.bob.UserID {
+		t.Fatalf("merchant after a refused change: %q", got.MerchantUserID)
+	}
+	e.Do("PATCH", "/api/v1/rewards/"+r.ID, map[string]any{"merchant_user_id": w.staff.UserID}, tok(w.staff)).Want(t, 200)
 }

@@ -59,7 +59,8 @@ type LedgerLineDTO struct {
 	Counterparty AccountRefDTO `json:"counterparty"`
 	Amount       string        `json:"amount" example:"-2.50" description:"本账户的变动，转入为正、转出为负"`
 	BalanceAfter string        `json:"balance_after" example:"10.00"`
-	Memo         string        `json:"memo"`
+	Memo         string        `json:"memo" description:"附言；待内容安全审核的附言只有转出方与社区工作者可见，收款方为空"`
+	MemoHeld     bool          `json:"memo_held" description:"附言待内容安全审核"`
 	ReversesID   *ID           `json:"reverses_id,omitempty" description:"冲正所更正的记账记录"`
 }
 
@@ -76,7 +77,7 @@ type ServiceRecordDTO struct {
 	Hours       string     `json:"hours" example:"1.50"`
 	Points      string     `json:"points" example:"1.50" description:"按分钟 × 每小时积分 / 60 计算，四舍五入到 0.01"`
 	Organiser   PersonDTO  `json:"organiser"`
-	Confirmer   PersonDTO  `json:"confirmer"`
+	Confirmer   PersonDTO  `json:"confirmer" description:"确认人；匿名报事的报事人确认时，对志愿者显示为 id \"0\"、昵称“匿名”"`
 	Source      string     `json:"source" enum:"dispatch,activity" description:"dispatch 派单服务；activity 志愿活动"`
 	SourceID    ID         `json:"source_id"`
 	CreditedAt  *time.Time `json:"credited_at" description:"时间银行入账时间；尚未入账为 null（通常数秒内入账）"`
@@ -100,6 +101,7 @@ type TransferDTO struct {
 	Points       string        `json:"points" example:"2.50"`
 	BalanceAfter string        `json:"balance_after" description:"转出账户转账后的余额"`
 	Memo         string        `json:"memo"`
+	MemoHeld     bool          `json:"memo_held" description:"附言待内容安全审核：暂不显示给收款方"`
 	CreatedAt    time.Time     `json:"created_at"`
 }
 
@@ -225,7 +227,7 @@ func ledgerPage(lines []service.PassbookLine, more bool) Page[LedgerLineDTO] {
 	for i, l := range lines {
 		page.Items[i] = LedgerLineDTO{ID: ID(l.ID), PostingID: ID(l.PostingID), Date: Time(l.CreatedAt), Kind: l.Kind,
 			Counterparty: accountRef(l.Counterparty), Amount: service.Points(l.Amount).String(),
-			BalanceAfter: service.Points(l.BalanceAfter).String(), Memo: l.Memo, ReversesID: idPtr(l.ReversesID)}
+			BalanceAfter: service.Points(l.BalanceAfter).String(), Memo: l.Memo, MemoHeld: l.MemoHeld, ReversesID: idPtr(l.ReversesID)}
 	}
 	if more {
 		page.NextCursor = idCursor(lines[len(lines)-1].ID)
@@ -261,6 +263,9 @@ func recordPage(list []service.ServiceRecordView, more bool) Page[ServiceRecordD
 			Minutes: r.Minutes, Hours: service.HoursString(int64(r.Minutes)), Points: r.Points.String(),
 			Organiser: person(r.Organiser, r.OrganiserID), Confirmer: person(r.Confirmer, r.ConfirmerID),
 			Source: r.SourceKind, SourceID: ID(r.SourceID), CreditedAt: TimePtr(r.CreditedAt)}
+		if r.ConfirmerHidden {
+			page.Items[i].Confirmer = PersonDTO{Nickname: service.AnonymousName}
+		}
 	}
 	if more {
 		page.NextCursor = idCursor(list[len(list)-1].ID)
@@ -292,7 +297,8 @@ func (a *API) transfer(c *gin.Context) {
 		return
 	}
 	ok(c, http.StatusCreated, TransferDTO{PostingID: ID(res.Posting.ID), From: accountRef(res.From), To: accountRef(res.To),
-		Points: pts.String(), BalanceAfter: res.BalanceAfter.String(), Memo: res.Posting.Memo, CreatedAt: Time(res.Posting.CreatedAt)})
+		Points: pts.String(), BalanceAfter: res.BalanceAfter.String(), Memo: res.Posting.Memo, MemoHeld: res.Posting.MemoHeld,
+		CreatedAt: Time(res.Posting.CreatedAt)})
 }
 
 func (a *API) reversePosting(c *gin.Context) {

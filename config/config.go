@@ -22,8 +22,10 @@ type Config struct {
 	Log       Log     `koanf:"log"`
 	Uploads   Uploads `koanf:"uploads"`
 	Safety    Safety  `koanf:"safety"`
-	Notify    Notify  `koanf:"notify"`
-	Issues    Issues  `koanf:"issues"`
+	// Users configures what people may put in their profile.
+	Users  Users  `koanf:"users"`
+	Notify Notify `koanf:"notify"`
+	Issues Issues `koanf:"issues"`
 	// Dispatch configures skill dispatch (派单).
 	Dispatch Dispatch `koanf:"dispatch"`
 	// Activities configures volunteer activities and sign-ups (志愿活动).
@@ -292,6 +294,17 @@ type Safety struct {
 	DevReviewWords []string `koanf:"dev_review_words"`
 }
 
+// Users configures profiles (PATCH /me).
+type Users struct {
+	// AvatarHosts are the hosts an avatar_url may point at, over https only: exact host names
+	// (no scheme, port or path), compared case-insensitively. Empty allows no avatar URL at
+	// all. The default is WeChat's avatar hosts.
+	AvatarHosts []string `koanf:"avatar_hosts"`
+}
+
+// DefaultAvatarHosts are the hosts WeChat serves profile pictures from.
+func DefaultAvatarHosts() []string { return []string{"thirdwx.qlogo.cn", "wx.qlogo.cn"} }
+
 // DevMode reports whether no WeChat AppID is configured: dev login is allowed.
 func (c *Config) DevMode() bool { return c.WeChat.AppID == "" }
 
@@ -343,6 +356,7 @@ func Default() Config {
 			DevRiskyWords:  []string{"赌博", "代开发票", "办证"},
 			DevReviewWords: []string{"投诉到市长"},
 		},
+		Users: Users{AvatarHosts: DefaultAvatarHosts()},
 		Notify: Notify{Templates: map[string]string{}, TemplateFields: map[string]string{},
 			PollInterval: 2 * time.Second, Lease: 30 * time.Second, BatchSize: 20, MaxAttempts: 8},
 		MemoryLimit: "768MiB",

@@ -76,6 +76,10 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		{[]string{"LINLI_WECHAT_API_BASE=ftp://x"}, "LINLI_WECHAT_API_BASE"},
 		{[]string{"LINLI_LOG_LEVEL=loud"}, "LINLI_LOG_LEVEL"},
 		{[]string{"LINLI_SESSION_TTL=1m"}, "LINLI_SESSION_TTL"},
+		{[]string{"LINLI_USERS_AVATAR_HOSTS=https://wx.qlogo.cn"}, "LINLI_USERS_AVATAR_HOSTS"},
+		{[]string{"LINLI_USERS_AVATAR_HOSTS=wx.qlogo.cn:8443"}, "LINLI_USERS_AVATAR_HOSTS"},
+		{[]string{"LINLI_USERS_AVATAR_HOSTS=169.254.169.254"}, "LINLI_USERS_AVATAR_HOSTS"},
+		{[]string{"LINLI_USERS_AVATAR_HOSTS=localhost"}, "LINLI_USERS_AVATAR_HOSTS"},
 	}
 	for _, c := range cases {
 		_, err := Load("", c.env)
@@ -117,5 +121,19 @@ func TestEveryKeyHasAnEnvName(t *testing.T) {
 		if !found {
 			t.Errorf("contract variable %s maps to no key", want)
 		}
+	}
+}
+
+// TestAvatarHostsFromEnv: the variable replaces WeChat's hosts with its own list.
+func TestAvatarHostsFromEnv(t *testing.T) {
+	cfg, err := Load("", []string{"LINLI_USERS_AVATAR_HOSTS=img.example.com,CDN.Example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cfg.Users.AvatarHosts, ","); got != "img.example.com,CDN.Example.org" {
+		t.Fatalf("avatar hosts %q", got)
+	}
+	if def := Default().Users.AvatarHosts; len(def) == 0 || def[0] != "thirdwx.qlogo.cn" {
+		t.Fatalf("default avatar hosts %v", def)
 	}
 }

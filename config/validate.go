@@ -126,6 +126,11 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	for _, h := range c.Users.AvatarHosts {
+		if !avatarHost.MatchString(h) || net.ParseIP(h) != nil {
+			return bad("users.avatar_hosts", "%q is not a host name such as thirdwx.qlogo.cn (no scheme, port, path or IP address)", h)
+		}
+	}
 	if c.Issues.AutoCloseAfter < 0 {
 		return bad("issues.auto_close_after", "must not be negative (0 turns it off), got %s", c.Issues.AutoCloseAfter)
 	}
@@ -157,6 +162,9 @@ func (c *Config) Validate() error {
 	}
 	return c.validateNotify(bad)
 }
+
+// avatarHost is a DNS host name of at least two labels.
+var avatarHost = regexp.MustCompile(`^(?i:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.(?i:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?))+$`)
 
 var (
 	notifyKind       = regexp.MustCompile(`^[a-z0-9_.]{1,32}$`)

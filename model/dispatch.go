@@ -58,23 +58,29 @@ var DispatchOpenStatuses = []string{DispatchOffered, DispatchAccepted}
 // the dispatch is offered, accepted or completed and NULL afterwards: its unique index lets a
 // source have at most one live dispatch, whoever races to offer it.
 type Dispatch struct {
-	ID             uint64  `gorm:"primaryKey;index:ix_dispatches_community,priority:2;index:ix_dispatches_building,priority:2;index:ix_dispatches_volunteer,priority:2;index:ix_dispatches_requester,priority:2"`
-	CommunityID    uint64  `gorm:"not null;index:ix_dispatches_community,priority:1"`
-	BuildingID     uint64  `gorm:"not null;index:ix_dispatches_building,priority:1"`
-	SourceKind     string  `gorm:"size:16;not null;index:ix_dispatches_source,priority:1"`
-	SourceID       uint64  `gorm:"not null;index:ix_dispatches_source,priority:2"`
-	LiveKey        *string `gorm:"size:40;uniqueIndex"`
-	Title          string  `gorm:"size:32;not null"` // the skill or the issue category
-	VolunteerID    uint64  `gorm:"not null;index:ix_dispatches_volunteer,priority:1"`
-	DispatcherID   uint64  `gorm:"not null"`
-	RequesterID    uint64  `gorm:"not null;index:ix_dispatches_requester,priority:1"`
-	Status         string  `gorm:"size:16;not null;index:ix_dispatches_expiry,priority:1"`
-	Note           string  `gorm:"size:200;not null"`
-	DeclineReason  string  `gorm:"size:200;not null"`
-	CancelReason   string  `gorm:"size:200;not null"`
-	CompletionNote string  `gorm:"size:500;not null"`
-	NoteHeld       bool    `gorm:"not null"`
-	Minutes        int     `gorm:"not null"`
+	ID           uint64  `gorm:"primaryKey;index:ix_dispatches_community,priority:2;index:ix_dispatches_building,priority:2;index:ix_dispatches_volunteer,priority:2;index:ix_dispatches_requester,priority:2"`
+	CommunityID  uint64  `gorm:"not null;index:ix_dispatches_community,priority:1"`
+	BuildingID   uint64  `gorm:"not null;index:ix_dispatches_building,priority:1"`
+	SourceKind   string  `gorm:"size:16;not null;index:ix_dispatches_source,priority:1"`
+	SourceID     uint64  `gorm:"not null;index:ix_dispatches_source,priority:2"`
+	LiveKey      *string `gorm:"size:40;uniqueIndex"`
+	Title        string  `gorm:"size:32;not null"` // the skill or the issue category
+	VolunteerID  uint64  `gorm:"not null;index:ix_dispatches_volunteer,priority:1"`
+	DispatcherID uint64  `gorm:"not null"`
+	RequesterID  uint64  `gorm:"not null;index:ix_dispatches_requester,priority:1"`
+	Status       string  `gorm:"size:16;not null;index:ix_dispatches_expiry,priority:1"`
+	Note         string  `gorm:"size:200;not null"`
+	// OfferNoteHeld: content safety could not clear Note; managers see it, the volunteer and
+	// the requester do not.
+	OfferNoteHeld bool   `gorm:"not null"`
+	DeclineReason string `gorm:"size:200;not null"`
+	CancelReason  string `gorm:"size:200;not null"`
+	// ReasonHeld: content safety could not clear the decline or cancel reason; its author and
+	// managers see it.
+	ReasonHeld     bool   `gorm:"not null"`
+	CompletionNote string `gorm:"size:500;not null"`
+	NoteHeld       bool   `gorm:"not null"`
+	Minutes        int    `gorm:"not null"`
 	Score          *int
 	RatingComment  string `gorm:"size:200;not null"`
 	CommentHeld    bool   `gorm:"not null"`
@@ -182,6 +188,22 @@ func (s *Store) DispatchByID(ctx context.Context, id uint64) (*Dispatch, error) 
 	var d Dispatch
 	err := s.db.WithContext(ctx).First(&d, id).Error
 	return &d, translate(err)
+}
+
+// DispatchesByIDs returns the dispatches with these ids, keyed by id.
+func (s *Store) DispatchesByIDs(ctx context.Context, ids []uint64) (map[uint64]Dispatch, error) {
+	out := make(map[uint64]Dispatch, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var list []Dispatch
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&list).Error; err != nil {
+		return nil, err
+	}
+	for _, d := range list {
+		out[d.ID] = d
+	}
+	return out, nil
 }
 
 // DispatchMove is one conditional step of a dispatch: the statuses it may leave from, the

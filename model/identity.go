@@ -13,9 +13,12 @@ type User struct {
 	AvatarURL   string  `gorm:"size:512;not null"`
 	PhoneCipher []byte  `gorm:"size:256"` // AES-GCM, key derived from the secret key
 	PhoneMasked string  `gorm:"size:32;not null"`
-	DeletedAt   *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// HeldNickname is a new nickname content safety could not clear: only its owner sees it,
+	// everyone else still sees Nickname. Empty when none is waiting.
+	HeldNickname string `gorm:"size:64;not null"`
+	DeletedAt    *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Session is one login; the token itself is never stored, only its SHA-256.
@@ -69,10 +72,12 @@ type Residency struct {
 	Room        string `gorm:"size:32;not null;uniqueIndex:ux_residency_room,priority:3"`
 	Status      string `gorm:"size:16;not null;index:ix_residency_queue,priority:2"`
 	Reason      string `gorm:"size:200;not null"`
-	DecidedBy   *uint64
-	DecidedAt   *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// RoomHeld: content safety could not clear the room as written; only staff decide the claim.
+	RoomHeld  bool `gorm:"not null"`
+	DecidedBy *uint64
+	DecidedAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Role names.

@@ -73,6 +73,22 @@ func (s *Store) IssueByID(ctx context.Context, id uint64) (*Issue, error) {
 	return &is, translate(err)
 }
 
+// IssuesByIDs returns the issues with these ids, keyed by id.
+func (s *Store) IssuesByIDs(ctx context.Context, ids []uint64) (map[uint64]Issue, error) {
+	out := make(map[uint64]Issue, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var list []Issue
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&list).Error; err != nil {
+		return nil, err
+	}
+	for _, is := range list {
+		out[is.ID] = is
+	}
+	return out, nil
+}
+
 // IssueMove is what a workflow step changes besides the status.
 type IssueMove struct {
 	Status string
@@ -174,10 +190,10 @@ func (s *Store) Comments(ctx context.Context, issueID uint64) ([]IssueComment, e
 
 // RateIssue records the reporter's rating once, only after resolution; it reports whether
 // it applied.
-func (s *Store) RateIssue(ctx context.Context, id, reporterID uint64, score int, comment string) (bool, error) {
+func (s *Store) RateIssue(ctx context.Context, id, reporterID uint64, score int, comment string, held bool) (bool, error) {
 	res := s.db.WithContext(ctx).Model(&Issue{}).
 		Where("id = ? AND reporter_id = ? AND rating IS NULL AND status IN ?", id, reporterID, []string{IssueResolved, IssueClosed}).
-		Updates(map[string]any{"rating": score, "rating_comment": comment, "updated_at": s.now()})
+		Updates(map[string]any{"rating": score, "rating_comment": comment, "rating_comment_held": held, "updated_at": s.now()})
 	return res.RowsAffected == 1, translate(res.Error)
 }
 

@@ -52,14 +52,17 @@ type Issue struct {
 	Followers int    `gorm:"not null"`
 	Reopens   int    `gorm:"not null"`
 	// DuplicateOf points at the original when Status is duplicate.
-	DuplicateOf    *uint64
-	Rating         *int
-	RatingComment  string `gorm:"size:200;not null"`
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	AcknowledgedAt *time.Time
-	ResolvedAt     *time.Time `gorm:"index:ix_issues_autoclose,priority:2"`
-	ClosedAt       *time.Time
+	DuplicateOf   *uint64
+	Rating        *int
+	RatingComment string `gorm:"size:200;not null"`
+	// RatingCommentHeld: content safety could not clear the comment; the reporter and the
+	// issue's managers see it.
+	RatingCommentHeld bool `gorm:"not null"`
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	AcknowledgedAt    *time.Time
+	ResolvedAt        *time.Time `gorm:"index:ix_issues_autoclose,priority:2"`
+	ClosedAt          *time.Time
 }
 
 // IssueEvent is one entry of an issue's timeline: who did what, when, from and to which status.
@@ -71,6 +74,8 @@ type IssueEvent struct {
 	FromStatus string `gorm:"size:16;not null"`
 	ToStatus   string `gorm:"size:16;not null"`
 	Note       string `gorm:"size:500;not null"`
+	// NoteHeld: content safety could not clear the note; its author and managers see it.
+	NoteHeld bool `gorm:"not null"`
 	// DispatchID names the dispatch (派单) whose volunteer did this; its photos show here.
 	DispatchID *uint64
 	CreatedAt  time.Time

@@ -41,6 +41,9 @@ type Posting struct {
 	// ReversesID is the posting a reversal undoes.
 	ReversesID *uint64
 	Memo       string `gorm:"size:200;not null"`
+	// MemoHeld: content safety could not clear the memo; the receiving side does not see it
+	// (staff do).
+	MemoHeld bool `gorm:"not null"`
 	// CreatedBy is who caused it (0: the system).
 	CreatedBy uint64 `gorm:"not null"`
 	// What the leaderboards count: the volunteer a service credit (or its reversal) is for,
@@ -205,13 +208,14 @@ type PassbookLine struct {
 	Entry
 	Kind       string
 	Memo       string
+	MemoHeld   bool
 	ReversesID *uint64
 }
 
 // Passbook lists an account's entries, newest first, with an id below before (0: the newest).
 func (s *Store) Passbook(ctx context.Context, accountID, before uint64, limit int) ([]PassbookLine, error) {
 	q := s.db.WithContext(ctx).Table("ledger_entries").
-		Select("ledger_entries.*, postings.kind, postings.memo, postings.reverses_id").
+		Select("ledger_entries.*, postings.kind, postings.memo, postings.memo_held, postings.reverses_id").
 		Joins("JOIN postings ON postings.id = ledger_entries.posting_id").
 		Where("ledger_entries.account_id = ?", accountID)
 	if before != 0 {

@@ -24,6 +24,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0010_dashboard", Migrate: migrateDashboard},
 		{ID: "0011_perf_indexes", Migrate: migrateIndexes},
 		{ID: "0012_audit", Migrate: migrateAudit},
+		{ID: "0013_held_texts", Migrate: migrateHeldTexts},
 	}
 	for _, m := range list {
 		m.Migrate = freshSession(m.Migrate)

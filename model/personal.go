@@ -11,6 +11,17 @@ import (
 var personColumns = []string{"user_id", "reporter_id", "author_id", "owner_id", "actor_id", "volunteer_id",
 	"requester_id", "member_id", "manager_id"}
 
+// namingColumns name a person too without making the row theirs: who confirmed, dispatched,
+// organised, created or decided something, or who a posting or reward is for.
+var namingColumns = []string{"confirmer_id", "dispatcher_id", "organiser_id", "created_by", "decided_by",
+	"beneficiary_id", "merchant_user_id"}
+
+// NamesPerson reports whether a column of an exported row (PersonalRows) holds a user id: a
+// column that makes the row someone's, or one that names someone else in it.
+func NamesPerson(column string) bool {
+	return slices.Contains(personColumns, column) || slices.Contains(namingColumns, column)
+}
+
 // secretColumns never leave the database, not even to their owner: token hashes, ciphertexts,
 // stored answers of other requests.
 var secretColumns = []string{"token_hash", "phone_cipher", "response", "request_hash", "locked_by", "payload"}

@@ -18,7 +18,8 @@ func (s *Store) ClaimResidency(ctx context.Context, r *Residency) (reopened bool
 	now := s.now()
 	res := db.Model(&Residency{}).
 		Where("user_id = ? AND building_id = ? AND room = ? AND status = ?", r.UserID, r.BuildingID, r.Room, ResidencyRejected).
-		Updates(map[string]any{"status": ResidencyPending, "reason": "", "decided_by": nil, "decided_at": nil, "updated_at": now})
+		Updates(map[string]any{"status": ResidencyPending, "reason": "", "room_held": r.RoomHeld, "decided_by": nil,
+			"decided_at": nil, "updated_at": now})
 	if res.Error != nil {
 		return false, translate(res.Error)
 	}
@@ -89,7 +90,8 @@ func (s *Store) DecideResidency(ctx context.Context, id uint64, status, reason s
 
 // ResidencyFilter selects the claims of a decider's queue. A row must match Status, the
 // optional CommunityID and BuildingID, and (unless All) lie in one of Communities or
-// Buildings: the decider's own scope, so that a filter can narrow it but never widen it.
+// Buildings: the decider's own scope, so that a filter can narrow it but never widen it. A
+// claim whose room is held (RoomHeld) is in the scope of Communities (staff) only.
 type ResidencyFilter struct {
 	Status      string
 	CommunityID uint64
@@ -128,14 +130,14 @@ func (s *Store) ResidencyQueue(ctx context.Context, f ResidencyFilter) ([]Reside
 		q = q.Where("residencies.building_id = ?", f.BuildingID)
 	}
 	if !f.All {
-		captain := "residencies.community_id IN ? AND residencies.building_id IN ?"
+		captain := "residencies.community_id IN ? AND residencies.building_id IN ? AND residencies.room_held = ?"
 		switch {
 		case len(f.Communities) == 0:
-			q = q.Where(captain, f.BuildingCommunities, f.Buildings)
+			q = q.Where(captain, f.BuildingCommunities, f.Buildings, false)
 		case len(f.Buildings) == 0:
 			q = q.Where("residencies.community_id IN ?", f.Communities)
 		default:
-			q = q.Where("(residencies.community_id IN ? OR ("+captain+"))", f.Communities, f.BuildingCommunities, f.Buildings)
+			q = q.Where("(residencies.community_id IN ? OR ("+captain+"))", f.Communities, f.BuildingCommunities, f.Buildings, false)
 		}
 	}
 	var out []ResidencyClaim

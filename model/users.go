@@ -51,14 +51,26 @@ func (s *Store) UserOfOpenID(ctx context.Context, openid, unionid, nickname stri
 	return nu, err == nil, err
 }
 
-// UpdateProfile sets the given non-nil fields of a live user.
-func (s *Store) UpdateProfile(ctx context.Context, id uint64, nickname, avatarURL *string) error {
+// ProfileChange is what UpdateProfile sets; nil fields stay as they are.
+type ProfileChange struct {
+	Nickname *string
+	// NicknameHeld keeps Nickname as the held nickname (others keep seeing the current one);
+	// otherwise it becomes the nickname and a held one is dropped.
+	NicknameHeld bool
+	AvatarURL    *string
+}
+
+// UpdateProfile applies c to a live user.
+func (s *Store) UpdateProfile(ctx context.Context, id uint64, c ProfileChange) error {
 	set := map[string]any{}
-	if nickname != nil {
-		set["nickname"] = *nickname
+	switch {
+	case c.Nickname != nil && c.NicknameHeld:
+		set["held_nickname"] = *c.Nickname
+	case c.Nickname != nil:
+		set["nickname"], set["held_nickname"] = *c.Nickname, ""
 	}
-	if avatarURL != nil {
-		set["avatar_url"] = *avatarURL
+	if c.AvatarURL != nil {
+		set["avatar_url"] = *c.AvatarURL
 	}
 	if len(set) == 0 {
 		return nil
@@ -98,7 +110,7 @@ func (s *Store) EraseUser(ctx context.Context, id uint64) (revoked []string, err
 			return translate(err)
 		}
 		if err := tx.Model(&u).Updates(map[string]any{
-			"openid": nil, "unionid": nil, "nickname": DeletedNickname, "avatar_url": "",
+			"openid": nil, "unionid": nil, "nickname": DeletedNickname, "held_nickname": "", "avatar_url": "",
 			"phone_cipher": nil, "phone_masked": "", "deleted_at": now,
 		}).Error; err != nil {
 			return err

@@ -29,6 +29,11 @@ func (tb *TimeBank) CreateCollective(ctx context.Context, p *Principal, communit
 	if err := Authorize(p, ActTimeBankManage, Scope{CommunityID: communityID}); err != nil {
 		return nil, err
 	}
+	name, err := tb.accountName(ctx, p, in.Name)
+	if err != nil {
+		return nil, err
+	}
+	in.Name = name
 	managers, err := tb.checkManagers(ctx, communityID, in.ManagerIDs)
 	if err != nil {
 		return nil, err
@@ -73,6 +78,13 @@ func (tb *TimeBank) UpdateCollective(ctx context.Context, p *Principal, accountI
 	}
 	if a.Kind != model.AccountCollective {
 		return nil, Errorf(KindConflict, "只能修改集体账户")
+	}
+	if in.Name != nil {
+		name, err := tb.accountName(ctx, p, *in.Name)
+		if err != nil {
+			return nil, err
+		}
+		in.Name = &name
 	}
 	var managers []uint64
 	if in.ManagerIDs != nil {
@@ -155,23 +167,41 @@ func (tb *TimeBank) checkManagers(ctx context.Context, communityID uint64, ids [
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	for _, id := range ids {
-		mp, err := LoadPrincipal(ctx, tb.store, id)
+		ok, err := memberOf(ctx, tb.store, communityID, id)
 		if err != nil {
 			return nil, Internal(err)
 		}
-		u, err := tb.store.UserByID(ctx, id)
-		if err != nil && !errors.Is(err, model.ErrNotFound) {
-			return nil, Internal(err)
-		}
-		if err != nil || u.DeletedAt != nil || !belongs(mp, communityID) {
+		if !ok {
 			return nil, Invalid("manager_ids", "管理人须为本社区的居民或工作人员")
 		}
 	}
 	return ids, nil
 }
 
-// belongs reports a role or an approved residency in the community (a platform admin's global
-// role does not count).
-func belongs(p *Principal, communityID uint64) bool {
-	return p.Staff[communityID] || p.captainIn(communityID) || inCommunity(p.Resident, communityID)
+// memberOf reports whether the user is a live account that belongs to the community: one
+// who may manage its collective accounts or be a merchant of its rewards. An unknown user
+// does not.
+func memberOf(ctx context.Context, store *model.Store, communityID, userID uint64) (bool, error) {
+	u, err := store.UserByID(ctx, userID)
+	if errors.Is(err, model.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	p, err := LoadPrincipal(ctx, store, userID)
+	if err != nil {
+		return false, err
+	}
+	return u.DeletedAt == nil && p.Belongs(communityID), nil
+}
+
+// accountName cleans a collective account's name (CleanText), which residents read in their
+// passbooks, and passes it through the content-safety check (risky: 422).
+func (tb *TimeBank) accountName(ctx context.Context, p *Principal, name string) (string, error) {
+	name, err := CleanText(TextRule{Field: "name", What: "账户名称", Max: 64, Required: true}, name)
+	if err != nil {
+		return "", err
+	}
+	return name, tb.safety.ScreenByStaff(ctx, tb.store, p.UserID, SceneProfile, "账户名称", name)
 }

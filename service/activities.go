@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync/atomic"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"linli/cache"
 	"linli/clock"
@@ -192,7 +189,7 @@ func (s *Activities) apply(ctx context.Context, p *Principal, a *model.Activity,
 		}
 	}
 	if in.Description != nil {
-		if a.Description, err = activityText("description", "活动介绍", *in.Description, maxActivityDescription, false); err != nil {
+		if a.Description, err = activityProse("description", "活动介绍", *in.Description, maxActivityDescription); err != nil {
 			return err
 		}
 	}
@@ -347,18 +344,14 @@ func (s *Activities) checkText(ctx context.Context, p *Principal, a *model.Activ
 	return false, nil
 }
 
-// activityText trims a text field and checks its length and characters.
+// activityText cleans a single-line text field of an activity, a team or a type (CleanText).
 func activityText(field, what, v string, max int, required bool) (string, error) {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "" && required:
-		return "", Invalid(field, what+"不能为空")
-	case utf8.RuneCountInString(v) > max:
-		return "", Invalid(field, fmt.Sprintf("%s不能超过 %d 个字", what, max))
-	case !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0:
-		return "", Invalid(field, what+"包含无效字符")
-	}
-	return v, nil
+	return CleanText(TextRule{Field: field, What: what, Max: max, Required: required}, v)
+}
+
+// activityProse cleans a multi-line text (a description) the same way, keeping line breaks.
+func activityProse(field, what, v string, max int) (string, error) {
+	return CleanText(TextRule{Field: field, What: what, Max: max, Multiline: true}, v)
 }
 
 // activityLink is the mini-program page of an activity.

@@ -159,6 +159,9 @@ type ServiceRecordView struct {
 	model.ServiceRecord
 	Volunteer, Organiser, Confirmer model.User
 	Points                          Points
+	// ConfirmerHidden: the confirmer reported the anonymous issue the service was for, and the
+	// viewer may not know who that is (hidesReporter); ConfirmerID and Confirmer are zero.
+	ConfirmerHidden bool
 }
 
 // MyServiceRecords lists the user's records, newest first (cursor: id).
@@ -167,7 +170,11 @@ func (tb *TimeBank) MyServiceRecords(ctx context.Context, userID, before uint64,
 	if err != nil {
 		return nil, false, Internal(err)
 	}
-	return tb.recordViews(ctx, list, limit)
+	p, err := LoadPrincipal(ctx, tb.store, userID)
+	if err != nil {
+		return nil, false, Internal(err)
+	}
+	return tb.recordViews(ctx, p, list, limit)
 }
 
 // RecordQuery selects a community's records for staff: a person, a month (YYYY-MM), or both.
@@ -195,17 +202,26 @@ func (tb *TimeBank) CommunityServiceRecords(ctx context.Context, p *Principal, q
 	if err != nil {
 		return nil, false, Internal(err)
 	}
-	return tb.recordViews(ctx, list, q.Limit)
+	return tb.recordViews(ctx, p, list, q.Limit)
 }
 
-func (tb *TimeBank) recordViews(ctx context.Context, list []model.ServiceRecord, limit int) ([]ServiceRecordView, bool, error) {
+// recordViews names the people of records as p may see them: the confirmer who reported an
+// anonymous issue stays hidden from a volunteer, as on the dispatch itself.
+func (tb *TimeBank) recordViews(ctx context.Context, p *Principal, list []model.ServiceRecord, limit int) ([]ServiceRecordView, bool, error) {
 	more := len(list) > limit
 	list = list[:min(len(list), limit)]
-	var ids []uint64
+	var ids, dispatchIDs []uint64
 	for _, r := range list {
 		ids = append(ids, r.UserID, r.OrganiserID, r.ConfirmerID)
+		if r.SourceKind == model.SourceDispatch {
+			dispatchIDs = append(dispatchIDs, r.SourceID)
+		}
 	}
 	users, err := tb.store.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, false, Internal(err)
+	}
+	hidden, err := hiddenReporters(ctx, tb.store, p, dispatchIDs)
 	if err != nil {
 		return nil, false, Internal(err)
 	}
@@ -213,6 +229,9 @@ func (tb *TimeBank) recordViews(ctx context.Context, list []model.ServiceRecord,
 	for i, r := range list {
 		out[i] = ServiceRecordView{ServiceRecord: r, Volunteer: users[r.UserID], Organiser: users[r.OrganiserID],
 			Confirmer: users[r.ConfirmerID], Points: PointsFor(r.Minutes, r.PointsPerHour)}
+		if r.SourceKind == model.SourceDispatch && hidden[r.SourceID] != 0 && hidden[r.SourceID] == r.ConfirmerID {
+			out[i].ConfirmerID, out[i].Confirmer, out[i].ConfirmerHidden = 0, model.User{}, true
+		}
 	}
 	return out, more, nil
 }

@@ -83,7 +83,7 @@ func (d *dash) rate(id uint64, score int) {
 	d.t.Helper()
 	is, err := d.st.IssueByID(d.ctx, id)
 	d.must(err)
-	ok, err := d.st.RateIssue(d.ctx, id, is.ReporterID, score, "")
+	ok, err := d.st.RateIssue(d.ctx, id, is.ReporterID, score, "", false)
 	d.must(err)
 	if !ok {
 		d.t.Fatalf("issue %d not rated", id)

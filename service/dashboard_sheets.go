@@ -76,15 +76,12 @@ func ratingValue(r *float64) any {
 	return *r
 }
 
-// anonymous is shown instead of the reporter of an anonymous issue.
-const anonymous = "匿名"
-
 func writeIssueList(s *sheet, issues []model.DashIssueListRow) {
 	s.header("ID", "楼栋", "类别", "状态", "提交时间", "受理时间", "解决时间", "评分", "报事人")
 	for _, is := range issues {
 		reporter := is.ReporterNickname
 		if is.Anonymous {
-			reporter = anonymous
+			reporter = AnonymousName
 		}
 		rating := cell{}
 		if is.Rating != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"linli/clock"
@@ -156,11 +155,19 @@ func (d *Dispatches) Offer(ctx context.Context, p *Principal, in OfferInput) (*m
 	if !prof.Listed() {
 		return nil, Errorf(KindConflict, "该志愿者目前暂停接单")
 	}
+	note, err := CleanText(TextRule{Field: "note", What: "派单说明", Max: 200, Multiline: true}, in.Note)
+	if err != nil {
+		return nil, err
+	}
+	noteHeld, err := d.safety.Screen(ctx, d.store, p.UserID, SceneComment, "派单说明", note)
+	if err != nil {
+		return nil, err
+	}
 	now := d.now()
 	key := fmt.Sprintf("%s:%d", kind, id)
 	x := &model.Dispatch{CommunityID: src.communityID, BuildingID: src.buildingID, SourceKind: kind, SourceID: id,
 		LiveKey: &key, Title: clip(src.title, 32), VolunteerID: in.VolunteerID, DispatcherID: p.UserID, RequesterID: src.reqerID,
-		Status: model.DispatchOffered, Note: strings.TrimSpace(in.Note), OfferedAt: now, ExpiresAt: now.Add(d.cfg.OfferTTL), UpdatedAt: now}
+		Status: model.DispatchOffered, Note: note, OfferNoteHeld: noteHeld, OfferedAt: now, ExpiresAt: now.Add(d.cfg.OfferTTL), UpdatedAt: now}
 	err = d.store.Tx(ctx, func(tx *model.Store) error {
 		ok, err := tx.ReserveDispatchSlot(ctx, in.VolunteerID, src.communityID, d.cfg.MaxOpen)
 		if err != nil {

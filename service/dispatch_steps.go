@@ -48,20 +48,31 @@ func (d *Dispatches) Decline(ctx context.Context, p *Principal, id uint64, reaso
 	if !r.Volunteer {
 		return forbid("只有被派单的志愿者可以婉拒")
 	}
-	reason = strings.TrimSpace(reason)
+	reason, err = CleanText(TextRule{Field: "reason", What: "婉拒原因", Max: 200, Multiline: true}, reason)
+	if err != nil {
+		return err
+	}
 	if reason == "" {
 		return Invalid("reason", "请说明婉拒的原因")
 	}
+	held, err := d.safety.Screen(ctx, d.store, p.UserID, SceneComment, "婉拒原因", reason)
+	if err != nil {
+		return err
+	}
 	now := d.now()
 	return d.step(ctx, x, model.DispatchMove{From: model.DispatchOpenStatuses, VolunteerID: p.UserID, Close: true,
-		Set: map[string]any{"status": model.DispatchDeclined, "decline_reason": clip(reason, 200), "responded_at": now,
+		Set: map[string]any{"status": model.DispatchDeclined, "decline_reason": reason, "reason_held": held, "responded_at": now,
 			"closed_at": now, "updated_at": now}}, "婉拒",
 		func(tx *model.Store, _ *model.SkillProfile) error {
 			if err := d.reopen(ctx, tx, x); err != nil {
 				return err
 			}
+			said := "：" + clip(reason, 60)
+			if held { // a notice is read outside the app too: no text waiting for review in it
+				said = "（原因待审核）"
+			}
 			return d.tell(ctx, tx, x, x.DispatcherID, NoticeDispatchDeclined, "派单被婉拒："+x.Title,
-				d.nickname(ctx, tx, x.VolunteerID)+" 婉拒了派单："+clip(reason, 60)+"。可改派他人")
+				d.nickname(ctx, tx, x.VolunteerID)+" 婉拒了派单"+said+"。可改派他人")
 		})
 }
 
@@ -75,17 +86,24 @@ func (d *Dispatches) Cancel(ctx context.Context, p *Principal, id uint64, reason
 	if !r.Manager {
 		return forbid("只有该楼栋的楼栋长或社区工作者可以取消派单")
 	}
-	reason = strings.TrimSpace(reason)
+	reason, err = CleanText(TextRule{Field: "reason", What: "取消原因", Max: 200, Multiline: true}, reason)
+	if err != nil {
+		return err
+	}
+	held, err := d.safety.Screen(ctx, d.store, p.UserID, SceneComment, "取消原因", reason)
+	if err != nil {
+		return err
+	}
 	now := d.now()
 	return d.step(ctx, x, model.DispatchMove{From: model.DispatchOpenStatuses, Close: true,
-		Set: map[string]any{"status": model.DispatchCancelled, "cancel_reason": clip(reason, 200), "closed_at": now,
+		Set: map[string]any{"status": model.DispatchCancelled, "cancel_reason": reason, "reason_held": held, "closed_at": now,
 			"updated_at": now}}, "取消",
 		func(tx *model.Store, _ *model.SkillProfile) error {
 			if err := d.reopen(ctx, tx, x); err != nil {
 				return err
 			}
 			body := "「" + x.Title + "」派单已取消"
-			if reason != "" {
+			if reason != "" && !held {
 				body += "：" + clip(reason, 60)
 			}
 			return d.tell(ctx, tx, x, x.VolunteerID, NoticeDispatchCancelled, "派单已取消", body)

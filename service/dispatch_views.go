@@ -28,9 +28,11 @@ type DispatchView struct {
 	// requester, once accepted, the volunteer's.
 	VolunteerPhone, RequesterPhone, DispatcherPhone string
 	// ShowNote and ShowComment: the completion note and the rating comment are not held, or
-	// the viewer wrote them or manages the dispatch.
-	ShowNote, ShowComment bool
-	Photos                []Photo
+	// the viewer wrote them or manages the dispatch. ShowOfferNote and ShowReason: the same
+	// for the dispatcher's note and the decline or cancel reason.
+	ShowNote, ShowComment     bool
+	ShowOfferNote, ShowReason bool
+	Photos                    []Photo
 }
 
 // accepted reports whether the volunteer has taken the task (and not dropped it).
@@ -60,7 +62,7 @@ func (d *Dispatches) Get(ctx context.Context, p *Principal, id uint64) (*Dispatc
 	live := accepted(x)
 	if src.issue != nil {
 		v.Location = src.issue.Location
-		v.HideRequester = src.issue.Anonymous && !r.Manager && !r.Requester
+		v.HideRequester = hidesReporter(p, src.issue)
 	}
 	if h := src.help; h != nil {
 		v.Help = h
@@ -113,6 +115,8 @@ func (d *Dispatches) fill(ctx context.Context, vs []*DispatchView) error {
 		v.HideRequester = x.SourceKind == model.DispatchFromIssue && !v.Role.Manager && !v.Role.Requester
 		v.ShowNote = !x.NoteHeld || v.Role.Volunteer || v.Role.Manager
 		v.ShowComment = !x.CommentHeld || v.Role.Manager || (x.ConfirmerID != nil && *x.ConfirmerID == v.Role.Viewer)
+		v.ShowOfferNote = !x.OfferNoteHeld || v.Role.Manager
+		v.ShowReason = !x.ReasonHeld || v.Role.Manager || (v.Role.Volunteer && x.Status == model.DispatchDeclined)
 	}
 	return nil
 }

@@ -110,7 +110,17 @@ func (s *Issues) Rate(ctx context.Context, p *Principal, id uint64, score int, c
 	if is.ReporterID != p.UserID {
 		return nil, Errorf(KindForbidden, "只有报事人可以评价")
 	}
-	ok, err := s.store.RateIssue(ctx, id, p.UserID, score, strings.TrimSpace(comment))
+	// Neighbours read the comment on the issue: checked like a comment, held for the reporter
+	// and managers when it cannot be cleared now.
+	comment, err = CleanText(TextRule{Field: "comment", What: "评价", Max: 200, Multiline: true}, comment)
+	if err != nil {
+		return nil, err
+	}
+	held, err := s.safety.Screen(ctx, s.store, p.UserID, SceneComment, "评价", comment)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.store.RateIssue(ctx, id, p.UserID, score, comment, held)
 	if err != nil {
 		return nil, Unavailable("数据库", err)
 	}

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"linli/model"
 )
@@ -73,6 +72,9 @@ type Transition struct {
 // Move applies a workflow action. The status change is one conditional update, so of two
 // people acting at once one wins and the other gets 409 naming the status the winner left;
 // never a mixed state. The timeline entry, its photos and the notifications commit with it.
+// The note is cleaned (CleanText) and checked like a comment: risky is a 422 and nothing
+// moves; a note content safety cannot clear now is kept but shown only to its author and
+// the issue's managers.
 func (s *Issues) Move(ctx context.Context, p *Principal, id uint64, t Transition) (*model.Issue, error) {
 	r, ok := workflow[t.Action]
 	if !ok {
@@ -93,9 +95,16 @@ func (s *Issues) Move(ctx context.Context, p *Principal, id uint64, t Transition
 	if !r.who(acc, p, is) {
 		return nil, Errorf(KindForbidden, "没有权限进行此操作")
 	}
-	note := strings.TrimSpace(t.Note)
+	note, err := CleanText(TextRule{Field: "note", What: "说明", Max: 500, Multiline: true}, t.Note)
+	if err != nil {
+		return nil, err
+	}
 	if t.Action == ActionReject && note == "" {
 		return nil, Invalid("note", "驳回时请说明理由")
+	}
+	noteHeld, err := s.safety.Screen(ctx, s.store, p.UserID, SceneComment, "说明", note)
+	if err != nil {
+		return nil, err
 	}
 	now := s.now()
 	m := model.IssueMove{Status: r.to, At: now}
@@ -130,7 +139,7 @@ func (s *Issues) Move(ctx context.Context, p *Principal, id uint64, t Transition
 			return Errorf(KindConflict, "该报事当前状态为「%s」，不能%s", StatusText[cur.Status], actionText[t.Action])
 		}
 		ev := &model.IssueEvent{IssueID: id, ActorID: p.UserID, Action: t.Action, FromStatus: from,
-			ToStatus: r.to, Note: note, CreatedAt: now}
+			ToStatus: r.to, Note: note, NoteHeld: noteHeld, CreatedAt: now}
 		if err := tx.AddIssueEvent(ctx, ev); err != nil {
 			return err
 		}

@@ -177,6 +177,13 @@ func (tb *TimeBank) Reverse(ctx context.Context, p *Principal, postingID uint64,
 	if err := Authorize(p, ActTimeBankManage, Scope{CommunityID: orig.CommunityID}); err != nil {
 		return nil, err
 	}
+	// The reason is the resident's passbook memo and notice.
+	if reason, err = CleanText(TextRule{Field: "reason", What: "更正原因", Max: 200, Required: true}, reason); err != nil {
+		return nil, err
+	}
+	if err := tb.safety.ScreenByStaff(ctx, tb.store, p.UserID, SceneComment, "更正原因", reason); err != nil {
+		return nil, err
+	}
 	switch orig.Kind {
 	case model.PostingCredit, model.PostingTransfer:
 	case model.PostingRedeem:

@@ -3,9 +3,6 @@ package service
 import (
 	"context"
 	"errors"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"linli/model"
 )
@@ -178,19 +175,10 @@ func (p *Places) estateIn(ctx context.Context, communityID, estateID uint64) (*m
 	return e, nil
 }
 
-// placeName trims a name and checks its length and characters; what names the field in the
+// placeName cleans a name (CleanText) and checks its length; what names the field in the
 // message.
 func placeName(field, what, s string, required bool) (string, error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "" && required:
-		return "", Invalid(field, what+"不能为空")
-	case utf8.RuneCountInString(s) > maxPlaceName:
-		return "", Invalid(field, what+"不能超过 64 个字")
-	case !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return "", Invalid(field, what+"包含无效字符")
-	}
-	return s, nil
+	return CleanText(TextRule{Field: field, What: what, Max: maxPlaceName, Required: required}, s)
 }
 
 // trimPage cuts a list fetched with limit+1 rows to limit and reports whether it was longer.

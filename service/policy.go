@@ -146,6 +146,13 @@ func (p *Principal) Related(communityID uint64) bool {
 	return p.Admin || p.Staff[communityID] || p.captainIn(communityID) || inCommunity(p.Resident, communityID)
 }
 
+// Belongs reports whether the user is of the community: a role or an approved residency in
+// it (a platform admin's global role does not count). Collective accounts' managers and
+// rewards' merchants must belong to their community.
+func (p *Principal) Belongs(communityID uint64) bool {
+	return p.Staff[communityID] || p.captainIn(communityID) || inCommunity(p.Resident, communityID)
+}
+
 // CaptainBuildings lists the buildings of a community the user captains, ascending.
 func (p *Principal) CaptainBuildings(communityID uint64) []uint64 {
 	var out []uint64

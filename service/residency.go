@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"linli/model"
 )
@@ -20,13 +18,15 @@ type Residencies struct {
 	places *Places
 	users  *Users
 	ids    *IdentityCache
+	safety *Safety
 	now    func() time.Time
 }
 
 // NewResidencies builds the residency service; users decrypts claimants' phone numbers for
-// the deciders who may have to call them; ids is told of every claim and decision.
-func NewResidencies(store *model.Store, places *Places, users *Users, ids *IdentityCache) *Residencies {
-	return &Residencies{store: store, places: places, users: users, ids: ids,
+// the deciders who may have to call them; ids is told of every claim and decision; safety
+// checks the room as written.
+func NewResidencies(store *model.Store, places *Places, users *Users, ids *IdentityCache, safety *Safety) *Residencies {
+	return &Residencies{store: store, places: places, users: users, ids: ids, safety: safety,
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
@@ -44,13 +44,19 @@ var residencyStatusText = map[string]string{
 
 // Claim records the user's claim to a room of a building, pending until someone decides it.
 // Claiming again a room the user was refused reopens that claim; claiming a room the user has
-// already claimed (pending or approved) is a conflict. An unknown building is a 404.
+// already claimed (pending or approved) is a conflict. An unknown building is a 404. The room
+// passes the content-safety check: risky is a 422; a room it cannot clear now holds the claim
+// for staff (a captain neither sees nor decides it), as held help requests are.
 func (r *Residencies) Claim(ctx context.Context, userID, buildingID uint64, room string) (*model.ResidencyView, error) {
 	room, err := NormalizeRoom(room)
 	if err != nil {
 		return nil, err
 	}
 	b, err := r.places.Building(ctx, buildingID)
+	if err != nil {
+		return nil, err
+	}
+	held, err := r.safety.Screen(ctx, r.store, userID, SceneProfile, "房号", room)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +67,7 @@ func (r *Residencies) Claim(ctx context.Context, userID, buildingID uint64, room
 	if pending >= maxPendingClaims {
 		return nil, Errorf(KindConflict, "您已有 %d 条待审核的认证申请，请等待审核后再提交", pending)
 	}
-	res := &model.Residency{UserID: userID, CommunityID: b.CommunityID, BuildingID: b.ID, Room: room}
+	res := &model.Residency{UserID: userID, CommunityID: b.CommunityID, BuildingID: b.ID, Room: room, RoomHeld: held}
 	if _, err := r.store.ClaimResidency(ctx, res); err != nil {
 		if errors.Is(err, model.ErrConflict) {
 			return nil, Errorf(KindConflict, "您已申请过%s%s室的认证（%s），请勿重复提交",
@@ -77,32 +83,24 @@ func (r *Residencies) Claim(ctx context.Context, userID, buildingID uint64, room
 // captain's queue.
 const maxPendingClaims = 5
 
-// NormalizeRoom trims a room number, folds full-width letters and digits to ASCII and upper-
-// cases Latin letters, so that "１２０１", "a-101 " and "A-101" name the same room on every
-// database (MariaDB compares case-insensitively, SQLite does not). It checks the length (1–32).
+// NormalizeRoom cleans a room number (CleanText), folds full-width letters and digits to
+// ASCII and upper-cases Latin letters, so that "１２０１", "a-101 " and "A-101" name the same
+// room on every database (MariaDB compares case-insensitively, SQLite does not). It checks
+// the length (1–32).
 func NormalizeRoom(room string) (string, error) {
-	room = strings.Map(func(c rune) rune {
-		switch {
-		case c == '\u3000':
-			return ' '
-		case c >= '\uFF01' && c <= '\uFF5E':
+	room, err := CleanText(TextRule{Field: "room", What: "房号", Max: maxRoom, Required: true}, room)
+	if err != nil {
+		return "", err
+	}
+	return strings.Map(func(c rune) rune {
+		if c >= '\uFF01' && c <= '\uFF5E' {
 			c -= 0xFEE0
 		}
 		if c >= 'a' && c <= 'z' {
 			c -= 'a' - 'A'
 		}
 		return c
-	}, room)
-	room = strings.TrimSpace(room)
-	switch {
-	case room == "":
-		return "", Invalid("room", "房号不能为空")
-	case utf8.RuneCountInString(room) > maxRoom:
-		return "", Invalid("room", "房号不能超过 32 个字")
-	case !utf8.ValidString(room) || strings.IndexFunc(room, unicode.IsControl) >= 0:
-		return "", Invalid("room", "房号包含无效字符")
-	}
-	return room, nil
+	}, room), nil
 }
 
 // Scope returns where a claim belongs, for the policy (ActResidencyDecide); 404 when there is
@@ -127,14 +125,9 @@ func (r *Residencies) Approve(ctx context.Context, by, id uint64) (*model.Reside
 
 // Reject rejects a pending claim with a reason (1–200 characters) the claimant will read.
 func (r *Residencies) Reject(ctx context.Context, by, id uint64, reason string) (*model.ResidencyView, error) {
-	reason = strings.TrimSpace(reason)
-	switch {
-	case reason == "":
-		return nil, Invalid("reason", "请填写驳回理由")
-	case utf8.RuneCountInString(reason) > maxReason:
-		return nil, Invalid("reason", "驳回理由不能超过 200 个字")
-	case !utf8.ValidString(reason):
-		return nil, Invalid("reason", "驳回理由包含无效字符")
+	reason, err := CleanText(TextRule{Field: "reason", What: "驳回理由", Max: maxReason, Required: true, Multiline: true}, reason)
+	if err != nil {
+		return nil, err
 	}
 	return r.decide(ctx, by, id, model.ResidencyRejected, reason)
 }
@@ -152,6 +145,15 @@ func (r *Residencies) decide(ctx context.Context, by, id uint64, status, reason 
 		decider = &by
 		if cur.UserID == by {
 			return nil, Errorf(KindForbidden, "不能审核自己的认证申请，请由其他楼栋长或社区工作者处理")
+		}
+		if cur.RoomHeld {
+			p, err := LoadPrincipal(ctx, r.store, by)
+			if err != nil {
+				return nil, Unavailable("数据库", err)
+			}
+			if !p.Admin && !p.Staff[cur.CommunityID] {
+				return nil, Errorf(KindForbidden, "该认证申请的房号待人工审核，只有社区工作者可以处理")
+			}
 		}
 	}
 	err = r.store.DecideResidency(ctx, id, status, reason, decider, r.now())

@@ -42,6 +42,9 @@ func (rs *Rewards) CreateReward(ctx context.Context, p *Principal, communityID u
 	if err := Authorize(p, ActTimeBankManage, Scope{CommunityID: communityID}); err != nil {
 		return nil, err
 	}
+	if err := rs.checkTexts(ctx, p, &in); err != nil {
+		return nil, err
+	}
 	r := &model.Reward{CommunityID: communityID, Active: true, CreatedBy: p.UserID}
 	if err := rs.apply(ctx, r, in); err != nil {
 		return nil, err
@@ -63,6 +66,9 @@ func (rs *Rewards) UpdateReward(ctx context.Context, p *Principal, id uint64, in
 		return nil, Internal(err)
 	}
 	if err := Authorize(p, ActTimeBankManage, Scope{CommunityID: cur.CommunityID}); err != nil {
+		return nil, err
+	}
+	if err := rs.checkTexts(ctx, p, &in); err != nil { // WeChat is called outside the transaction
 		return nil, err
 	}
 	var out *model.Reward
@@ -87,6 +93,33 @@ func (rs *Rewards) UpdateReward(ctx context.Context, p *Principal, id uint64, in
 		return nil, Internal(err)
 	}
 	return out, nil
+}
+
+// checkTexts cleans the reward's texts that residents read (CleanText) and passes them through
+// the content-safety check: a risky one is a 422 naming it.
+func (rs *Rewards) checkTexts(ctx context.Context, p *Principal, in *RewardInput) error {
+	for _, f := range []struct {
+		v     **string
+		rule  TextRule
+		scene int
+	}{
+		{&in.Name, TextRule{Field: "name", What: "奖励名称", Max: 64, Required: true}, SceneProfile},
+		{&in.MerchantName, TextRule{Field: "merchant_name", What: "商户名称", Max: 64}, SceneProfile},
+		{&in.Description, TextRule{Field: "description", What: "奖励说明", Max: 500, Multiline: true}, SceneForum},
+	} {
+		if *f.v == nil {
+			continue
+		}
+		v, err := CleanText(f.rule, **f.v)
+		if err != nil {
+			return err
+		}
+		if err := rs.tb.safety.ScreenByStaff(ctx, rs.store, p.UserID, f.scene, f.rule.What, v); err != nil {
+			return err
+		}
+		*f.v = &v
+	}
+	return nil
 }
 
 // apply sets the input's fields on r and checks the result.
@@ -131,14 +164,17 @@ func (rs *Rewards) apply(ctx context.Context, r *model.Reward, in RewardInput) e
 			r.MerchantUserID = nil
 			return nil
 		}
-		u, err := rs.store.UserByID(ctx, *in.MerchantUserID)
-		if errors.Is(err, model.ErrNotFound) || err == nil && u.DeletedAt != nil {
-			return Invalid("merchant_user_id", "商户用户不存在")
-		}
+		// The merchant verifies vouchers and sees who holds them: someone of the community
+		// (an approved resident or one with a role in it), as collective accounts' managers are.
+		ok, err := memberOf(ctx, rs.store, r.CommunityID, *in.MerchantUserID)
 		if err != nil {
 			return Internal(err)
 		}
-		id := u.ID
+		if !ok {
+			const msg = "商户须为本社区的认证居民或工作人员"
+			return &Error{Kind: KindUnprocessable, Message: msg, Fields: []FieldError{{Field: "merchant_user_id", Message: msg}}}
+		}
+		id := *in.MerchantUserID
 		r.MerchantUserID = &id
 	}
 	return nil

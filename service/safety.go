@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"linli/model"
 	"linli/wechat"
 )
 
@@ -117,6 +118,36 @@ func (s *Safety) Text(ctx context.Context, openid string, scene int, text string
 		}
 	}
 	return verdict
+}
+
+// Screen is the one decision on a text a user writes for others to read (a report, a nickname,
+// a memo, a note …), as issues make it: Text with the author's openid (read from store only
+// when WeChat checks), then VerdictRisky is a 422 naming what was refused and nothing may be
+// kept; VerdictReview is held true: keep the text, but show it only to its author and to
+// those who review (the scope's managers) until someone does.
+func (s *Safety) Screen(ctx context.Context, store *model.Store, authorID uint64, scene int, what, text string) (held bool, err error) {
+	openid := ""
+	if s.ChecksWithWeChat() {
+		if u, err := store.UserByID(ctx, authorID); err == nil && u.OpenID != nil {
+			openid = *u.OpenID
+		}
+	}
+	switch s.Text(ctx, openid, scene, text) {
+	case VerdictRisky:
+		return false, Errorf(KindUnprocessable, "%s未通过内容安全检查，请修改后再提交", what)
+	case VerdictReview:
+		return true, nil
+	}
+	return false, nil
+}
+
+// ScreenByStaff is Screen for text only staff (or an admin) of the community write: names and
+// descriptions of rewards, collective accounts and teams, correction reasons. Risky is a 422
+// as anywhere; a text held for review stands, because staff are the ones who review (as with
+// activities staff write).
+func (s *Safety) ScreenByStaff(ctx context.Context, store *model.Store, authorID uint64, scene int, what, text string) error {
+	_, err := s.Screen(ctx, store, authorID, scene, what, text)
+	return err
 }
 
 func (s *Safety) devText(text string) Verdict {

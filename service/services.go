@@ -92,14 +92,15 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	l := cfg.Limits
 	s.Auth = NewAuth(store, r, wx, secrets, s.Limiter,
 		LoginLimits{PerIP: l.LoginPerIP, PerUser: l.LoginPerUser}, cfg.Session.TTL, s.Identities, log)
-	s.Users = NewUsers(store, s.Auth, wx, secrets, s.Limiter,
-		PhoneLimits{PerIP: l.PhonePerIP, PerUser: l.PhonePerUser}, s.Identities, log)
-	s.Places = NewPlaces(store)
-	s.Residencies = NewResidencies(store, s.Places, s.Users, s.Identities)
-	s.Roles = NewRoles(store, s.Auth, s.Identities)
 	up := cfg.Uploads
 	s.Safety = NewSafety(s.WeChat, cfg.Safety.DevRiskyWords, cfg.Safety.DevReviewWords, DecodeLimits{
 		MaxPixels: up.MaxPixels, MaxBytes: up.MaxDecodeBytes, Concurrency: up.DecodeConcurrency}, log)
+	s.Users = NewUsers(store, s.Auth, wx, secrets, s.Limiter,
+		PhoneLimits{PerIP: l.PhonePerIP, PerUser: l.PhonePerUser}, s.Identities, s.Safety,
+		UserOptions{AvatarHosts: cfg.Users.AvatarHosts}, log)
+	s.Places = NewPlaces(store)
+	s.Residencies = NewResidencies(store, s.Places, s.Users, s.Identities, s.Safety)
+	s.Roles = NewRoles(store, s.Auth, s.Identities)
 	files, err := storage.NewLocal(filepath.Join(cfg.DataDir, "uploads"))
 	if err != nil {
 		return nil, err
@@ -123,7 +124,7 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.Dispatches = NewDispatches(store, s.Issues, s.Uploads, s.Safety, s.Notifier, s.Users,
 		DispatchConfig{OfferTTL: cfg.Dispatch.OfferTTL, MaxOpen: cfg.Dispatch.MaxOpenPerVolunteer})
 	s.Dispatches.listings = s.Skills
-	s.Teams = NewTeams(store)
+	s.Teams = NewTeams(store, s.Safety)
 	var codes CodeMaker // stays a nil interface in dev mode
 	if s.WeChat != nil {
 		codes = s.WeChat
@@ -134,7 +135,7 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 		CancelBefore: act.CancelBefore, NoShowLimit: act.NoShowLimit, NoShowWindow: act.NoShowWindow,
 		CacheTTL: act.ListCacheTTL}, log)
 	tb := cfg.TimeBank
-	s.TimeBank = NewTimeBank(store, s.Notifier, s.Leaderboards, TimeBankOptions{BalanceCap: Points(tb.BalanceCap * 100),
+	s.TimeBank = NewTimeBank(store, s.Notifier, s.Leaderboards, s.Safety, TimeBankOptions{BalanceCap: Points(tb.BalanceCap * 100),
 		CollectiveDonateOnly: tb.CollectiveDonateOnly, CreditBatch: tb.CreditBatch}, log)
 	s.Rewards = NewRewards(store, s.TimeBank, s.Notifier)
 	s.Dashboard = NewDashboard(store, r, DashboardOptions{}, log)

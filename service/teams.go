@@ -12,13 +12,14 @@ import (
 // appoint leaders; a leader adds members and organises the team's activities (see
 // Activities); an approved resident may join a team of their community and leave it.
 type Teams struct {
-	store *model.Store
-	now   func() time.Time
+	store  *model.Store
+	safety *Safety
+	now    func() time.Time
 }
 
-// NewTeams builds the team service.
-func NewTeams(store *model.Store) *Teams {
-	return &Teams{store: store, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+// NewTeams builds the team service; safety checks a team's name and description.
+func NewTeams(store *model.Store, safety *Safety) *Teams {
+	return &Teams{store: store, safety: safety, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
 // Limits of a team's text, in characters.
@@ -49,7 +50,13 @@ func (t *Teams) Create(ctx context.Context, p *Principal, communityID uint64, na
 	if err != nil {
 		return nil, err
 	}
-	if description, err = activityText("description", "简介", description, maxTeamDescription, false); err != nil {
+	if description, err = activityProse("description", "简介", description, maxTeamDescription); err != nil {
+		return nil, err
+	}
+	if err := t.safety.ScreenByStaff(ctx, t.store, p.UserID, SceneProfile, "队名", name); err != nil {
+		return nil, err
+	}
+	if err := t.safety.ScreenByStaff(ctx, t.store, p.UserID, SceneForum, "简介", description); err != nil {
 		return nil, err
 	}
 	for _, uid := range leaders {

@@ -28,17 +28,19 @@ type TimeBank struct {
 	store    *model.Store
 	notifier *Notifier
 	boards   *Leaderboards
+	safety   *Safety
 	opts     TimeBankOptions
 	log      *slog.Logger
 	now      func() time.Time
 }
 
-// NewTimeBank builds the time bank.
-func NewTimeBank(store *model.Store, notifier *Notifier, boards *Leaderboards, opts TimeBankOptions, log *slog.Logger) *TimeBank {
+// NewTimeBank builds the time bank; safety checks memos, account names and correction reasons.
+func NewTimeBank(store *model.Store, notifier *Notifier, boards *Leaderboards, safety *Safety, opts TimeBankOptions,
+	log *slog.Logger) *TimeBank {
 	if opts.CreditBatch <= 0 {
 		opts.CreditBatch = 100
 	}
-	return &TimeBank{store: store, notifier: notifier, boards: boards, opts: opts, log: log,
+	return &TimeBank{store: store, notifier: notifier, boards: boards, safety: safety, opts: opts, log: log,
 		now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -207,7 +209,7 @@ func (tb *TimeBank) Passbook(ctx context.Context, userID, communityID, before ui
 	if err != nil {
 		return nil, false, Internal(err)
 	}
-	return tb.passbook(ctx, a.ID, before, limit)
+	return tb.passbook(ctx, a.ID, before, limit, false)
 }
 
 // AccountPassbook lists the movements of any account of the community: staff see every account,
@@ -223,10 +225,12 @@ func (tb *TimeBank) AccountPassbook(ctx context.Context, p *Principal, accountID
 	if err := tb.mayManage(ctx, p, a); err != nil {
 		return nil, false, err
 	}
-	return tb.passbook(ctx, a.ID, before, limit)
+	return tb.passbook(ctx, a.ID, before, limit, p.Admin || p.Staff[a.CommunityID])
 }
 
-func (tb *TimeBank) passbook(ctx context.Context, accountID, before uint64, limit int) ([]PassbookLine, bool, error) {
+// passbook reads an account's lines; a memo held for review is left out where the account
+// received the points, unless the reader is staff (who review it).
+func (tb *TimeBank) passbook(ctx context.Context, accountID, before uint64, limit int, staff bool) ([]PassbookLine, bool, error) {
 	lines, err := tb.store.Passbook(ctx, accountID, before, limit+1)
 	if err != nil {
 		return nil, false, Internal(err)
@@ -243,6 +247,9 @@ func (tb *TimeBank) passbook(ctx context.Context, accountID, before uint64, limi
 	}
 	out := make([]PassbookLine, len(lines))
 	for i, l := range lines {
+		if l.MemoHeld && l.Amount > 0 && !staff {
+			l.Memo = ""
+		}
 		out[i] = PassbookLine{PassbookLine: l, Counterparty: briefs[l.CounterpartyID]}
 	}
 	return out, more, nil

@@ -197,8 +197,10 @@ func TestReversal(t *testing.T) {
 	ledgerClean(t, b.e)
 }
 
-// TestRewardRules: the active window, inactive rewards, the merchant verifying once, and
-// another community's staff refused; a cancelled voucher refunds and restocks.
+// TestRewardRules: the active window, inactive rewards, the merchant (a resident of the
+// community) verifying once, another community's staff refused, and a user of another
+// community refused as merchant (and as verifier, were they made one behind the service's
+// back); a cancelled voucher refunds and restocks.
 func TestRewardRules(t *testing.T) {
 	t.Parallel()
 	b := newBank(t)
@@ -206,7 +208,7 @@ func TestRewardRules(t *testing.T) {
 	u := b.person("buyer", 0)
 	b.fund(u, 20)
 	p := b.principal(u)
-	merchant := b.person("merchant", -1)
+	merchant := b.person("merchant", 1)
 	later := b.e.Clock.Now().Add(time.Hour)
 	r, err := s.CreateReward(b.ctx, b.staff, b.community, service.RewardInput{Name: tbPtr("洗车"), Kind: tbPtr(model.RewardMerchant),
 		MerchantName: tbPtr("好邻居洗车行"), MerchantUserID: &merchant, Price: tbPtr(service.Points(500)), Stock: tbPtr(3),
@@ -226,6 +228,21 @@ func TestRewardRules(t *testing.T) {
 	if _, err := s.Verify(b.ctx, other.staff, d.Code); tbKind(err) != service.KindNotFound {
 		t.Fatalf("another community's staff: %v", err)
 	}
+	outsider, nobody := other.person("merchant", 0), b.person("no-residency", -1)
+	for _, m := range []uint64{outsider, nobody, 1 << 40} {
+		in := service.RewardInput{Name: tbPtr("理发"), Kind: tbPtr(model.RewardService), Price: tbPtr(service.Points(100)), MerchantUserID: &m}
+		if _, err := s.CreateReward(b.ctx, b.staff, b.community, in); tbKind(err) != service.KindUnprocessable {
+			t.Fatalf("merchant %d outside the community on create: %v", m, err)
+		}
+		if _, err := s.UpdateReward(b.ctx, b.staff, r.ID, service.RewardInput{MerchantUserID: &m}); tbKind(err) != service.KindUnprocessable {
+			t.Fatalf("merchant %d outside the community on update: %v", m, err)
+		}
+	}
+	b.must(b.e.App.Store.UpdateReward(b.ctx, r.ID, map[string]any{"merchant_user_id": outsider}))
+	if _, err := s.Verify(b.ctx, b.principal(outsider), d.Code); tbKind(err) != service.KindNotFound {
+		t.Fatalf("a merchant of another community verifying: %v", err)
+	}
+	b.must(b.e.App.Store.UpdateReward(b.ctx, r.ID, map[string]any{"merchant_user_id": merchant}))
 	if _, err := s.Verify(b.ctx, p, d.Code); tbKind(err) != service.KindForbidden {
 		t.Fatalf("the holder verifying: %v", err)
 	}

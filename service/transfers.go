@@ -44,8 +44,11 @@ func (tb *TimeBank) Transfer(ctx context.Context, p *Principal, in TransferInput
 	if in.Points <= 0 {
 		return nil, Invalid("points", "转赠积分必须大于 0")
 	}
+	memo, err := CleanText(TextRule{Field: "memo", What: "附言", Max: 100}, in.Memo)
+	if err != nil {
+		return nil, err
+	}
 	var to *model.Account
-	var err error
 	if in.ToAccountID != 0 {
 		if to, err = tb.store.AccountByID(ctx, in.ToAccountID); errors.Is(err, model.ErrNotFound) {
 			return nil, Invalid("to_account_id", "收款账户不存在")
@@ -59,6 +62,13 @@ func (tb *TimeBank) Transfer(ctx context.Context, p *Principal, in TransferInput
 	}
 	if to != nil && to.CommunityID != from.CommunityID {
 		return nil, Invalid("to_account_id", "收款账户不存在")
+	}
+	// The memo reaches the recipient verbatim (the notice, their passbook): it is checked like
+	// a comment, outside the transaction and before anything is written (the recipient's
+	// account is made on first use). Held, it is kept for the payer and staff only.
+	memoHeld, err := tb.safety.Screen(ctx, tb.store, p.UserID, SceneComment, "附言", memo)
+	if err != nil {
+		return nil, err
 	}
 	if in.ToUserID != 0 {
 		rp, err := LoadPrincipal(ctx, tb.store, in.ToUserID)
@@ -91,7 +101,7 @@ func (tb *TimeBank) Transfer(ctx context.Context, p *Principal, in TransferInput
 			return Errorf(KindUnprocessable, "对方积分余额将超过上限 %s，无法转入", c)
 		}
 		res.Posting = model.Posting{CommunityID: from.CommunityID, Kind: model.PostingTransfer, SourceKind: model.SourceTransfer,
-			Memo: in.Memo, CreatedBy: p.UserID}
+			Memo: memo, MemoHeld: memoHeld, CreatedBy: p.UserID}
 		if err := tx.Post(ctx, &res.Posting, []model.Leg{{AccountID: from.ID, Amount: -int64(in.Points)},
 			{AccountID: to.ID, Amount: int64(in.Points)}}); err != nil {
 			return err
@@ -108,8 +118,12 @@ func (tb *TimeBank) Transfer(ctx context.Context, p *Principal, in TransferInput
 		if to.Kind != model.AccountResident {
 			return nil
 		}
+		body := fmt.Sprintf("收到 %s 积分。", in.Points)
+		if !memoHeld {
+			body += memo
+		}
 		return tb.notifier.Enqueue(ctx, tx, Notice{UserID: to.UserID, CommunityID: to.CommunityID, Kind: NoticePointsReceived,
-			Title: "收到积分转赠", Body: fmt.Sprintf("收到 %s 积分。%s", in.Points, in.Memo), Link: "pages/timebank/ledger"})
+			Title: "收到积分转赠", Body: body, Link: "pages/timebank/ledger"})
 	})
 	if err != nil {
 		return nil, postError(err, "积分余额不足")

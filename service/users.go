@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
+	"net/url"
+	"slices"
 	"strings"
 
 	"linli/model"
@@ -19,6 +22,8 @@ type Users struct {
 	limiter *Limiter
 	limits  PhoneLimits
 	ids     *IdentityCache
+	safety  *Safety
+	opts    UserOptions
 	log     *slog.Logger
 }
 
@@ -26,11 +31,18 @@ type Users struct {
 // guard of one client address (shared by a crowd of neighbours).
 type PhoneLimits struct{ PerIP, PerUser int }
 
+// UserOptions configure what a profile may hold.
+type UserOptions struct {
+	// AvatarHosts are the hosts an avatar URL may point at (https only; config users.avatar_hosts).
+	AvatarHosts []string
+}
+
 // NewUsers builds the profile service; wx is nil in dev mode. ids serves GET /me and is told
-// of every change to a profile.
+// of every change to a profile; safety checks nicknames.
 func NewUsers(store *model.Store, auth *Auth, wx WeChatLogin, secrets *Secrets, limiter *Limiter,
-	limits PhoneLimits, ids *IdentityCache, log *slog.Logger) *Users {
-	return &Users{store: store, auth: auth, wx: wx, secrets: secrets, limiter: limiter, limits: limits, ids: ids, log: log}
+	limits PhoneLimits, ids *IdentityCache, safety *Safety, opts UserOptions, log *slog.Logger) *Users {
+	return &Users{store: store, auth: auth, wx: wx, secrets: secrets, limiter: limiter, limits: limits, ids: ids,
+		safety: safety, opts: opts, log: log}
 }
 
 // Profile is everything GET /me shows.
@@ -81,16 +93,37 @@ func liveProfile(p *Profile, err error) (*Profile, error) {
 	return p, nil
 }
 
-// UpdateMe changes the nickname and/or avatar.
+// nicknameRule is how a nickname is cleaned (CleanText).
+var nicknameRule = TextRule{Field: "nickname", What: "昵称", Max: 32, Required: true}
+
+// UpdateMe changes the nickname and/or avatar. The nickname is cleaned of invisible and
+// control characters (CleanText) and passes the content-safety check like any text others
+// read: a risky one is refused (422), one that cannot be cleared now is kept as the held
+// nickname, seen by its owner only, while everyone else still sees the old one. The avatar
+// must be an https link to one of the configured hosts, or empty to remove it.
 func (u *Users) UpdateMe(ctx context.Context, userID uint64, nickname, avatarURL *string) error {
+	held := false
 	if nickname != nil {
-		n := strings.TrimSpace(*nickname)
-		if n == "" || n == model.DeletedNickname {
-			return Invalid("nickname", "昵称不能为空，也不能使用保留名称")
+		n, err := CleanText(nicknameRule, *nickname)
+		if err != nil {
+			return err
+		}
+		if n == model.DeletedNickname {
+			return Invalid("nickname", "不能使用保留的昵称")
+		}
+		if held, err = u.safety.Screen(ctx, u.store, userID, SceneProfile, "昵称", n); err != nil {
+			return err
 		}
 		nickname = &n
 	}
-	if err := u.store.UpdateProfile(ctx, userID, nickname, avatarURL); err != nil {
+	if avatarURL != nil {
+		a, err := u.checkAvatar(*avatarURL)
+		if err != nil {
+			return err
+		}
+		avatarURL = &a
+	}
+	if err := u.store.UpdateProfile(ctx, userID, model.ProfileChange{Nickname: nickname, NicknameHeld: held, AvatarURL: avatarURL}); err != nil {
 		if errors.Is(err, model.ErrNotFound) {
 			return Errorf(KindUnauthorized, "登录已失效，请重新登录")
 		}
@@ -191,25 +224,26 @@ func isMainlandMobile(s string) bool {
 	return true
 }
 
-// Export is everything Linli holds about a person (个人信息副本, PIPL art. 45).
-type Export struct {
-	Profile *Profile
-	// Phone is the person's own number in full: it is theirs.
-	Phone string
-	// Tables holds, per table, the rows that name the person (secrets such as token hashes
-	// left out).
-	Tables map[string][]map[string]any
-}
-
-// Export collects what we hold about the user.
-func (u *Users) Export(ctx context.Context, userID uint64) (*Export, error) {
-	p, err := u.freshProfile(ctx, userID)
-	if err != nil {
-		return nil, err
+// checkAvatar allows "" (no avatar) or an https URL of printable ASCII, without user name or
+// password, on the default port, whose host is one of opts.AvatarHosts: nothing a client
+// would run (javascript:), embed (data:) or fetch from inside the network (an IP address,
+// a link-local host).
+func (u *Users) checkAvatar(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", nil
 	}
-	rows, err := u.store.PersonalRows(ctx, userID)
-	if err != nil {
-		return nil, Unavailable("数据库", err)
+	bad := Invalid("avatar_url", "头像须为 https 链接，且来自允许的头像域名")
+	if strings.IndexFunc(raw, func(c rune) bool { return c <= ' ' || c > '~' }) >= 0 {
+		return "", bad
 	}
-	return &Export{Profile: p, Phone: u.PhoneOf(p.User), Tables: rows}, nil
+	l, err := url.Parse(raw)
+	if err != nil || l.Scheme != "https" || l.Opaque != "" || l.User != nil || (l.Port() != "" && l.Port() != "443") {
+		return "", bad
+	}
+	host := l.Hostname()
+	if net.ParseIP(host) != nil || !slices.ContainsFunc(u.opts.AvatarHosts, func(h string) bool { return strings.EqualFold(h, host) }) {
+		return "", bad
+	}
+	return raw, nil
 }

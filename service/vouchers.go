@@ -42,7 +42,8 @@ func (rs *Rewards) MyRedemptions(ctx context.Context, userID uint64, status stri
 	return list[:min(len(list), limit)], more, nil
 }
 
-// Verify marks a voucher used (核销): staff of its community or the reward's merchant, once.
+// Verify marks a voucher used (核销): staff of its community or the reward's merchant while
+// they still belong to the community, once.
 func (rs *Rewards) Verify(ctx context.Context, p *Principal, code string) (*model.RedemptionView, error) {
 	d, err := rs.store.RedemptionByCode(ctx, NormalizeVoucher(code))
 	if errors.Is(err, model.ErrNotFound) {
@@ -51,7 +52,7 @@ func (rs *Rewards) Verify(ctx context.Context, p *Principal, code string) (*mode
 	if err != nil {
 		return nil, Internal(err)
 	}
-	merchant := d.MerchantUserID != nil && *d.MerchantUserID == p.UserID
+	merchant := d.MerchantUserID != nil && *d.MerchantUserID == p.UserID && p.Belongs(d.CommunityID)
 	if !merchant {
 		if err := Authorize(p, ActTimeBankManage, Scope{CommunityID: d.CommunityID}); err != nil {
 			return nil, err
