@@ -84,6 +84,7 @@ func newBadRun(t *testing.T) *badRun {
 		l.ReportPerIP, l.CommentPerIP, l.UploadPerIP, l.SignupPerIP, l.RedeemPerIP = 0, 0, 0, 0, 0
 		l.HelpPerUser, l.DispatchPerUser, l.TransitionPerUser, l.ActivityPerUser = 0, 0, 0, 0
 		l.TransferPerUser, l.ProfilePerUser, l.SkillProfilePerUser = 0, 0, 0
+		l.HelpOpenPerUser = 0 // every accepted mutation opens a request
 		l.HelpPerIP, l.DispatchPerIP, l.TransitionPerIP, l.ActivityPerIP = 0, 0, 0, 0
 		l.TransferPerIP, l.ProfilePerIP, l.SkillProfilePerIP = 0, 0, 0
 		c.Notify.Templates = map[string]string{"issue_new": badInputTemplate}

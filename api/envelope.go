@@ -3,7 +3,6 @@
 package api
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -82,10 +81,7 @@ const statusClientClosed = 499
 // fail writes the error envelope for err and aborts the chain. Errors that are not a
 // *service.Error are internal: logged with the request id, hidden from the user.
 func fail(c *gin.Context, log *slog.Logger, err error) {
-	var se *service.Error
-	if !errors.As(err, &se) {
-		se = service.Internal(err)
-	}
+	se := service.Classify(err)
 	status := statusOf(se.Kind)
 	if c.Request.Context().Err() != nil {
 		// The client went away: nobody reads the answer and nothing failed on our side worth

@@ -172,7 +172,7 @@ func (s *Activities) Create(ctx context.Context, p *Principal, in ActivityInput)
 	}
 	a.Held = held
 	if err := s.store.CreateActivity(ctx, a); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	s.touchCommunity(ctx, a.CommunityID)
 	return a, nil
@@ -205,7 +205,7 @@ func (s *Activities) apply(ctx context.Context, p *Principal, a *model.Activity,
 			return Invalid("type_id", "活动类型不存在或已停用")
 		}
 		if err != nil {
-			return Unavailable("数据库", err)
+			return err
 		}
 		a.TypeID = t.ID
 		if in.PointsPerHour == nil {
@@ -218,7 +218,7 @@ func (s *Activities) apply(ctx context.Context, p *Principal, a *model.Activity,
 		}
 		t, err := s.store.ActivityTypeByID(ctx, a.TypeID)
 		if err != nil {
-			return Unavailable("数据库", err)
+			return err
 		}
 		if *in.PointsPerHour != t.PointsPerHour && !staff {
 			return Errorf(KindForbidden, "只有社区工作者可以调整积分规则（该类型为每小时 %s 分）", FormatRate(t.PointsPerHour))
@@ -263,7 +263,7 @@ func (s *Activities) apply(ctx context.Context, p *Principal, a *model.Activity,
 				return Invalid("team_id", "志愿服务队不存在或不属于该社区")
 			}
 			if err != nil {
-				return Unavailable("数据库", err)
+				return err
 			}
 			a.TeamID = &t.ID
 		}
@@ -312,7 +312,7 @@ func (s *Activities) audienceBuilding(ctx context.Context, a *model.Activity) (u
 			return 0, Invalid("audience_id", "小区不存在或不属于该社区")
 		}
 		if err != nil {
-			return 0, Unavailable("数据库", err)
+			return 0, err
 		}
 		return 0, nil
 	case model.AudienceBuilding:
@@ -321,7 +321,7 @@ func (s *Activities) audienceBuilding(ctx context.Context, a *model.Activity) (u
 			return 0, Invalid("audience_id", "楼栋不存在或不属于该社区")
 		}
 		if err != nil {
-			return 0, Unavailable("数据库", err)
+			return 0, err
 		}
 		return b.ID, nil
 	}

@@ -18,7 +18,7 @@ func (s *Activities) leads(ctx context.Context, p *Principal, teamID *uint64) (b
 	}
 	role, err := s.store.TeamRole(ctx, *teamID, p.UserID)
 	if err != nil {
-		return false, Unavailable("数据库", err)
+		return false, err
 	}
 	return role == model.TeamLeader, nil
 }
@@ -75,7 +75,7 @@ func (s *Activities) activity(ctx context.Context, id uint64) (*model.Activity, 
 		return nil, errNoActivity()
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return a, nil
 }

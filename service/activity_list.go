@@ -79,7 +79,7 @@ func (s *Activities) List(ctx context.Context, p *Principal, q ActivityQuery) ([
 		}
 		rows, err := s.store.Activities(ctx, f)
 		if err != nil {
-			return nil, false, Unavailable("数据库", err)
+			return nil, false, err
 		}
 		page.Items, page.More = trimPage(rows, q.Limit)
 	default:
@@ -97,7 +97,7 @@ func (s *Activities) Get(ctx context.Context, p *Principal, id uint64) (*Activit
 	}
 	row, err := s.store.ActivityRowByID(ctx, id)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	items, err := s.items(ctx, p, []model.ActivityRow{*row})
 	if err != nil {
@@ -150,7 +150,7 @@ func (s *Activities) cachedPage(ctx context.Context, f model.ActivityFilter) (li
 	}
 	rows, err := s.store.Activities(ctx, f)
 	if err != nil {
-		return page, Unavailable("数据库", err)
+		return page, err
 	}
 	page.Items, page.More = trimPage(rows, f.Limit-1)
 	if key != "" {
@@ -204,7 +204,7 @@ func (s *Activities) counts(ctx context.Context, ids []uint64) (map[uint64]model
 	}
 	fresh, err := s.store.ActivityCounts(ctx, missing)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	for id, c := range fresh {
 		out[id] = c

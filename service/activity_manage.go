@@ -107,7 +107,7 @@ func (s *Activities) Update(ctx context.Context, p *Principal, id uint64, in Act
 		return s.noticePromoted(ctx, tx, &next, promoted)
 	})
 	if err != nil {
-		return nil, asServiceError(err)
+		return nil, err
 	}
 	s.touchCommunity(ctx, a.CommunityID)
 	s.touchCounts(ctx, id)
@@ -140,7 +140,7 @@ func (s *Activities) Publish(ctx context.Context, p *Principal, id uint64) (*mod
 	ok, err := s.store.MoveActivity(ctx, id, []string{model.ActivityDraft},
 		map[string]any{"status": model.ActivityPublished, "held": false, "updated_at": now})
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if !ok {
 		return nil, Errorf(KindConflict, "活动已被他人发布或取消，请刷新")
@@ -192,7 +192,7 @@ func (s *Activities) Cancel(ctx context.Context, p *Principal, id uint64, reason
 		return s.notify.Enqueue(ctx, tx, notices...)
 	})
 	if err != nil {
-		return nil, asServiceError(err)
+		return nil, err
 	}
 	s.touchCommunity(ctx, a.CommunityID)
 	s.touchCounts(ctx, id)

@@ -115,7 +115,7 @@ func (s *Activities) keptMine(ctx context.Context, userID uint64, ids []uint64) 
 	t := s.mem.mine.Begin()
 	fresh, err := s.store.MySignups(ctx, userID, missing)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	for _, id := range missing {
 		var su *model.Signup

@@ -32,7 +32,7 @@ type ActivityTypeInput struct {
 func (s *Activities) Types(ctx context.Context, communityID uint64, activeOnly bool) ([]model.ActivityType, error) {
 	types, err := s.store.ActivityTypes(ctx, communityID, false)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if len(types) == 0 {
 		now := s.now()
@@ -42,10 +42,10 @@ func (s *Activities) Types(ctx context.Context, communityID uint64, activeOnly b
 				SortOrder: (i + 1) * 10, Active: true, CreatedAt: now}
 		}
 		if err := s.store.EnsureActivityTypes(ctx, defs); err != nil {
-			return nil, Unavailable("数据库", err)
+			return nil, err
 		}
 		if types, err = s.store.ActivityTypes(ctx, communityID, false); err != nil {
-			return nil, Unavailable("数据库", err)
+			return nil, err
 		}
 	}
 	if !activeOnly {
@@ -78,7 +78,7 @@ func (s *Activities) CreateType(ctx context.Context, communityID uint64, in Acti
 		if errors.Is(err, model.ErrConflict) {
 			return nil, Errorf(KindConflict, "已有名为「%s」的活动类型", t.Name)
 		}
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return t, nil
 }
@@ -91,7 +91,7 @@ func (s *Activities) UpdateType(ctx context.Context, communityID, id uint64, in 
 		return nil, Errorf(KindNotFound, "活动类型不存在")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if err := applyType(t, in); err != nil {
 		return nil, err
@@ -102,7 +102,7 @@ func (s *Activities) UpdateType(ctx context.Context, communityID, id uint64, in 
 		return nil, Errorf(KindConflict, "已有名为「%s」的活动类型", t.Name)
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return t, nil
 }

@@ -103,7 +103,7 @@ func (s *Activities) attendant(ctx context.Context, p *Principal, id uint64, tok
 		return nil, nil, now, Errorf(KindForbidden, "您不在该活动的确认名单中")
 	}
 	if err != nil {
-		return nil, nil, now, Unavailable("数据库", err)
+		return nil, nil, now, err
 	}
 	return a, su, now, nil
 }
@@ -123,11 +123,11 @@ func (s *Activities) CheckIn(ctx context.Context, p *Principal, id uint64, token
 	}
 	ok, err := s.store.CheckIn(ctx, su.ID, now)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	s.touchCounts(ctx, su.ActivityID) // the volunteer's own sign-up shows the check-in
 	if cur, err := s.store.SignupByID(ctx, su.ID); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	} else if ok || cur.CheckinAt != nil {
 		return cur, nil
 	}
@@ -146,7 +146,7 @@ func (s *Activities) CheckOut(ctx context.Context, p *Principal, id uint64, toke
 	}
 	ok, err := s.store.CheckOut(ctx, su.ID, now, minutesInside(*su.CheckinAt, now, a.StartAt, a.EndAt))
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	s.touchCounts(ctx, su.ActivityID)
 	if !ok {
@@ -154,7 +154,7 @@ func (s *Activities) CheckOut(ctx context.Context, p *Principal, id uint64, toke
 	}
 	cur, err := s.store.SignupByID(ctx, su.ID)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return cur, nil
 }
@@ -211,14 +211,14 @@ func (s *Activities) MarkAttendance(ctx context.Context, p *Principal, id uint64
 		return nil, Invalid("user_id", "该用户没有报名此活动")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if su.Status != model.SignupConfirmed {
 		return nil, Errorf(KindConflict, "该用户在候补名单中，未确认参加")
 	}
 	ok, err := s.store.MarkAttendance(ctx, su.ID, m.Status, m.Minutes, p.UserID, now)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	s.touchCounts(ctx, su.ActivityID)
 	if !ok {
@@ -226,7 +226,7 @@ func (s *Activities) MarkAttendance(ctx context.Context, p *Principal, id uint64
 	}
 	cur, err := s.store.SignupByID(ctx, su.ID)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return cur, nil
 }
@@ -240,7 +240,7 @@ func (s *Activities) Roster(ctx context.Context, p *Principal, id uint64) ([]mod
 	}
 	rows, err := s.store.Roster(ctx, id)
 	if err != nil {
-		return nil, false, Unavailable("数据库", err)
+		return nil, false, err
 	}
 	return rows, p.Staff[a.CommunityID], nil
 }

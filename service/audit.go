@@ -49,7 +49,7 @@ func (a *Audit) Record(ctx context.Context, r AuditRecord) error {
 		e.CreatedAt = a.now()
 	}
 	if err := a.store.CreateAuditEntry(ctx, e); err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	return nil
 }
@@ -66,7 +66,7 @@ func (a *Audit) CommunityOf(ctx context.Context, kind string, id uint64) (uint64
 	case errors.Is(err, model.ErrNotFound):
 		return 0, nil
 	case err != nil:
-		return 0, Unavailable("数据库", err)
+		return 0, err
 	}
 	return c, nil
 }
@@ -128,7 +128,7 @@ func (a *Audit) List(ctx context.Context, p *Principal, q AuditQuery) (*AuditPag
 	rows, err := a.store.AuditEntries(ctx, model.AuditFilter{CommunityID: q.CommunityID, UserID: q.UserID,
 		From: q.From, To: q.To, Before: q.Before, Limit: q.Limit + 1})
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	page := &AuditPage{Items: rows}
 	if len(rows) > q.Limit {

@@ -118,7 +118,7 @@ func (a *Auth) ensureUser(ctx context.Context, openid, unionid string) (*model.U
 	}
 	u, created, err := a.store.UserOfOpenID(ctx, a.StoredOpenID(openid), unionid, nickname)
 	if err != nil {
-		return nil, false, Unavailable("数据库", err)
+		return nil, false, err
 	}
 	return u, created, nil
 }
@@ -135,7 +135,7 @@ func (a *Auth) open(ctx context.Context, openid, unionid string) (LoginResult, e
 	now := a.now()
 	s := &model.Session{TokenHash: hash, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(a.ttl)}
 	if err := a.store.CreateSession(ctx, s); err != nil {
-		return LoginResult{}, Unavailable("数据库", err)
+		return LoginResult{}, err
 	}
 	a.cache(ctx, hash, s)
 	return LoginResult{Token: token, ExpiresAt: s.ExpiresAt, UserID: u.ID, Created: created}, nil
@@ -191,7 +191,7 @@ func (a *Auth) Identify(ctx context.Context, token string) (Caller, error) {
 		return Caller{}, Errorf(KindUnauthorized, "登录已失效，请重新登录")
 	}
 	if err != nil {
-		return Caller{}, Unavailable("数据库", err)
+		return Caller{}, err
 	}
 	if s.ExpiresAt.Sub(now) <= a.ttl-extendAfter {
 		s.ExpiresAt = now.Add(a.ttl)
@@ -208,7 +208,7 @@ func (a *Auth) Identify(ctx context.Context, token string) (Caller, error) {
 func (a *Auth) Logout(ctx context.Context, token string) error {
 	hash := a.secrets.TokenHash(token)
 	if err := a.store.RevokeSession(ctx, hash); err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	a.Evict(ctx, hash)
 	return nil

@@ -97,7 +97,7 @@ func (d *Dashboard) Month(ctx context.Context, p *Principal, communityID uint64,
 		return nil, Errorf(KindNotFound, "社区不存在")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	from, _, err := ParseMonth(month)
 	if err != nil {

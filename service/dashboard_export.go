@@ -29,7 +29,7 @@ func (d *Dashboard) Export(ctx context.Context, p *Principal, communityID uint64
 	from, to, _ := ParseMonth(v.Figures.Month)
 	issues, err := d.store.DashIssueList(ctx, communityID, from, to)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	body, err := buildWorkbook(v, issues)
 	if err != nil {

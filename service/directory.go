@@ -97,7 +97,7 @@ func (s *Skills) search(ctx context.Context, p *Principal, q DirectoryQuery) (*D
 		return nil, Invalid("building_id", "楼栋不存在或不属于该社区")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	sk, err := s.resolveSkill(ctx, q.CommunityID, "skill", q.Skill)
 	if err != nil {
@@ -114,7 +114,7 @@ func (s *Skills) search(ctx context.Context, p *Principal, q DirectoryQuery) (*D
 	}
 	rows, err := s.store.Directory(ctx, mq)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	rows, more := trimPage(rows, q.Limit)
 	page := &DirectoryPage{Skill: *sk, Items: make([]DirectoryEntry, len(rows))}
@@ -140,11 +140,11 @@ func (s *Skills) search(ctx context.Context, p *Principal, q DirectoryQuery) (*D
 func (s *Skills) profileDetails(ctx context.Context, ids []uint64) (map[uint64][]model.ProfileSkill, map[uint64][]model.SkillWindow, error) {
 	ps, err := s.store.ProfileSkills(ctx, ids)
 	if err != nil {
-		return nil, nil, Unavailable("数据库", err)
+		return nil, nil, err
 	}
 	ws, err := s.store.ProfileWindows(ctx, ids)
 	if err != nil {
-		return nil, nil, Unavailable("数据库", err)
+		return nil, nil, err
 	}
 	skills, windows := map[uint64][]model.ProfileSkill{}, map[uint64][]model.SkillWindow{}
 	for _, x := range ps {
@@ -203,7 +203,7 @@ func (s *Skills) Profiles(ctx context.Context, communityID uint64, heldOnly, can
 	rows, err := s.store.SkillProfiles(ctx, model.ProfileFilter{CommunityID: communityID, HeldOnly: heldOnly,
 		AfterID: afterID, Limit: limit + 1})
 	if err != nil {
-		return nil, false, Unavailable("数据库", err)
+		return nil, false, err
 	}
 	rows, more := trimPage(rows, limit)
 	ids := make([]uint64, len(rows))
@@ -232,7 +232,7 @@ func (s *Skills) Verify(ctx context.Context, communityID, userID, skillID uint64
 		return Errorf(KindNotFound, "此人未在本社区登记该技能")
 	}
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	s.directoryChanged(ctx)
 	return nil
@@ -248,7 +248,7 @@ func (s *Skills) Release(ctx context.Context, communityID, userID uint64) error 
 		return err
 	})
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	if released {
 		s.directoryChanged(ctx)
@@ -270,7 +270,7 @@ func (s *Skills) PersonProfile(ctx context.Context, communityID, userID uint64, 
 	}
 	u, err := s.store.UserByID(ctx, userID)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	out := &StaffProfile{ProfileRow: model.ProfileRow{SkillProfile: v.Profile, Nickname: u.Nickname, BuildingName: v.BuildingName},
 		Skills: v.Skills, Windows: v.Windows}

@@ -85,11 +85,11 @@ func (d *Dispatches) sourceOf(ctx context.Context, kind string, id uint64) (*dis
 			return nil, Errorf(KindNotFound, "报事不存在或无权查看")
 		}
 		if err != nil {
-			return nil, Unavailable("数据库", err)
+			return nil, err
 		}
 		cat, err := d.store.CategoryByID(ctx, is.CategoryID)
 		if err != nil {
-			return nil, Unavailable("数据库", err)
+			return nil, err
 		}
 		src.issue, src.communityID, src.buildingID, src.reqerID = is, is.CommunityID, is.BuildingID, is.ReporterID
 		src.title, src.description = cat.Name, is.Description
@@ -100,11 +100,11 @@ func (d *Dispatches) sourceOf(ctx context.Context, kind string, id uint64) (*dis
 		return nil, Errorf(KindNotFound, "求助不存在或无权查看")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	skills, err := d.store.SkillsByIDs(ctx, []uint64{h.SkillID})
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	src.help, src.communityID, src.buildingID, src.reqerID = h, h.CommunityID, h.BuildingID, h.RequesterID
 	src.title, src.description = skills[h.SkillID].Name, h.Description
@@ -147,7 +147,7 @@ func (d *Dispatches) Offer(ctx context.Context, p *Principal, in OfferInput) (*m
 		return nil, Invalid("volunteer_id", "该用户未在本社区能人库登记")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if u, err := d.store.UserByID(ctx, in.VolunteerID); err != nil || u.DeletedAt != nil {
 		return nil, Invalid("volunteer_id", "该用户未在本社区能人库登记")
@@ -199,7 +199,7 @@ func (d *Dispatches) Offer(ctx context.Context, p *Principal, in OfferInput) (*m
 			fmt.Sprintf("%s：%s。请在 %s 前答复", b.Name, clip(src.description, 60), x.ExpiresAt.In(clock.China).Format("01-02 15:04")))
 	})
 	if err != nil {
-		return nil, asServiceError(err)
+		return nil, err
 	}
 	d.changed(ctx, x)
 	return x, nil
@@ -230,7 +230,7 @@ func (d *Dispatches) load(ctx context.Context, p *Principal, id uint64) (*model.
 		return nil, DispatchRole{}, Errorf(KindNotFound, "派单不存在或无权查看")
 	}
 	if err != nil {
-		return nil, DispatchRole{}, Unavailable("数据库", err)
+		return nil, DispatchRole{}, err
 	}
 	r := roleOf(p, x)
 	if !r.any() {
@@ -269,7 +269,7 @@ func (d *Dispatches) step(ctx context.Context, x *model.Dispatch, m model.Dispat
 		return rest(tx, prof)
 	})
 	if err != nil {
-		return asServiceError(err)
+		return err
 	}
 	d.changed(ctx, x)
 	return nil

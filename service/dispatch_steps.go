@@ -192,7 +192,7 @@ func (d *Dispatches) Confirm(ctx context.Context, p *Principal, id uint64, rt Ra
 	}
 	b, err := d.store.BuildingByID(ctx, x.BuildingID)
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	src, err := d.sourceOf(ctx, x.SourceKind, x.SourceID)
 	if err != nil {

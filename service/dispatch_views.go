@@ -100,11 +100,11 @@ func (d *Dispatches) fill(ctx context.Context, vs []*DispatchView) error {
 	}
 	users, err := d.store.UsersByIDs(ctx, userIDs)
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	buildings, err := d.store.BuildingsByIDs(ctx, buildingIDs)
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	for _, v := range vs {
 		x := &v.Dispatch
@@ -148,7 +148,7 @@ func (d *Dispatches) List(ctx context.Context, p *Principal, q ListQuery) ([]*Di
 	}
 	rows, err := d.store.Dispatches(ctx, f)
 	if err != nil {
-		return nil, 0, Unavailable("数据库", err)
+		return nil, 0, err
 	}
 	rows, more := trimPage(rows, q.Limit)
 	var next uint64

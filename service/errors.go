@@ -3,6 +3,7 @@
 package service
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -71,10 +72,30 @@ func Invalid(field, message string) *Error {
 // Internal wraps an unexpected error; the user sees a generic message. A server that cannot be
 // reached (the database restarting, Redis down) is no bug but an outage: that is Unavailable.
 func Internal(err error) *Error {
-	if model.IsOutage(err) {
+	if model.IsOutage(err) || model.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded) {
 		return Unavailable("服务", err)
 	}
 	return &Error{Kind: KindInternal, Message: "服务器内部错误，请稍后再试", Err: err}
+}
+
+// Classify is the one place where an error that is not an *Error gets its kind: a row that is
+// not there (404) or a write a unique key or condition refused (409) as the store reports them,
+// an outage or a transient lock failure (503), and anything else — a bad query included — a bug
+// (500, logged with the request id). Services return store errors as they are; only where a
+// case needs its own message do they say so.
+func Classify(err error) *Error {
+	var e *Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &e):
+		return e
+	case errors.Is(err, model.ErrNotFound):
+		return &Error{Kind: KindNotFound, Message: "内容不存在或无权查看", Err: err}
+	case errors.Is(err, model.ErrConflict):
+		return &Error{Kind: KindConflict, Message: "数据已被他人修改，请刷新后重试", Err: err}
+	}
+	return Internal(err)
 }
 
 // Unavailable wraps an outage of a dependency; the user is asked to retry.
@@ -82,10 +103,9 @@ func Unavailable(what string, err error) *Error {
 	return &Error{Kind: KindUnavailable, Message: what + "暂时不可用，请稍后再试", Err: err}
 }
 
-// KindOf returns the kind of err: that of the *Error it wraps, else KindInternal.
+// KindOf returns the kind of err as Classify gives it (KindInternal for nil).
 func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
+	if e := Classify(err); e != nil {
 		return e.Kind
 	}
 	return KindInternal

@@ -27,14 +27,14 @@ func (u *Users) Export(ctx context.Context, userID uint64) (*Export, error) {
 	}
 	rows, err := u.store.PersonalRows(ctx, userID)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	who, err := LoadPrincipal(ctx, u.store, userID)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if err := redactAnonymous(ctx, u.store, who, rows); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return &Export{Profile: p, Phone: u.PhoneOf(p.User), Tables: rows}, nil
 }

@@ -136,7 +136,7 @@ func (h *HelpRequests) Create(ctx context.Context, p *Principal, in HelpInput) (
 		return h.notify.Enqueue(ctx, tx, notices...)
 	})
 	if err != nil {
-		return nil, asServiceError(err)
+		return nil, err
 	}
 	return hr, nil
 }
@@ -202,11 +202,11 @@ func (h *HelpRequests) Get(ctx context.Context, p *Principal, id uint64) (*HelpV
 		return nil, Errorf(KindNotFound, "求助不存在或无权查看")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	ds, err := h.store.DispatchesOf(ctx, model.DispatchFromHelp, id)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	scope := Scope{CommunityID: hr.CommunityID, BuildingID: hr.BuildingID}
 	mine := p.UserID == hr.RequesterID
@@ -246,15 +246,15 @@ func (h *HelpRequests) fill(ctx context.Context, vs []*HelpView) error {
 	}
 	skills, err := h.store.SkillsByIDs(ctx, skillIDs)
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	buildings, err := h.store.BuildingsByIDs(ctx, buildingIDs)
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	users, err := h.store.UsersByIDs(ctx, userIDs)
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	for _, v := range vs {
 		v.SkillName = skills[v.Request.SkillID].Name
@@ -325,7 +325,7 @@ func (h *HelpRequests) List(ctx context.Context, p *Principal, q ListQuery) ([]*
 	}
 	rows, err := h.store.HelpRequests(ctx, f)
 	if err != nil {
-		return nil, 0, Unavailable("数据库", err)
+		return nil, 0, err
 	}
 	rows, more := trimPage(rows, q.Limit)
 	var next uint64

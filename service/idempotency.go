@@ -41,7 +41,7 @@ func (i *Idempotency) Begin(ctx context.Context, userID uint64, key, requestHash
 	now := i.now()
 	row, created, err := i.store.ClaimIdempotencyKey(ctx, userID, key, requestHash, now, i.ttl)
 	if err != nil {
-		return 0, nil, Unavailable("数据库", err)
+		return 0, nil, err
 	}
 	switch {
 	case created:
@@ -54,7 +54,7 @@ func (i *Idempotency) Begin(ctx context.Context, userID uint64, key, requestHash
 	case now.Sub(row.CreatedAt) > i.stale:
 		won, err := i.store.TakeOverIdempotencyKey(ctx, row.ID, row.CreatedAt, now)
 		if err != nil {
-			return 0, nil, Unavailable("数据库", err)
+			return 0, nil, err
 		}
 		if won {
 			return row.ID, nil, nil

@@ -75,7 +75,7 @@ func (c *IssueCategories) changed(ctx context.Context, communityID uint64) {
 func (c *IssueCategories) read(ctx context.Context, communityID uint64) ([]model.IssueCategory, error) {
 	cats, err := c.store.Categories(ctx, communityID, false)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if len(cats) == 0 {
 		now := c.now()
@@ -85,10 +85,10 @@ func (c *IssueCategories) read(ctx context.Context, communityID uint64) ([]model
 				SortOrder: (i + 1) * 10, Active: true, CreatedAt: now}
 		}
 		if err := c.store.EnsureCategories(ctx, defs); err != nil {
-			return nil, Unavailable("数据库", err)
+			return nil, err
 		}
 		if cats, err = c.store.Categories(ctx, communityID, false); err != nil {
-			return nil, Unavailable("数据库", err)
+			return nil, err
 		}
 	}
 	return cats, nil
@@ -127,7 +127,7 @@ func (c *IssueCategories) Create(ctx context.Context, communityID uint64, in Cat
 		if errors.Is(err, model.ErrConflict) {
 			return nil, Errorf(KindConflict, "类别「%s」已存在", cat.Name)
 		}
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	c.changed(ctx, communityID)
 	return cat, nil
@@ -163,7 +163,7 @@ func (c *IssueCategories) Update(ctx context.Context, communityID, id uint64, in
 		case errors.Is(err, model.ErrConflict):
 			return nil, Errorf(KindConflict, "同名类别已存在")
 		case err != nil:
-			return nil, Unavailable("数据库", err)
+			return nil, err
 		}
 	}
 	cat, err := c.store.CategoryByID(ctx, id)

@@ -98,7 +98,7 @@ func (s *Issues) List(ctx context.Context, p *Principal, q IssueQuery) ([]IssueI
 	}
 	rows, err := s.keptIssues(ctx, f)
 	if err != nil {
-		return nil, false, Unavailable("数据库", err)
+		return nil, false, err
 	}
 	more := len(rows) > q.Limit
 	if more {
@@ -129,7 +129,7 @@ func (s *Issues) Similar(ctx context.Context, p *Principal, buildingID, category
 	rows, err := s.store.Issues(ctx, model.IssueFilter{BuildingIDs: []uint64{buildingID}, CategoryID: categoryID,
 		Statuses: model.IssueOpenStatuses, Limit: 20, PhotoKind: PhotoIssue})
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	items := make([]IssueItem, 0, len(rows))
 	for _, r := range rows {
@@ -152,7 +152,7 @@ func (s *Issues) ListPhotos(ctx context.Context, items []IssueItem) (map[uint64]
 	}
 	ph, err := s.uploads.Photos(ctx, PhotoIssue, ids)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return ph, nil
 }
@@ -165,7 +165,7 @@ func (s *Issues) ListPhotos(ctx context.Context, items []IssueItem) (map[uint64]
 func (s *Issues) Reported(ctx context.Context, p *Principal, id uint64, withPhotos bool) (IssueItem, []Photo, string, error) {
 	row, err := s.store.IssueRowByID(ctx, id)
 	if err != nil {
-		return IssueItem{}, nil, "", Unavailable("数据库", err)
+		return IssueItem{}, nil, "", err
 	}
 	it := IssueItem{Row: *row, Access: AccessTo(p, &row.Issue, false)}
 	var photos []Photo
@@ -180,7 +180,7 @@ func (s *Issues) Reported(ctx context.Context, p *Principal, id uint64, withPhot
 	if p.Staff[row.CommunityID] || p.Captain[row.BuildingID] == row.CommunityID {
 		u, err := s.store.UserByID(ctx, row.ReporterID)
 		if err != nil {
-			return IssueItem{}, nil, "", Unavailable("数据库", err)
+			return IssueItem{}, nil, "", err
 		}
 		phone = s.users.PhoneOf(u)
 	}

@@ -25,7 +25,7 @@ func (s *Issues) Follow(ctx context.Context, p *Principal, id uint64) (*model.Is
 		return nil, Errorf(KindConflict, "该报事当前状态为「%s」，不能再关注", StatusText[is.Status])
 	}
 	if _, err := s.store.Follow(ctx, id, p.UserID); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return s.changedIssue(ctx, id)
 }
@@ -36,7 +36,7 @@ func (s *Issues) Unfollow(ctx context.Context, p *Principal, id uint64) (*model.
 		return nil, err
 	}
 	if _, err := s.store.Unfollow(ctx, id, p.UserID); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return s.changedIssue(ctx, id)
 }
@@ -51,7 +51,7 @@ func (s *Issues) Comment(ctx context.Context, p *Principal, id uint64, body stri
 	}
 	following, err := s.store.Following(ctx, id, p.UserID)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	acc := AccessTo(p, is, following)
 	if acc == AccessNone {
@@ -95,7 +95,7 @@ func (s *Issues) Comment(ctx context.Context, p *Principal, id uint64, body stri
 		return nil
 	})
 	if err != nil {
-		return nil, asServiceError(err)
+		return nil, err
 	}
 	s.issuesChanged(ctx, is.CommunityID, is.BuildingID)
 	return c, nil
@@ -122,7 +122,7 @@ func (s *Issues) Rate(ctx context.Context, p *Principal, id uint64, score int, c
 	}
 	ok, err := s.store.RateIssue(ctx, id, p.UserID, score, comment, held)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if !ok {
 		cur, err := s.store.IssueByID(ctx, id)
@@ -132,7 +132,7 @@ func (s *Issues) Rate(ctx context.Context, p *Principal, id uint64, score int, c
 		if err == nil {
 			return nil, Errorf(KindConflict, "该报事当前状态为「%s」，解决后才能评价", StatusText[cur.Status])
 		}
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return s.changedIssue(ctx, id)
 }
@@ -144,11 +144,11 @@ func (s *Issues) visible(ctx context.Context, p *Principal, id uint64) (*model.I
 		return nil, Errorf(KindNotFound, "报事不存在或无权查看")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	following, err := s.store.Following(ctx, id, p.UserID)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if AccessTo(p, is, following) == AccessNone {
 		return nil, Errorf(KindNotFound, "报事不存在或无权查看")

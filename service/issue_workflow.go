@@ -85,7 +85,7 @@ func (s *Issues) Move(ctx context.Context, p *Principal, id uint64, t Transition
 		return nil, Errorf(KindNotFound, "报事不存在或无权查看")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	following, _ := s.store.Following(ctx, id, p.UserID)
 	acc := AccessTo(p, is, following)
@@ -157,7 +157,7 @@ func (s *Issues) Move(ctx context.Context, p *Principal, id uint64, t Transition
 		return s.noticeMove(ctx, tx, is, t.Action, p.UserID)
 	})
 	if err != nil {
-		return nil, asServiceError(err)
+		return nil, err
 	}
 	return s.changedIssue(ctx, id)
 }

@@ -66,7 +66,7 @@ func (s *Issues) Report(ctx context.Context, p *Principal, r Report) (*model.Iss
 		return nil, Errorf(KindNotFound, "楼栋不存在")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if err := Authorize(p, ActResidentAct, Scope{CommunityID: b.CommunityID, BuildingID: b.ID}); err != nil {
 		if KindOf(err) == KindForbidden || KindOf(err) == KindNotFound {
@@ -119,7 +119,7 @@ func (s *Issues) Report(ctx context.Context, p *Principal, r Report) (*model.Iss
 		return nil
 	})
 	if err != nil {
-		return nil, asServiceError(err)
+		return nil, err
 	}
 	s.issuesChanged(ctx, is.CommunityID, is.BuildingID)
 	return is, nil
@@ -147,15 +147,6 @@ func (s *Issues) checkText(ctx context.Context, userID uint64, text string) Verd
 		}
 	}
 	return s.safety.Text(ctx, openid, sceneForum, text)
-}
-
-// asServiceError keeps service errors and hides everything else behind 503.
-func asServiceError(err error) error {
-	var se *Error
-	if errors.As(err, &se) {
-		return se
-	}
-	return Unavailable("数据库", err)
 }
 
 // Access is what a user may see of an issue.
@@ -212,11 +203,11 @@ func (s *Issues) Get(ctx context.Context, p *Principal, id uint64) (*IssueDetail
 		return nil, Errorf(KindNotFound, "报事不存在或无权查看")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	following, err := s.store.Following(ctx, id, p.UserID)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	acc := AccessTo(p, &row.Issue, following)
 	if acc == AccessNone {
@@ -225,11 +216,11 @@ func (s *Issues) Get(ctx context.Context, p *Principal, id uint64) (*IssueDetail
 	d := &IssueDetail{Row: row, Access: acc, Following: following,
 		CanCall: p.Staff[row.CommunityID] || p.Captain[row.BuildingID] == row.CommunityID}
 	if d.Events, err = s.store.IssueEvents(ctx, id); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	comments, err := s.store.Comments(ctx, id)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	for _, c := range comments {
 		if c.Status == model.CommentVisible || c.AuthorID == p.UserID || acc == AccessManager {
@@ -248,13 +239,13 @@ func (s *Issues) Get(ctx context.Context, p *Principal, id uint64) (*IssueDetail
 		cmIDs = append(cmIDs, c.ID)
 	}
 	if d.Users, err = s.store.UsersByIDs(ctx, ids); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if d.Photos, err = s.uploads.Photos(ctx, PhotoIssue, []uint64{id}); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if d.EvPhotos, err = s.uploads.Photos(ctx, PhotoIssueEvent, evIDs); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	// A volunteer's completion photos live on the dispatch; show them on its timeline entries.
 	var dispatchIDs []uint64
@@ -266,7 +257,7 @@ func (s *Issues) Get(ctx context.Context, p *Principal, id uint64) (*IssueDetail
 	if len(dispatchIDs) > 0 {
 		byDispatch, err := s.uploads.Photos(ctx, PhotoDispatch, dispatchIDs)
 		if err != nil {
-			return nil, Unavailable("数据库", err)
+			return nil, err
 		}
 		for _, ev := range d.Events {
 			if ev.DispatchID != nil && ev.Action == "dispatch_"+ActionResolve {
@@ -275,7 +266,7 @@ func (s *Issues) Get(ctx context.Context, p *Principal, id uint64) (*IssueDetail
 		}
 	}
 	if d.CmPhotos, err = s.uploads.Photos(ctx, PhotoComment, cmIDs); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return d, nil
 }

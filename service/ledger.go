@@ -157,7 +157,7 @@ func postError(err error, insufficient string) error {
 		return err
 	}
 	if model.IsRetryable(err) {
-		return Unavailable("数据库", err)
+		return err
 	}
 	return Internal(err)
 }

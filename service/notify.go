@@ -269,11 +269,11 @@ type InboxPage struct {
 func (n *Notifier) Inbox(ctx context.Context, q InboxQuery) (InboxPage, error) {
 	items, err := n.store.Notifications(ctx, q.UserID, q.UnreadOnly, q.Before, q.Limit+1)
 	if err != nil {
-		return InboxPage{}, Unavailable("数据库", err)
+		return InboxPage{}, err
 	}
 	unread, err := n.store.CountUnread(ctx, q.UserID)
 	if err != nil {
-		return InboxPage{}, Unavailable("数据库", err)
+		return InboxPage{}, err
 	}
 	items, more := trimPage(items, q.Limit)
 	return InboxPage{Items: items, More: more, Unread: unread}, nil
@@ -289,7 +289,7 @@ func (n *Notifier) MarkRead(ctx context.Context, userID uint64, ids []uint64, al
 	}
 	c, err := n.store.MarkNotificationsRead(ctx, userID, ids, n.now())
 	if err != nil {
-		return 0, Unavailable("数据库", err)
+		return 0, err
 	}
 	return c, nil
 }
@@ -310,7 +310,7 @@ func (n *Notifier) Grant(ctx context.Context, userID uint64, templateIDs []strin
 		gs = append(gs, model.SubscriptionGrant{UserID: userID, TemplateID: id, CreatedAt: now})
 	}
 	if err := n.store.CreateGrants(ctx, gs); err != nil {
-		return 0, Unavailable("数据库", err)
+		return 0, err
 	}
 	return len(gs), nil
 }

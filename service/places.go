@@ -36,7 +36,7 @@ func (p *Places) CreateCommunity(ctx context.Context, name, district string) (*m
 		if errors.Is(err, model.ErrConflict) {
 			return nil, Errorf(KindConflict, "已有名为「%s」的社区", name)
 		}
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return c, nil
 }
@@ -48,7 +48,7 @@ func (p *Places) Community(ctx context.Context, id uint64) (*model.Community, er
 		return nil, Errorf(KindNotFound, "社区不存在")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return c, nil
 }
@@ -58,7 +58,7 @@ func (p *Places) Community(ctx context.Context, id uint64) (*model.Community, er
 func (p *Places) Communities(ctx context.Context, after uint64, limit int) (items []model.Community, more bool, err error) {
 	items, err = p.store.Communities(ctx, after, limit+1)
 	if err != nil {
-		return nil, false, Unavailable("数据库", err)
+		return nil, false, err
 	}
 	items, more = trimPage(items, limit)
 	return items, more, nil
@@ -79,7 +79,7 @@ func (p *Places) CreateEstate(ctx context.Context, communityID uint64, name stri
 		if errors.Is(err, model.ErrConflict) {
 			return nil, Errorf(KindConflict, "本社区已有名为「%s」的小区", name)
 		}
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return e, nil
 }
@@ -92,7 +92,7 @@ func (p *Places) Estates(ctx context.Context, communityID, after uint64, limit i
 	}
 	items, err = p.store.Estates(ctx, communityID, after, limit+1)
 	if err != nil {
-		return nil, false, Unavailable("数据库", err)
+		return nil, false, err
 	}
 	items, more = trimPage(items, limit)
 	return items, more, nil
@@ -118,7 +118,7 @@ func (p *Places) CreateBuilding(ctx context.Context, communityID, estateID uint6
 		if errors.Is(err, model.ErrConflict) {
 			return nil, Errorf(KindConflict, "「%s」已有名为「%s」的楼栋", e.Name, name)
 		}
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return &model.BuildingView{Building: *b, EstateName: e.Name}, nil
 }
@@ -146,7 +146,7 @@ func (p *Places) Buildings(ctx context.Context, q BuildingQuery) (items []model.
 	}
 	items, err = p.store.Buildings(ctx, q.CommunityID, q.EstateID, q.After, q.Limit+1)
 	if err != nil {
-		return nil, false, Unavailable("数据库", err)
+		return nil, false, err
 	}
 	items, more = trimPage(items, q.Limit)
 	return items, more, nil
@@ -159,7 +159,7 @@ func (p *Places) Building(ctx context.Context, id uint64) (*model.BuildingView, 
 		return nil, Errorf(KindNotFound, "楼栋不存在")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return b, nil
 }
@@ -170,7 +170,7 @@ func (p *Places) estateIn(ctx context.Context, communityID, estateID uint64) (*m
 		return nil, Invalid("estate_id", "小区不存在或不属于该社区")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return e, nil
 }

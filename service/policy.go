@@ -199,7 +199,7 @@ func NewPrincipals(ids *IdentityCache) *Principals { return &Principals{ids: ids
 func (ps *Principals) Of(ctx context.Context, who Caller) (*Principal, error) {
 	p, err := ps.ids.callerPrincipal(ctx, who)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return p, nil
 }
@@ -208,7 +208,7 @@ func (ps *Principals) Of(ctx context.Context, who Caller) (*Principal, error) {
 func (ps *Principals) Load(ctx context.Context, userID uint64) (*Principal, error) {
 	p, err := ps.ids.Principal(ctx, userID)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return p, nil
 }

@@ -62,7 +62,7 @@ func (r *Residencies) Claim(ctx context.Context, userID, buildingID uint64, room
 	}
 	pending, err := r.store.Count(ctx, "residencies", "user_id = ? AND status = ?", userID, model.ResidencyPending)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if pending >= maxPendingClaims {
 		return nil, Errorf(KindConflict, "您已有 %d 条待审核的认证申请，请等待审核后再提交", pending)
@@ -73,7 +73,7 @@ func (r *Residencies) Claim(ctx context.Context, userID, buildingID uint64, room
 			return nil, Errorf(KindConflict, "您已申请过%s%s室的认证（%s），请勿重复提交",
 				b.Name, room, residencyStatusText[res.Status])
 		}
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	r.ids.Forget(ctx, userID) // the claim shows in GET /me
 	return r.view(ctx, res.ID)
@@ -111,7 +111,7 @@ func (r *Residencies) Scope(ctx context.Context, id uint64) (Scope, error) {
 		return Scope{}, Errorf(KindNotFound, "内容不存在或无权查看")
 	}
 	if err != nil {
-		return Scope{}, Unavailable("数据库", err)
+		return Scope{}, err
 	}
 	return Scope{CommunityID: res.CommunityID, BuildingID: res.BuildingID}, nil
 }
@@ -139,7 +139,7 @@ func (r *Residencies) decide(ctx context.Context, by, id uint64, status, reason 
 		return nil, Errorf(KindNotFound, "内容不存在或无权查看")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if by != 0 {
 		decider = &by
@@ -149,7 +149,7 @@ func (r *Residencies) decide(ctx context.Context, by, id uint64, status, reason 
 		if cur.RoomHeld {
 			p, err := LoadPrincipal(ctx, r.store, by)
 			if err != nil {
-				return nil, Unavailable("数据库", err)
+				return nil, err
 			}
 			if !p.Admin && !p.Staff[cur.CommunityID] {
 				return nil, Errorf(KindForbidden, "该认证申请的房号待人工审核，只有社区工作者可以处理")
@@ -167,7 +167,7 @@ func (r *Residencies) decide(ctx context.Context, by, id uint64, status, reason 
 		}
 		return nil, Errorf(KindConflict, "该认证申请当前状态为「%s」，不能再次处理", residencyStatusText[cur.Status])
 	case err != nil:
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	r.ids.Forget(ctx, cur.UserID) // an approval lets the claimant act at once
 	return r.view(ctx, id)
@@ -179,7 +179,7 @@ func (r *Residencies) view(ctx context.Context, id uint64) (*model.ResidencyView
 		return nil, Errorf(KindNotFound, "内容不存在或无权查看")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return v, nil
 }
@@ -230,7 +230,7 @@ func (r *Residencies) Queue(ctx context.Context, p *Principal, q ResidencyQuery)
 	}
 	rows, err := r.store.ResidencyQueue(ctx, f)
 	if err != nil {
-		return nil, false, Unavailable("数据库", err)
+		return nil, false, err
 	}
 	rows, more = trimPage(rows, q.Limit)
 	items = make([]QueuedClaim, len(rows))

@@ -101,7 +101,7 @@ func (r *Roles) grant(ctx context.Context, g Grant, buildings []uint64) (*model.
 		return nil, false, Errorf(KindNotFound, "用户不存在或已注销")
 	}
 	if err != nil {
-		return nil, false, Unavailable("数据库", err)
+		return nil, false, err
 	}
 	out, err := r.store.RoleGrantByID(ctx, roleID)
 	r.ids.Forget(ctx, g.UserID)
@@ -109,7 +109,7 @@ func (r *Roles) grant(ctx context.Context, g Grant, buildings []uint64) (*model.
 		return nil, false, Errorf(KindNotFound, "用户不存在或已注销")
 	}
 	if err != nil {
-		return nil, false, Unavailable("数据库", err)
+		return nil, false, err
 	}
 	return out, created, nil
 }
@@ -137,7 +137,7 @@ func (r *Roles) checkGrant(ctx context.Context, g *Grant) ([]uint64, error) {
 		if _, err := r.store.CommunityByID(ctx, g.CommunityID); errors.Is(err, model.ErrNotFound) {
 			return nil, Errorf(KindNotFound, "社区不存在")
 		} else if err != nil {
-			return nil, Unavailable("数据库", err)
+			return nil, err
 		}
 	}
 	if g.Role != model.RoleCaptain {
@@ -151,7 +151,7 @@ func (r *Roles) checkGrant(ctx context.Context, g *Grant) ([]uint64, error) {
 	}
 	n, err := r.store.CountBuildingsIn(ctx, g.CommunityID, ids)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if n != int64(len(ids)) {
 		return nil, Invalid("building_ids", "楼栋不存在或不属于该社区")
@@ -168,7 +168,7 @@ func (r *Roles) Revoke(ctx context.Context, communityID, roleID uint64) error {
 		return notFound
 	}
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	err = r.store.Tx(ctx, func(tx *model.Store) error {
 		// The user's row first, as every change to roles does; the role's row after it.
@@ -181,7 +181,7 @@ func (r *Roles) Revoke(ctx context.Context, communityID, roleID uint64) error {
 		return notFound
 	}
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	r.ids.Forget(ctx, role.UserID) // the revoked role stops granting with this answer
 	return nil
@@ -198,11 +198,11 @@ func (r *Roles) RevokeByOpenID(ctx context.Context, openid, role string, communi
 		return nil, Errorf(KindNotFound, "用户不存在")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	roles, err := r.store.RolesOfUser(ctx, u.ID)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	for i := range roles {
 		if g := &roles[i]; g.Role.Role == role && g.CommunityID == communityID {

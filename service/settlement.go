@@ -87,7 +87,7 @@ func (s *Activities) Settle(ctx context.Context, p *Principal, id uint64) (*Sett
 		return err
 	})
 	if err != nil {
-		return nil, asServiceError(err)
+		return nil, err
 	}
 	a, err := s.activity(ctx, id)
 	if err == nil {

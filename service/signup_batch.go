@@ -98,7 +98,7 @@ func (b *signupBatches) drain(ctx context.Context, activityID uint64, q *signupQ
 		for i, w := range batch {
 			switch {
 			case err != nil:
-				w.done <- signupDone{err: asServiceError(err)}
+				w.done <- signupDone{err: err}
 			case errs[i] != nil:
 				w.done <- signupDone{err: errs[i]}
 			default:

@@ -48,7 +48,7 @@ func (s *Activities) SignUp(ctx context.Context, p *Principal, id uint64) (*mode
 	if s.cfg.NoShowLimit > 0 {
 		n, err := s.store.NoShowsSince(ctx, p.UserID, s.now().Add(-s.cfg.NoShowWindow))
 		if err != nil {
-			return nil, Unavailable("数据库", err)
+			return nil, err
 		}
 		if n >= int64(s.cfg.NoShowLimit) {
 			return nil, Errorf(KindConflict, "您近 %d 天内已有 %d 次报名后未到场，暂不能报名", int(s.cfg.NoShowWindow.Hours()/24), n)
@@ -201,7 +201,7 @@ func (s *Activities) mayJoin(ctx context.Context, p *Principal, a *model.Activit
 		}
 		bv, err := s.store.BuildingByID(ctx, b)
 		if err != nil && !errors.Is(err, model.ErrNotFound) {
-			return Unavailable("数据库", err)
+			return err
 		}
 		if err == nil && bv.EstateID == a.AudienceID {
 			return nil
@@ -282,7 +282,7 @@ func (s *Activities) CancelSignup(ctx context.Context, p *Principal, id uint64) 
 		return nil
 	})
 	if err != nil {
-		return nil, asServiceError(err)
+		return nil, err
 	}
 	s.touchCounts(ctx, id)
 	return out, nil

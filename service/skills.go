@@ -63,7 +63,7 @@ func NewSkills(store *model.Store, places *Places, safety *Safety, users *Users,
 func (s *Skills) List(ctx context.Context, communityID uint64) ([]model.Skill, error) {
 	list, err := s.store.Skills(ctx, communityID)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if len(list) > 0 {
 		return list, nil
@@ -74,10 +74,10 @@ func (s *Skills) List(ctx context.Context, communityID uint64) ([]model.Skill, e
 		defs[i] = model.Skill{CommunityID: communityID, Name: name, SortOrder: (i + 1) * 10, CreatedAt: now}
 	}
 	if err := s.store.EnsureSkills(ctx, defs); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if list, err = s.store.Skills(ctx, communityID); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return list, nil
 }
@@ -101,7 +101,7 @@ func (s *Skills) Create(ctx context.Context, communityID uint64, name string) (*
 		if errors.Is(err, model.ErrConflict) {
 			return nil, Errorf(KindConflict, "技能「%s」已存在", name)
 		}
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	s.directoryChanged(ctx) // the kept skill lists lack it
 	return sk, nil
@@ -156,14 +156,14 @@ func (s *Skills) Profile(ctx context.Context, userID uint64) (*ProfileView, erro
 		return nil, Errorf(KindNotFound, "你还没有登记技能")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	v := &ProfileView{Profile: *p}
 	if v.Skills, err = s.store.ProfileSkills(ctx, []uint64{p.ID}); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if v.Windows, err = s.store.ProfileWindows(ctx, []uint64{p.ID}); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	b, err := s.places.Building(ctx, p.BuildingID)
 	if err != nil {
@@ -228,7 +228,7 @@ func (s *Skills) SaveProfile(ctx context.Context, p *Principal, in ProfileInput)
 		return nil, Errorf(KindConflict, "技能登记正在保存，请勿重复提交")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	s.directoryChanged(ctx)
 	return s.Profile(ctx, p.UserID)
@@ -334,7 +334,7 @@ func (s *Skills) DeleteProfile(ctx context.Context, userID uint64) error {
 		return err
 	})
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	if !found {
 		return Errorf(KindNotFound, "你还没有登记技能")

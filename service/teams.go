@@ -41,7 +41,7 @@ func (t *Teams) Create(ctx context.Context, p *Principal, communityID uint64, na
 	if _, err := t.store.CommunityByID(ctx, communityID); errors.Is(err, model.ErrNotFound) {
 		return nil, Errorf(KindNotFound, "社区不存在")
 	} else if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if err := Authorize(p, ActTeamsManage, Scope{CommunityID: communityID}); err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func (t *Teams) Create(ctx context.Context, p *Principal, communityID uint64, na
 		return nil, Errorf(KindConflict, "本社区已有名为「%s」的志愿服务队", name)
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	views, err := t.views(ctx, p, []model.TeamRow{{Team: *team, Members: len(leaders)}})
 	if err != nil {
@@ -95,14 +95,14 @@ func (t *Teams) List(ctx context.Context, p *Principal, communityID, after uint6
 	if _, err := t.store.CommunityByID(ctx, communityID); errors.Is(err, model.ErrNotFound) {
 		return nil, false, Errorf(KindNotFound, "社区不存在")
 	} else if err != nil {
-		return nil, false, Unavailable("数据库", err)
+		return nil, false, err
 	}
 	if err := Authorize(p, ActCommunityView, Scope{CommunityID: communityID}); err != nil {
 		return nil, false, err
 	}
 	rows, err := t.store.Teams(ctx, communityID, after, limit+1)
 	if err != nil {
-		return nil, false, Unavailable("数据库", err)
+		return nil, false, err
 	}
 	rows, more := trimPage(rows, limit)
 	views, err := t.views(ctx, p, rows)
@@ -116,7 +116,7 @@ func (t *Teams) views(ctx context.Context, p *Principal, rows []model.TeamRow) (
 	}
 	members, err := t.store.TeamMembers(ctx, ids, "")
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	var leaderIDs []uint64
 	for _, ms := range members {
@@ -128,7 +128,7 @@ func (t *Teams) views(ctx context.Context, p *Principal, rows []model.TeamRow) (
 	}
 	users, err := t.store.UsersByIDs(ctx, leaderIDs)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	out := make([]TeamView, len(rows))
 	for i, r := range rows {
@@ -164,7 +164,7 @@ func (t *Teams) SetMember(ctx context.Context, p *Principal, teamID, userID uint
 	}
 	m := &model.TeamMembership{TeamID: teamID, UserID: userID, Role: role, CreatedAt: t.now()}
 	if err := t.store.SetTeamMember(ctx, teamID, userID, role, m.CreatedAt); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return m, nil
 }
@@ -177,7 +177,7 @@ func (t *Teams) RemoveMember(ctx context.Context, p *Principal, teamID, userID u
 	}
 	role, err := t.store.TeamRole(ctx, teamID, userID)
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	if err := t.mayManage(ctx, p, team, userID, role != model.TeamLeader); err != nil {
 		return err
@@ -186,7 +186,7 @@ func (t *Teams) RemoveMember(ctx context.Context, p *Principal, teamID, userID u
 		return Errorf(KindNotFound, "该用户不在此志愿服务队")
 	}
 	if _, err := t.store.RemoveTeamMember(ctx, teamID, userID); err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	return nil
 }
@@ -206,7 +206,7 @@ func (t *Teams) mayManage(ctx context.Context, p *Principal, team *model.Team, u
 	}
 	role, rerr := t.store.TeamRole(ctx, team.ID, p.UserID)
 	if rerr != nil {
-		return Unavailable("数据库", rerr)
+		return rerr
 	}
 	if role == model.TeamLeader {
 		return nil
@@ -218,7 +218,7 @@ func (t *Teams) mayManage(ctx context.Context, p *Principal, team *model.Team, u
 func (t *Teams) inCommunity(ctx context.Context, userID, communityID uint64, field string) error {
 	who, err := LoadPrincipal(ctx, t.store, userID)
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	if !who.Staff[communityID] && !who.captainIn(communityID) && !inCommunity(who.Resident, communityID) {
 		return Invalid(field, "该用户不是本社区的居民或工作人员")
@@ -232,7 +232,7 @@ func (t *Teams) team(ctx context.Context, id uint64) (*model.Team, error) {
 		return nil, Errorf(KindNotFound, "志愿服务队不存在")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return team, nil
 }

@@ -116,7 +116,7 @@ func (u *Uploads) Save(ctx context.Context, ownerID uint64, r io.Reader, size in
 	up := &model.Upload{OwnerID: ownerID, StorageKey: storage.NewKey(img.Ext), ContentType: img.ContentType,
 		Size: int64(len(img.Data)), Width: img.Width, Height: img.Height, Safety: model.UploadReview, CreatedAt: u.now()}
 	if err := u.store.CreateUpload(ctx, up); err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	if err := u.files.Put(ctx, up.StorageKey, bytes.NewReader(img.Data)); err != nil {
 		u.discard(ctx, up)
@@ -220,14 +220,14 @@ func (u *Uploads) Attach(ctx context.Context, tx *model.Store, ownerID uint64, i
 	}
 	n, err := tx.AttachUploads(ctx, ids, ownerID, kind, refID)
 	if err != nil && !errors.Is(err, model.ErrConflict) {
-		return "", Unavailable("数据库", err)
+		return "", err
 	}
 	if err != nil || n != int64(len(ids)) {
 		return "", Invalid("photos", "照片不存在、已被使用或不属于你")
 	}
 	safeties, err := tx.UploadSafeties(ctx, ids)
 	if err != nil {
-		return "", Unavailable("数据库", err)
+		return "", err
 	}
 	v := VerdictPass
 	for _, s := range safeties {
@@ -241,7 +241,7 @@ func (u *Uploads) Attach(ctx context.Context, tx *model.Store, ownerID uint64, i
 func (u *Uploads) Photos(ctx context.Context, kind string, refIDs []uint64) (map[uint64][]Photo, error) {
 	rows, err := u.store.AttachedUploads(ctx, kind, refIDs)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	exp := u.expiry()
 	out := make(map[uint64][]Photo, len(refIDs))
@@ -294,7 +294,7 @@ func (u *Uploads) Open(ctx context.Context, id uint64, exp, sig string) (*File, 
 		return nil, Errorf(KindNotFound, "图片不存在")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	rc, err := u.files.Open(ctx, up.StorageKey)
 	if errors.Is(err, storage.ErrNotFound) {

@@ -73,11 +73,11 @@ func (u *Users) freshProfile(ctx context.Context, userID uint64) (*Profile, erro
 	}
 	roles, err := u.store.RolesOfUser(ctx, userID)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	res, err := u.store.ResidenciesOfUser(ctx, userID)
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return liveProfile(&Profile{User: usr, Roles: roles, Residencies: res}, nil)
 }
@@ -88,7 +88,7 @@ func liveProfile(p *Profile, err error) (*Profile, error) {
 		return nil, Errorf(KindUnauthorized, "登录已失效，请重新登录")
 	}
 	if err != nil {
-		return nil, Unavailable("数据库", err)
+		return nil, err
 	}
 	return p, nil
 }
@@ -127,7 +127,7 @@ func (u *Users) UpdateMe(ctx context.Context, userID uint64, nickname, avatarURL
 		if errors.Is(err, model.ErrNotFound) {
 			return Errorf(KindUnauthorized, "登录已失效，请重新登录")
 		}
-		return Unavailable("数据库", err)
+		return err
 	}
 	u.ids.ForgetProfile(ctx, userID)
 	return nil
@@ -163,7 +163,7 @@ func (u *Users) BindPhone(ctx context.Context, userID uint64, code, ip string) (
 		if errors.Is(err, model.ErrNotFound) {
 			return "", Errorf(KindUnauthorized, "登录已失效，请重新登录")
 		}
-		return "", Unavailable("数据库", err)
+		return "", err
 	}
 	u.ids.Forget(ctx, userID)
 	return masked, nil
@@ -205,7 +205,7 @@ func (u *Users) Delete(ctx context.Context, userID uint64) error {
 		return Errorf(KindUnauthorized, "登录已失效，请重新登录")
 	}
 	if err != nil {
-		return Unavailable("数据库", err)
+		return err
 	}
 	u.auth.Evict(ctx, hashes...)
 	u.ids.ForgetProfile(ctx, userID)
