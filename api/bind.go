@@ -150,6 +150,14 @@ func joinPath(path, name string) string {
 
 // Query binds URL query parameters (tag `query`) into dst and validates it.
 func (b *binder) Query(c *gin.Context, dst any) error {
+	if err := b.queryOnly(c, dst); err != nil {
+		return err
+	}
+	return b.validate(dst)
+}
+
+// queryOnly binds URL query parameters (tag `query`) into dst without validating it.
+func (b *binder) queryOnly(c *gin.Context, dst any) error {
 	q := c.Request.URL.Query()
 	if err := binding.MapFormWithTag(dst, q, "query"); err != nil {
 		// Find the parameter at fault by mapping each one alone into a fresh value.
@@ -168,7 +176,7 @@ func (b *binder) Query(c *gin.Context, dst any) error {
 		msg = field + "格式错误：" + queryErrorText(err)
 		return &service.Error{Kind: service.KindInvalid, Message: msg, Fields: []service.FieldError{{Field: field, Message: msg}}}
 	}
-	return b.validate(dst)
+	return nil
 }
 
 // clientPath turns the validator's namespace (Request.PageQuery.limit, Request.items[0].name)

@@ -84,25 +84,25 @@ func (a *API) placesRoutes() error {
 	}{
 		{route{method: "GET", path: "/communities", tag: "社区与楼栋", summary: "社区目录（公开）",
 			description: "无需登录，供选择居住地。按创建顺序分页。", req: new(PageQuery), resp: data[Page[CommunityDTO]]()},
-			[]gin.HandlerFunc{a.listCommunities}},
+			[]gin.HandlerFunc{a.h(a.listCommunities)}},
 		{route{method: "POST", path: "/communities", tag: "社区与楼栋", summary: "创建社区（平台管理员）",
 			description: "社区名称重复 → 409。", auth: true, req: new(CreateCommunityRequest), resp: data[CommunityDTO](),
-			status: 201, errors: []int{403, 409}}, []gin.HandlerFunc{auth, a.createCommunity}},
+			status: 201, errors: []int{403, 409}}, []gin.HandlerFunc{auth, a.h(a.createCommunity)}},
 		{route{method: "GET", path: "/communities/:id/estates", tag: "社区与楼栋", summary: "社区的小区/院落（公开）",
 			description: "无需登录。按创建顺序分页；社区不存在 → 404。", req: new(EstateListQuery), resp: data[Page[EstateDTO]](),
-			errors: []int{404}}, []gin.HandlerFunc{a.listEstates}},
+			errors: []int{404}}, []gin.HandlerFunc{a.h(a.listEstates)}},
 		{route{method: "GET", path: "/communities/:id/buildings", tag: "社区与楼栋", summary: "社区的楼栋（公开）",
 			description: "无需登录。先按小区（创建顺序），再按楼栋录入顺序排列并分页；每项带所属小区的 ID 与名称。" +
 				"estate_id 不属于该社区 → 400；社区不存在 → 404。",
 			req: new(BuildingListQuery), resp: data[Page[BuildingDTO]](), errors: []int{404}},
-			[]gin.HandlerFunc{a.listBuildings}},
+			[]gin.HandlerFunc{a.h(a.listBuildings)}},
 		{route{method: "POST", path: "/communities/:id/estates", tag: "社区与楼栋", summary: "添加小区/院落（本社区工作者）",
 			description: "同名 → 409。", auth: true, req: new(CreateEstateRequest), resp: data[EstateDTO](), status: 201,
-			errors: []int{403, 404, 409}}, []gin.HandlerFunc{auth, a.createEstate}},
+			errors: []int{403, 404, 409}}, []gin.HandlerFunc{auth, a.h(a.createEstate)}},
 		{route{method: "POST", path: "/communities/:id/buildings", tag: "社区与楼栋", summary: "添加楼栋（本社区工作者）",
 			description: "estate_id 须为本社区的小区，否则 400；同一小区内同名 → 409。", auth: true,
 			req: new(CreateBuildingRequest), resp: data[BuildingDTO](), status: 201, errors: []int{403, 404, 409}},
-			[]gin.HandlerFunc{auth, a.createBuilding}},
+			[]gin.HandlerFunc{auth, a.h(a.createBuilding)}},
 	} {
 		if err := a.handle(v1, r.rt, r.h...); err != nil {
 			return err
@@ -111,147 +111,107 @@ func (a *API) placesRoutes() error {
 	return nil
 }
 
-func (a *API) listCommunities(c *gin.Context) {
+func (a *API) listCommunities(c *gin.Context) error {
 	var q PageQuery
-	if err := a.bind.Query(c, &q); err != nil {
-		fail(c, a.log, err)
-		return
+	if err := a.bind.Request(c, &q); err != nil {
+		return err
 	}
 	after, err := cursorID(q.Cursor)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
 	items, more, err := a.deps.Places.Communities(c.Request.Context(), after, q.Size())
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
-	page := Page[CommunityDTO]{Items: make([]CommunityDTO, len(items))}
-	for i, v := range items {
-		page.Items[i] = communityDTO(&v)
-	}
-	if more {
-		page.NextCursor = idCursor(items[len(items)-1].ID)
-	}
-	ok(c, http.StatusOK, page)
+	ok(c, http.StatusOK, pageOf(items, more, communityDTO, func(v *model.Community) string { return idCursor(v.ID) }))
+	return nil
 }
 
-func (a *API) createCommunity(c *gin.Context) {
-	if !a.authorize(c, service.ActCommunityCreate, service.Scope{}) {
-		return
-	}
+func (a *API) createCommunity(c *gin.Context) error {
 	var req CreateCommunityRequest
-	if err := a.bind.JSON(c, &req); err != nil {
-		fail(c, a.log, err)
-		return
+	if err := a.bind.Request(c, &req, func() error { return a.can(c, service.ActCommunityCreate, service.Scope{}) }); err != nil {
+		return err
 	}
 	cm, err := a.deps.Places.CreateCommunity(c.Request.Context(), req.Name, req.District)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
 	ok(c, http.StatusCreated, communityDTO(cm))
+	return nil
 }
 
-func (a *API) listEstates(c *gin.Context) {
+func (a *API) listEstates(c *gin.Context) error {
 	var q EstateListQuery
-	cid, err := pathID(c, "id")
-	if err == nil {
-		err = a.bind.Query(c, &q)
+	if err := a.bind.Request(c, &q); err != nil {
+		return err
 	}
-	var after uint64
-	if err == nil {
-		after, err = cursorID(q.Cursor)
-	}
+	after, err := cursorID(q.Cursor)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
-	items, more, err := a.deps.Places.Estates(c.Request.Context(), cid, after, q.Size())
+	items, more, err := a.deps.Places.Estates(c.Request.Context(), uint64(q.CommunityID), after, q.Size())
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
-	page := Page[EstateDTO]{Items: make([]EstateDTO, len(items))}
-	for i, v := range items {
-		page.Items[i] = estateDTO(&v)
-	}
-	if more {
-		page.NextCursor = idCursor(items[len(items)-1].ID)
-	}
-	ok(c, http.StatusOK, page)
+	ok(c, http.StatusOK, pageOf(items, more, estateDTO, func(v *model.Estate) string { return idCursor(v.ID) }))
+	return nil
 }
 
-func (a *API) listBuildings(c *gin.Context) {
+func (a *API) listBuildings(c *gin.Context) error {
 	var q BuildingListQuery
-	cid, err := pathID(c, "id")
-	if err == nil {
-		err = a.bind.Query(c, &q)
+	if err := a.bind.Request(c, &q); err != nil {
+		return err
 	}
-	var estateID uint64
-	if err == nil {
-		estateID, err = queryID("estate_id", q.EstateID)
-	}
-	var after model.BuildingPos
-	if err == nil {
-		after, err = buildingCursorPos(q.Cursor)
-	}
+	estateID, err := queryID("estate_id", q.EstateID)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
+	}
+	after, err := buildingCursorPos(q.Cursor)
+	if err != nil {
+		return err
 	}
 	items, more, err := a.deps.Places.Buildings(c.Request.Context(),
-		service.BuildingQuery{CommunityID: cid, EstateID: estateID, After: after, Limit: q.Size()})
+		service.BuildingQuery{CommunityID: uint64(q.CommunityID), EstateID: estateID, After: after, Limit: q.Size()})
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
-	page := Page[BuildingDTO]{Items: make([]BuildingDTO, len(items))}
-	for i, v := range items {
-		page.Items[i] = buildingDTO(&v)
-	}
-	if more {
-		last := items[len(items)-1]
-		page.NextCursor = idCursor(last.EstateID) + "." + idCursor(last.ID)
-	}
-	ok(c, http.StatusOK, page)
+	ok(c, http.StatusOK, pageOf(items, more, buildingDTO, func(v *model.BuildingView) string {
+		return idCursor(v.EstateID) + "." + idCursor(v.ID)
+	}))
+	return nil
 }
 
-func (a *API) createEstate(c *gin.Context) {
-	cid, allowed := a.communityAction(c, service.ActPlacesManage)
-	if !allowed {
-		return
-	}
+func (a *API) createEstate(c *gin.Context) error {
 	var req CreateEstateRequest
-	if err := a.bind.JSON(c, &req); err != nil {
-		fail(c, a.log, err)
-		return
+	if err := a.bind.Request(c, &req, func() error {
+		return a.can(c, service.ActPlacesManage, service.Scope{CommunityID: uint64(req.CommunityID)})
+	}); err != nil {
+		return err
 	}
+	cid := uint64(req.CommunityID)
 	e, err := a.deps.Places.CreateEstate(c.Request.Context(), cid, req.Name)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
 	ok(c, http.StatusCreated, estateDTO(e))
+	return nil
 }
 
-func (a *API) createBuilding(c *gin.Context) {
-	cid, allowed := a.communityAction(c, service.ActPlacesManage)
-	if !allowed {
-		return
-	}
+func (a *API) createBuilding(c *gin.Context) error {
 	var req CreateBuildingRequest
-	if err := a.bind.JSON(c, &req); err != nil {
-		fail(c, a.log, err)
-		return
+	if err := a.bind.Request(c, &req, func() error {
+		return a.can(c, service.ActPlacesManage, service.Scope{CommunityID: uint64(req.CommunityID)})
+	}); err != nil {
+		return err
 	}
+	cid := uint64(req.CommunityID)
 	b, err := a.deps.Places.CreateBuilding(c.Request.Context(), cid, uint64(req.EstateID), req.Name)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
 	ok(c, http.StatusCreated, buildingDTO(b))
+	return nil
 }
 
 // communityAction reads the community id of the path and asks the policy whether the user may
