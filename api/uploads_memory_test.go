@@ -21,14 +21,14 @@ import (
 	"linli/storage/storagetest"
 )
 
-// memoryServerEnv makes TestUploadMemoryServer run: the server the memory tests measure, in a
+// memoryServerEnv makes TestUploadChildServer run: the server the memory tests measure, in a
 // process of its own so that its peak resident memory (VmHWM) is the server's alone.
 const memoryServerEnv = "LINLI_TEST_UPLOAD_MEMORY_SERVER"
 
-// TestUploadMemoryServer is not a test: run by the memory tests in a child process, it serves a
+// TestUploadChildServer is not a test: run by the memory tests in a child process, it serves a
 // full server with the content check on (the fake WeChat), under the memory limit main would
 // set, prints its address and eight users' tokens, and serves until its stdin closes.
-func TestUploadMemoryServer(t *testing.T) {
+func TestUploadChildServer(t *testing.T) {
 	if os.Getenv(memoryServerEnv) == "" {
 		t.Skip("the server of the upload memory tests, run in a child process")
 	}
@@ -63,10 +63,10 @@ type memoryServer struct {
 	stderr bytes.Buffer
 }
 
-// startMemoryServer runs TestUploadMemoryServer in a child process and waits until it serves.
+// startMemoryServer runs TestUploadChildServer in a child process and waits until it serves.
 func startMemoryServer(t *testing.T) *memoryServer {
 	t.Helper()
-	s := &memoryServer{cmd: exec.Command(os.Args[0], "-test.run=^TestUploadMemoryServer$", "-test.count=1")}
+	s := &memoryServer{cmd: exec.Command(os.Args[0], "-test.run=^TestUploadChildServer$", "-test.count=1")}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GOMEMLIMIT=") { // the child takes memory_limit, as main does
 			s.cmd.Env = append(s.cmd.Env, kv)
@@ -174,12 +174,12 @@ func measure(t *testing.T, n int, img []byte, want int) (before, peak int64) {
 	return before, peak
 }
 
-// TestUploadBombsKeepServerMemoryBounded is issue #15's attack: eight uploads at once of the
+// TestUploadBombsKeepServerRSSBounded is issue #15's attack: eight uploads at once of the
 // 1.6 MB PNG that decodes into 392 MB, with the content check on. The server used to decode
 // each (one: 76 → 555 MiB; eight: 79 → 4050 MiB). Now each is refused from its header, and the
 // server's peak stays within 100 MiB of where it started: eight bodies and their cleaned
 // copies, no picture.
-func TestUploadBombsKeepServerMemoryBounded(t *testing.T) {
+func TestUploadBombsKeepServerRSSBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 392 MB picture's PNG and a server process")
 	}

@@ -60,6 +60,8 @@ type Env struct {
 	// try a day, a deadline or an expiry for the whole server at once.
 	Clock *clock.Fake
 	logs  *syncBuffer
+	// contract is the server's OpenAPI document, loaded by the first answer Do checks.
+	contract *contract
 }
 
 // Option adjusts the configuration before the App is built.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 )
 
@@ -51,18 +50,22 @@ type Raw struct {
 // value, which is sent as JSON.
 func (e *Env) Do(method, path string, body any, opts ...Req) *Response {
 	e.T.Helper()
-	var rd io.Reader
+	var sent []byte
 	contentType := ""
 	switch b := body.(type) {
 	case nil:
 	case Raw:
-		rd, contentType = strings.NewReader(b.Body), b.ContentType
+		sent, contentType = []byte(b.Body), b.ContentType
 	default:
 		buf, err := json.Marshal(b)
 		if err != nil {
 			e.T.Fatalf("marshal request: %v", err)
 		}
-		rd, contentType = bytes.NewReader(buf), "application/json"
+		sent, contentType = buf, "application/json"
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(sent)
 	}
 	req := httptest.NewRequest(method, path, rd)
 	if contentType != "" {
@@ -73,7 +76,9 @@ func (e *Env) Do(method, path string, body any, opts ...Req) *Response {
 	}
 	rec := httptest.NewRecorder()
 	e.App.API.Handler().ServeHTTP(rec, req)
-	return &Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	res := &Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	e.checkContract(req, sent, res)
+	return res
 }
 
 // Want fails the test unless the status is want; it prints the body to explain.
