@@ -3,6 +3,8 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -19,10 +21,11 @@ type route struct {
 	summary      string
 	description  string
 	tag          string
-	auth         bool // needs a Bearer session token
-	req          any  // pointer to the request struct (json/query/path tags), or nil
-	resp         any  // pointer to the response body (usually from data[T]), or nil for none
-	status       int  // success status; 200 when zero
+	auth         bool  // needs a Bearer session token
+	req          any   // pointer to the request struct (json/query/path tags), or nil
+	resp         any   // pointer to the response body (usually from data[T]), or nil for none
+	status       int   // success status; 200 when zero
+	also         []int // other success statuses with the same body (e.g. 200 for an update of what a 201 creates)
 	contentType  string
 	errors       []int // error statuses the endpoint can answer besides 500
 	idempotent   bool  // accepts Idempotency-Key (set by handle for authenticated POSTs)
@@ -40,7 +43,7 @@ type docs struct {
 
 func newDocs() *docs {
 	r := openapi3.NewReflector()
-	r.DefaultOptions = append(r.DefaultOptions, jsonschema.InterceptProp(validateToSchema))
+	r.DefaultOptions = append(r.DefaultOptions, jsonschema.InterceptProp(validateToSchema), jsonschema.InterceptProp(nullableRefs))
 	r.Spec = &openapi3.Spec{Openapi: "3.0.3"}
 	r.Spec.Info.WithTitle("Linli 邻里 API").WithVersion("1.0.0").WithDescription(
 		"社区自治小程序后端。所有 /api/v1 响应使用统一信封 {code, message, data}；错误时另含 request_id 与 fields。" +
@@ -84,14 +87,28 @@ func (d *docs) add(rt route) error {
 		opts = append(opts, openapi.WithContentType(rt.contentType))
 	}
 	oc.AddRespStructure(rt.resp, opts...)
+	for _, s := range rt.also {
+		oc.AddRespStructure(rt.resp, append(opts[1:], openapi.WithHTTPStatus(s))...)
+	}
 	errs := append([]int{}, rt.errors...)
 	if rt.req != nil {
 		errs = append(errs, http.StatusBadRequest)
 	}
+	if hasBody(rt) { // the JSON content type applies to every body
+		errs = append(errs, http.StatusUnsupportedMediaType)
+	}
+	if hasBody(rt) || strings.HasPrefix(rt.path, "/api/v1/") { // so does the body limit, to any request sent one
+		errs = append(errs, http.StatusRequestEntityTooLarge)
+	}
+	if rt.idempotent { // a key reused for another request, or the first still running
+		errs = append(errs, http.StatusConflict, http.StatusUnprocessableEntity)
+	}
 	if rt.auth {
 		errs = append(errs, http.StatusUnauthorized)
 	}
-	errs = append(errs, http.StatusInternalServerError)
+	// Any route may meet a bug or an outage of the database or Redis.
+	errs = append(errs, http.StatusInternalServerError, http.StatusServiceUnavailable)
+	slices.Sort(errs)
 	seen := map[int]bool{}
 	for _, s := range errs {
 		if !seen[s] {
@@ -137,4 +154,14 @@ func (d *docs) mount(r *gin.Engine) error {
 	r.GET("/api/docs", serve)
 	r.GET("/api/docs/*path", serve)
 	return nil
+}
+
+// hasBody reports whether the route reads a JSON body: a method with one, and a request
+// struct with body fields.
+func hasBody(rt route) bool {
+	switch rt.method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+		return rt.req != nil && hasTag(reflect.TypeOf(rt.req).Elem(), "json")
+	}
+	return false
 }

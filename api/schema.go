@@ -1,6 +1,7 @@
 package api
 
 import (
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -66,4 +67,19 @@ func appendOnce(list []string, v string) []string {
 		}
 	}
 	return append(list, v)
+}
+
+// nullableRefs documents a pointer to a struct (an object that may be null, such as an
+// activity's team or the reader's sign-up) as nullable. OpenAPI 3.0 ignores `nullable` beside
+// a $ref, so the reference is wrapped: {allOf: [$ref], nullable: true}, which validators and
+// client generators read as "that object or null".
+func nullableRefs(params jsonschema.InterceptPropParams) error {
+	s := params.PropertySchema
+	if !params.Processed || s == nil || s.Ref == nil || params.Field.Type.Kind() != reflect.Pointer {
+		return nil
+	}
+	ref := jsonschema.Schema{Ref: s.Ref}
+	*s = jsonschema.Schema{Description: s.Description, AllOf: []jsonschema.SchemaOrBool{ref.ToSchemaOrBool()}}
+	s.WithType(jsonschema.Null.Type())
+	return nil
 }

@@ -80,6 +80,9 @@ func (e *Env) checkContract(req *http.Request, body []byte, res *Response) {
 	// The router matches on the URL alone; give it a clean copy with the body it was sent.
 	probe := req.Clone(context.Background())
 	probe.Body = io.NopCloser(bytes.NewReader(body))
+	if res.Status == 499 { // the test hung up first: nobody receives this answer
+		return
+	}
 	route, params, err := e.contract.router.FindRoute(probe)
 	if err != nil {
 		return // not a documented path or method (a 404/405 of the router itself)
