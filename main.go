@@ -7,6 +7,7 @@
 //	linli seed --demo [-c config.yaml] create the demo community (dev mode; a second run changes nothing)
 //	linli healthcheck [-c config.yaml] GET /healthz of the local server; exit 0 when it answers 200
 //	linli check-ledger [-c config.yaml] reconcile the time bank's ledger; exit non-zero naming each problem
+//	linli openapi [--yaml] [-c config.yaml] print the OpenAPI document
 //	linli rebuild-leaderboards [--community ID] [-c config.yaml] rebuild the leaderboards in Redis from the ledger
 //
 // Configuration comes from the file named by -c or LINLI_CONFIG, overridden by LINLI_*
@@ -65,8 +66,10 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return runSeed(ctx, args, environ, stdout, stderr)
 	case "check-ledger", "rebuild-leaderboards":
 		return runLedger(ctx, cmd, args, environ, stdout, stderr)
+	case "openapi":
+		return runOpenAPI(ctx, args, environ, stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q (commands: serve, migrate, healthcheck, admin, seed, check-ledger, rebuild-leaderboards)", cmd)
+		return fmt.Errorf("unknown command %q (commands: serve, migrate, healthcheck, admin, seed, check-ledger, rebuild-leaderboards, openapi)", cmd)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -18,6 +19,7 @@ import (
 // cannot list an endpoint the router lacks or describe a body the handler does not use.
 type route struct {
 	method, path string // gin syntax: /issues/:id
+	op           string // operationId: lowerCamelCase, unique in the document (the name a generated client gives the call)
 	summary      string
 	description  string
 	tag          string
@@ -31,6 +33,24 @@ type route struct {
 	idempotent   bool  // accepts Idempotency-Key (set by handle for authenticated POSTs)
 }
 
+// tags are the document's groups of operations, in the order a reader meets them; a route's
+// tag must be one of them.
+var tags = []struct{ name, description string }{
+	{"身份", "登录、会话、个人资料、手机号绑定、角色、账号注销与个人数据导出"},
+	{"社区与楼栋", "社区目录、小区/院落与楼栋（公开目录与工作者维护）"},
+	{"房屋认证", "居民申请认证所住房屋，楼栋长或社区工作者审核"},
+	{"通知", "站内通知与微信订阅消息授权"},
+	{"报事", "居民报事（问题清单）：报事、跟进、流转、评论、评单"},
+	{"能人库", "技能名录、个人技能档案与能人搜索"},
+	{"派单", "居民点单、社区派单、志愿者接单与服务确认"},
+	{"志愿活动", "志愿服务队、志愿活动、报名、签到与结算"},
+	{"时间银行", "积分账户、流水、服务记录、转赠与集体账户"},
+	{"爱心超市", "积分兑换的商品、兑换券与核销"},
+	{"排行榜", "志愿服务时长与积分排行"},
+	{"工作台", "社区工作者的月度数据与导出"},
+	{"运维", "存活与就绪检查"},
+}
+
 // data is the documented body of a success envelope carrying T.
 func data[T any]() any { return new(Envelope[T]) }
 
@@ -39,16 +59,43 @@ type docs struct {
 	r *openapi3.Reflector
 	// bodies are the success bodies of every route, for TestFastJSONMatchesEncodingJSON.
 	bodies []any
+	// ops maps each operationId to the route that has it, so that two routes cannot share one.
+	ops map[string]string
 }
+
+// opID checks that rt.op is a lowerCamelCase identifier no other route has taken.
+func (d *docs) opID(rt route) error {
+	if !operationIDPattern.MatchString(rt.op) {
+		return fmt.Errorf("openapi: %s %s: operationId %q is not lowerCamelCase", rt.method, rt.path, rt.op)
+	}
+	where := rt.method + " " + rt.path
+	if prev, taken := d.ops[rt.op]; taken {
+		return fmt.Errorf("openapi: %s: operationId %q is already the one of %s", where, rt.op, prev)
+	}
+	if d.ops == nil {
+		d.ops = map[string]string{}
+	}
+	d.ops[rt.op] = where
+	return nil
+}
+
+// operationIDPattern is the form of an operationId: a lowerCamelCase Go-and-TypeScript identifier.
+var operationIDPattern = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
 
 func newDocs() *docs {
 	r := openapi3.NewReflector()
-	r.DefaultOptions = append(r.DefaultOptions, jsonschema.InterceptProp(validateToSchema), jsonschema.InterceptProp(nullableRefs))
+	r.DefaultOptions = append(r.DefaultOptions, jsonschema.InterceptProp(validateToSchema), jsonschema.InterceptProp(nullableRefs), jsonschema.InterceptDefName(defName))
 	r.Spec = &openapi3.Spec{Openapi: "3.0.3"}
 	r.Spec.Info.WithTitle("Linli 邻里 API").WithVersion("1.0.0").WithDescription(
 		"社区自治小程序后端。所有 /api/v1 响应使用统一信封 {code, message, data}；错误时另含 request_id 与 fields。" +
 			"ID 一律为字符串；时间为带时区的 RFC 3339（默认 Asia/Shanghai）。")
+	r.Spec.Info.WithContact(openapi3.Contact{Name: ptr("Linli 邻里")})
+	r.Spec.WithServers(openapi3.Server{URL: "/", Description: ptr("本服务（与文档同源）")})
 	r.Spec.SetHTTPBearerTokenSecurity("bearer", "opaque", "登录返回的会话令牌")
+	for _, t := range tags {
+		r.Spec.Tags = append(r.Spec.Tags, openapi3.Tag{Name: t.name, Description: ptr(t.description)})
+	}
+	r.DefaultOptions = append(r.DefaultOptions, jsonschema.InterceptSchema(requireAnswered))
 	return &docs{r: r}
 }
 
@@ -61,6 +108,12 @@ func (d *docs) add(rt route) error {
 	if err != nil {
 		return err
 	}
+	if rt.op != "" {
+		if err := d.opID(rt); err != nil {
+			return err
+		}
+		oc.SetID(rt.op)
+	}
 	oc.SetSummary(rt.summary)
 	desc := rt.description
 	if rt.idempotent {
@@ -69,9 +122,10 @@ func (d *docs) add(rt route) error {
 	if desc != "" {
 		oc.SetDescription(desc)
 	}
-	if rt.tag != "" {
-		oc.SetTags(rt.tag)
+	if !slices.ContainsFunc(tags, func(t struct{ name, description string }) bool { return t.name == rt.tag }) {
+		return fmt.Errorf("openapi: %s %s: tag %q is not declared in tags", rt.method, rt.path, rt.tag)
 	}
+	oc.SetTags(rt.tag)
 	if rt.auth {
 		oc.AddSecurity("bearer")
 	}
@@ -165,3 +219,5 @@ func hasBody(rt route) bool {
 	}
 	return false
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/swaggest/jsonschema-go"
+	"github.com/swaggest/openapi-go"
 )
 
 // validateToSchema copies the constraints of `validate` tags into the OpenAPI schema, so the
@@ -82,4 +83,79 @@ func nullableRefs(params jsonschema.InterceptPropParams) error {
 	*s = jsonschema.Schema{Description: s.Description, AllOf: []jsonschema.SchemaOrBool{ref.ToSchemaOrBool()}}
 	s.WithType(jsonschema.Null.Type())
 	return nil
+}
+
+// defName names the document's schemas as a client reads them: IssueDTO, not ApiIssueDTO;
+// EnvelopePageIssueDTO for Envelope[Page[IssueDTO]], EnvelopeCategoryDTOList for a bare list.
+func defName(t reflect.Type, def string) string {
+	if t.PkgPath() != "linli/api" {
+		return def
+	}
+	if !strings.Contains(t.Name(), "[") {
+		return strings.TrimPrefix(def, "Api")
+	}
+	return genericName(t.Name())
+}
+
+// genericName turns "Envelope[linli/api.Page[linli/api.IssueDTO]]" into "EnvelopePageIssueDTO".
+func genericName(s string) string {
+	outer, args, ok := strings.Cut(s, "[")
+	if !ok {
+		return s[strings.LastIndex(s, ".")+1:]
+	}
+	args = strings.TrimSuffix(args, "]")
+	if rest, list := strings.CutPrefix(args, "[]"); list {
+		return genericName(outer) + genericName(rest) + "List"
+	}
+	return genericName(outer) + genericName(args)
+}
+
+// requireAnswered marks every field of an answer (a response body) that is always present —
+// a JSON name without omitempty — as required, so that a generated client types it as present
+// (possibly null), not as optional. Request structs keep what their `validate` tags require.
+func requireAnswered(params jsonschema.InterceptSchemaParams) (bool, error) {
+	if !params.Processed || params.Schema == nil {
+		return false, nil
+	}
+	if oc, ok := openapi.OperationCtx(params.Context); !ok || !oc.IsProcessingResponse() {
+		return false, nil
+	}
+	t := params.Value.Type()
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return false, nil
+	}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+				walk(f.Type)
+				continue
+			}
+			if !f.IsExported() || name == "-" || strings.Contains(opts, "omitempty") {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			prop, ok := params.Schema.Properties[name]
+			if !ok {
+				continue
+			}
+			params.Schema.Required = appendOnce(params.Schema.Required, name)
+			// A list in an answer is [] when empty, never null (the contract tests hold
+			// every answer to it).
+			if ps := prop.TypeObject; ps != nil && f.Type.Kind() == reflect.Slice && ps.HasType(jsonschema.Array) {
+				ps.Type = nil
+				ps.WithType(jsonschema.Array.Type())
+				params.Schema.Properties[name] = prop
+			}
+		}
+	}
+	walk(t)
+	return false, nil
 }
