@@ -32,7 +32,7 @@ type AccountDTO struct {
 	AccountID   *ID    `json:"account_id" description:"首次入账或转入前为 null"`
 	Balance     string `json:"balance" example:"12.50" description:"余额（积分）"`
 	Minutes     int64  `json:"minutes" description:"累计服务时长（分钟，已扣除更正）"`
-	Hours       string `json:"hours" example:"3.25" description:"累计服务时长（小时，两位小数）"`
+	Hours       string `json:"hours" example:"3.25" description:"累计服务时长（小时，两位小数）：每条服务记录先四舍五入到 0.01 小时再相加，与积分的舍入规则相同，因此等于各条记录 hours 之和"`
 	Earned      string `json:"earned" example:"20.00" description:"服务累计获得的积分（含因余额上限转入社区的部分）"`
 	Spent       string `json:"spent" example:"5.00" description:"兑换奖励花费的积分（已扣除取消退还）"`
 	Received    string `json:"received" example:"0.00" description:"收到的转赠"`
@@ -190,7 +190,7 @@ func (a *API) myAccount(c *gin.Context) {
 		return
 	}
 	out := AccountDTO{CommunityID: ID(s.CommunityID), Balance: s.Balance.String(), Minutes: s.Minutes,
-		Hours: service.HoursString(s.Minutes), Earned: s.Earned.String(), Spent: s.Spent.String(),
+		Hours: service.HundredthsString(s.HourHundredths), Earned: s.Earned.String(), Spent: s.Spent.String(),
 		Received: s.Received.String(), Given: s.Given.String(), Cap: s.Cap.String()}
 	if s.AccountID != nil {
 		id := ID(*s.AccountID)
