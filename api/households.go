@@ -105,7 +105,7 @@ func (a *API) householdRoutes() error {
 		h  []gin.HandlerFunc
 	}{
 		{a.v1, route{method: "GET", path: "/communities/:id/households/template", op: "householdTemplate", tag: "房屋台账",
-			summary: "下载房屋台账模板（本社区工作者）",
+			summary:     "下载房屋台账模板（本社区工作者）",
 			description: "返回 .xlsx：工作表「房屋台账」的列为 小区、楼栋、单元、房号、户主称呼、备注，带一行示例；工作表「填写说明」说明每列的写法。",
 			auth:        true, req: new(CommunityPath), resp: new(Binary), contentType: xlsxType, errors: []int{403, 404}},
 			[]gin.HandlerFunc{auth, a.h(a.householdTemplate)}},
@@ -120,7 +120,7 @@ func (a *API) householdRoutes() error {
 			auth: true, req: new(HouseholdImportRequest), resp: data[HouseholdImportDTO](), errors: []int{400, 403, 404, 409, 413, 415}},
 			[]gin.HandlerFunc{auth, a.limitImport, a.h(a.importHouseholds)}},
 		{a.v1, route{method: "GET", path: "/buildings/:id/households", op: "listBuildingHouseholds", tag: "房屋台账",
-			summary: "楼栋的房间（选择所住房屋）",
+			summary:     "楼栋的房间（选择所住房屋）",
 			description: "任何登录用户：按台账顺序分页列出该楼栋的房间（只有 id、单元、房号），用于 POST /me/residencies 的 household_id。楼栋不存在 → 404。",
 			auth:        true, req: new(BuildingHouseholdsQuery), resp: data[Page[HouseholdRoomDTO]](), errors: []int{404}},
 			[]gin.HandlerFunc{auth, a.h(a.listBuildingHouseholds)}},

@@ -224,6 +224,8 @@ func (h *Households) planRow(ctx context.Context, byUserID uint64, p *importPlan
 	unit, room := model.HouseholdUnit(unitText), model.HouseholdRoom(roomText)
 	switch {
 	case rep.ErrorCount > before:
+	case note == exampleNote:
+		rep.bad(row.Num, colNote, fmt.Sprintf("第 %d 行是模板的示例行，请删除后再导入", row.Num))
 	case room == "":
 		rep.bad(row.Num, colRoom, fmt.Sprintf("第 %d 行 %s 列「房号」只有“室/号”，缺少号码", row.Num, row.letter(colRoom)))
 	case utf8.RuneCountInString(unit) > maxUnit || utf8.RuneCountInString(room) > maxRoomKey:

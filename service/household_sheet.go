@@ -111,9 +111,10 @@ func readRegister(wb *excelize.File, bad func(row int, column, msg string), visi
 		return Errorf(KindInvalid, "无法读取工作表「%s」", sheet)
 	}
 	defer func() { _ = rows.Close() }()
-	var header map[int]string // column index → column
+	var header map[int]string // column index → column ("" for a column refused in the header)
 	letters := map[string]string{}
 	num, data := 0, 0
+	complete := true // the header has every required column: else its rows are not checked
 	for rows.Next() {
 		num++
 		cells, err := rows.Columns()
@@ -125,6 +126,9 @@ func readRegister(wb *excelize.File, bad func(row int, column, msg string), visi
 		}
 		if header == nil {
 			header = readHeader(num, cells, letters, bad)
+			for _, c := range requiredColumns {
+				complete = complete && letters[c] != ""
+			}
 			continue
 		}
 		data++
@@ -134,10 +138,15 @@ func readRegister(wb *excelize.File, bad func(row int, column, msg string), visi
 		row := sheetRow{Num: num, Cells: make(map[string]string, len(header)), Letters: letters}
 		for i, v := range cells {
 			if col, ok := header[i]; ok {
-				row.Cells[col] = v
+				if col != "" {
+					row.Cells[col] = v
+				}
 			} else if strings.TrimSpace(v) != "" {
 				bad(num, columnLetter(i), fmt.Sprintf("第 %d 行 %s 列没有表头，无法识别这一列的内容", num, columnLetter(i)))
 			}
+		}
+		if !complete {
+			continue
 		}
 		if err := visit(row); err != nil {
 			return err
@@ -169,8 +178,10 @@ func readHeader(num int, cells []string, letters map[string]string, bad func(int
 		}
 		switch {
 		case !known:
+			header[i] = "" // said once here, not on every row
 			bad(num, columnLetter(i), fmt.Sprintf("未知的列「%s」：可用的列为 %s", name, strings.Join(registerColumns, "、")))
 		case letters[col] != "":
+			header[i] = ""
 			bad(num, columnLetter(i), fmt.Sprintf("列「%s」重复（已在 %s 列）", col, letters[col]))
 		default:
 			header[i], letters[col] = col, columnLetter(i)
@@ -200,7 +211,6 @@ func columnLetter(i int) string {
 	}
 	return name
 }
-
 
 // readAllData reads the whole upload up to one byte past the limit.
 func readAllData(r io.Reader) ([]byte, error) {

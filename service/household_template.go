@@ -14,6 +14,10 @@ const (
 	notesSheet    = "填写说明"
 )
 
+// exampleNote marks the template's example row: an import refuses it, so that a forgotten
+// example does not become a household.
+const exampleNote = "示例行，导入前请删除"
+
 // RegisterRow is one row of a register workbook.
 type RegisterRow struct {
 	Estate, Building, Unit, Room, Head, Note string
@@ -36,7 +40,7 @@ var templateNotes = [][2]string{
 // sheet of notes.
 func (h *Households) Template(w io.Writer) error {
 	return writeRegister(w, []RegisterRow{
-		{Estate: "春合苑", Building: "12栋", Unit: "2", Room: "302", Head: "王阿姨", Note: "示例行，导入前请删除"},
+		{Estate: "春合苑", Building: "12栋", Unit: "2", Room: "302", Head: "王阿姨", Note: exampleNote},
 	}, true)
 }
 

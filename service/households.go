@@ -142,7 +142,7 @@ func (h *Households) Detail(ctx context.Context, p *Principal, id uint64) (*Hous
 		return nil, err
 	}
 	d := &HouseholdDetail{HouseholdView: *hh, Head: h.openHead(hh.HeadCipher), Members: make([]HouseholdMember, len(members))}
-	calls := p.Admin || p.Staff[hh.CommunityID] || p.Captain[hh.BuildingID] == hh.CommunityID
+	calls := p.Staff[hh.CommunityID] || p.Captain[hh.BuildingID] == hh.CommunityID // not a platform admin
 	for i, m := range members {
 		d.Members[i].HouseholdMember = m
 		if calls {
