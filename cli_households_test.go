@@ -57,3 +57,34 @@ func TestAdminImportHouseholds(t *testing.T) {
 		t.Fatalf("unknown community: %v", err)
 	}
 }
+
+// The demo's register is imported as staff would import it: every room of its 100 buildings,
+// and every demo resident's claim is of a registered household.
+func TestSeedDemoImportsTheRegister(t *testing.T) {
+	cfg := apptest.Config(t)
+	env := cliEnviron(cfg)
+	out, _, err := seed(env, "--demo")
+	if err != nil || !strings.Contains(out, "4292 households") {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+	e := apptest.FromConfig(t, cfg)
+	count := func(table, where string, args ...any) int64 {
+		n, err := e.App.Store.Count(t.Context(), table, where, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count("households", ""); n != 4292 {
+		t.Fatalf("households: %d", n)
+	}
+	if n := count("households", "needs_review = ?", true); n != 0 {
+		t.Fatalf("%d demo households need review: a demo person's room is not in the register", n)
+	}
+	if n := count("residencies", "household_id IS NULL"); n != 0 {
+		t.Fatalf("%d demo claims without a household", n)
+	}
+	if n := count("households", "note <> ''"); n < 10 {
+		t.Fatalf("notes: %d", n)
+	}
+}
