@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-
 )
 
 // demoLayout is how the buildings of a demo estate are built: units per building (0: a
@@ -97,4 +96,3 @@ func (d *Demo) seedPlaces(ctx context.Context, r *DemoResult) error {
 	}
 	return nil
 }
-
