@@ -191,6 +191,12 @@ func TestHouseholdsImportReportsEveryRowAndWritesNothing(t *testing.T) {
 	if rowCount(t, e, "households", "") != 0 || rowCount(t, e, "estates", "name = ?", "新苑") != 0 {
 		t.Fatal("a rejected file wrote something")
 	}
+	// A note others will read passes the content-safety check.
+	rep = rejected(t, importFile(e, staff, c.ID, register(t,
+		service.RegisterRow{Estate: "1号院", Building: "1栋", Room: "101", Note: "常年" + "赌博"}), false))
+	if rep.ErrorCount != 1 || rep.Errors[0].Column != "备注" || rep.Errors[0].Row != 2 || !strings.Contains(rep.Errors[0].Message, "内容安全") {
+		t.Fatalf("risky note: %+v", rep.Errors)
+	}
 	// A file without the required columns names them.
 	f2 := excelize.NewFile()
 	_ = f2.SetSheetRow("Sheet1", "A1", &[]any{"小区", "单元"})

@@ -231,18 +231,6 @@ func (h *Households) planRow(ctx context.Context, byUserID uint64, p *importPlan
 	case utf8.RuneCountInString(unit) > maxUnit || utf8.RuneCountInString(room) > maxRoomKey:
 		rep.bad(row.Num, colRoom, fmt.Sprintf("第 %d 行单元最多 %d 个字、房号最多 %d 个字", row.Num, maxUnit, maxRoomKey))
 	}
-	for _, t := range []struct{ col, text string }{{colHead, head}, {colNote, note}} {
-		if t.text == "" || rep.ErrorCount > before {
-			continue
-		}
-		if err := h.safety.ScreenByStaff(ctx, h.store, byUserID, SceneProfile, t.col, t.text); err != nil {
-			var se *Error
-			if !errors.As(err, &se) {
-				return err
-			}
-			rep.bad(row.Num, t.col, fmt.Sprintf("第 %d 行 %s 列「%s」未通过内容安全检查，请修改", row.Num, row.letter(t.col), t.col))
-		}
-	}
 	if rep.ErrorCount > before {
 		return nil
 	}
@@ -259,11 +247,28 @@ func (h *Households) planRow(ctx context.Context, byUserID uint64, p *importPlan
 		return nil
 	}
 	seen[k] = seenRow{row.Num, text}
-	if cur, ok := existing[k]; ok && bref > 0 {
-		if h.openHead(cur.HeadCipher) == head && cur.Note == note && !cur.NeedsReview {
-			rep.Unchanged++
-			return nil
+	cur, registered := existing[k]
+	registered = registered && bref > 0
+	if registered && h.openHead(cur.HeadCipher) == head && cur.Note == note && !cur.NeedsReview {
+		rep.Unchanged++
+		return nil
+	}
+	// Only a head or note that is new is checked: a re-import asks nobody again.
+	if !registered || h.openHead(cur.HeadCipher) != head || cur.Note != note {
+		for _, t := range []struct{ col, text string }{{colHead, head}, {colNote, note}} {
+			if t.text == "" {
+				continue
+			}
+			if err := h.safety.ScreenByStaff(ctx, h.store, byUserID, SceneProfile, t.col, t.text); err != nil {
+				if KindOf(err) != KindUnprocessable {
+					return err
+				}
+				rep.bad(row.Num, t.col, fmt.Sprintf("第 %d 行 %s 列「%s」未通过内容安全检查，请修改", row.Num, row.letter(t.col), t.col))
+				return nil
+			}
 		}
+	}
+	if registered {
 		cur.HeadCipher, cur.Note, cur.NeedsReview = h.sealHead(head), note, false
 		p.update = append(p.update, cur)
 		rep.HouseholdsUpdated++
