@@ -74,24 +74,24 @@ func (a *API) activityRoutes() error {
 		rt route
 		h  gin.HandlerFunc
 	}{
-		{route{method: "POST", path: "/activities", tag: "志愿活动", summary: "创建活动（草稿）",
+		{route{op: "createActivity", method: "POST", path: "/activities", tag: "志愿活动", summary: "创建活动（草稿）",
 			description: "社区工作者可组织本社区任意范围的活动；楼栋长可组织报名范围为其负责楼栋的活动；志愿服务队队长可组织本队活动（team_id）。" +
 				"文字经内容安全检查：risky → 422；无法判定 → 保存为待审核（held），须社区工作者发布。",
 			auth: true, req: new(ActivityCreateRequest), resp: data[ActivityDTO](), status: 201, errors: []int{403, 404, 422}}, a.createActivity},
-		{route{method: "PATCH", path: "/activities/:id", tag: "志愿活动", summary: "修改活动（组织者）",
+		{route{op: "updateActivity", method: "PATCH", path: "/activities/:id", tag: "志愿活动", summary: "修改活动（组织者）",
 			description: "草稿或已发布的活动可改。人数少于已确认人数 → 409；增加人数时在同一事务内按顺序递补候补并通知。已发布活动改时间或地点会通知所有报名者。",
 			auth:        true, req: new(ActivityPatchRequest), resp: data[ActivityDTO](), errors: []int{403, 404, 409, 422}}, a.updateActivity},
-		{route{method: "POST", path: "/activities/:id/publish", tag: "志愿活动", summary: "发布活动（组织者）",
+		{route{op: "publishActivity", method: "POST", path: "/activities/:id/publish", tag: "志愿活动", summary: "发布活动（组织者）",
 			description: "草稿 → 已发布，开放报名。待审核（held）的活动只能由社区工作者发布。", auth: true,
 			req: new(ActivityPath), resp: data[ActivityDTO](), errors: []int{403, 404, 409}}, a.publishActivity},
-		{route{method: "POST", path: "/activities/:id/cancel", tag: "志愿活动", summary: "取消活动（组织者）",
+		{route{op: "cancelActivity", method: "POST", path: "/activities/:id/cancel", tag: "志愿活动", summary: "取消活动（组织者）",
 			description: "草稿或未结束的已发布活动可取消；所有报名者（含候补）在同一事务内收到通知。请求体可省略。", auth: true,
 			req: new(ActivityCancelRequest), resp: data[ActivityDTO](), errors: []int{403, 404, 409}}, a.cancelActivity},
-		{route{method: "GET", path: "/communities/:id/activities", tag: "志愿活动", summary: "社区的活动列表",
+		{route{op: "listActivities", method: "GET", path: "/communities/:id/activities", tag: "志愿活动", summary: "社区的活动列表",
 			description: "活动列表对登录用户公开。含剩余名额、候补人数与我的报名状态；列表与名额缓存在 Redis，任何变动即失效。" +
 				"upcoming/ongoing 按开始时间升序，past 按开始时间降序。",
 			auth: true, req: new(ActivityListQuery), resp: data[Page[ActivityDTO]](), errors: []int{404}}, a.listActivities},
-		{route{method: "GET", path: "/activities/:id", tag: "志愿活动", summary: "活动详情",
+		{route{op: "getActivity", method: "GET", path: "/activities/:id", tag: "志愿活动", summary: "活动详情",
 			description: "已发布、已取消、已结束的活动对登录用户公开；草稿仅组织者可见。", auth: true,
 			req: new(ActivityPath), resp: data[ActivityDTO](), errors: []int{404}}, a.getActivity},
 	} {

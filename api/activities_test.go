@@ -264,6 +264,8 @@ func TestActivityValidationAndRoles(t *testing.T) {
 		{"bad points", map[string]any{"points_per_hour": "1.234"}, "points_per_hour"},
 		{"unknown type", map[string]any{"type_id": "999999"}, "type_id"},
 		{"cut-off after the start", map[string]any{"cancel_cutoff_at": w.ts(3 * time.Hour)}, "cancel_cutoff_at"},
+		{"cut-off already past", map[string]any{"cancel_cutoff_at": w.ts(-time.Minute)}, "cancel_cutoff_at"},
+		{"shorter than a minute", map[string]any{"end_at": w.ts(2*time.Hour + 30*time.Second)}, "end_at"},
 	} {
 		body := e.Do("POST", "/api/v1/activities", w.body(tc.extra), apptest.Token(w.staff.Token)).Want(t, 400).Err(t)
 		if !body.HasField(tc.field) {

@@ -48,12 +48,12 @@ func (a *API) activityTypeRoutes() error {
 		rt route
 		h  gin.HandlerFunc
 	}{
-		{route{method: "GET", path: "/communities/:id/activity-types", tag: "志愿活动", summary: "社区的活动类型与积分规则（本社区用户）",
+		{route{op: "listActivityTypes", method: "GET", path: "/communities/:id/activity-types", tag: "志愿活动", summary: "社区的活动类型与积分规则（本社区用户）",
 			description: "首次读取时创建默认类型（巡逻、助老、环境整治、文明养犬、课程、其他，均为每小时 1 分）。",
 			auth:        true, req: new(ActivityTypeListQuery), resp: data[[]ActivityTypeDTO](), errors: []int{403, 404}}, a.listActivityTypes},
-		{route{method: "POST", path: "/communities/:id/activity-types", tag: "志愿活动", summary: "新增活动类型（社区工作者）",
+		{route{op: "createActivityType", method: "POST", path: "/communities/:id/activity-types", tag: "志愿活动", summary: "新增活动类型（社区工作者）",
 			auth: true, req: new(ActivityTypeRequest), resp: data[ActivityTypeDTO](), status: 201, errors: []int{403, 404, 409}}, a.createActivityType},
-		{route{method: "PATCH", path: "/communities/:id/activity-types/:type_id", tag: "志愿活动", summary: "修改活动类型或积分规则（社区工作者）",
+		{route{op: "updateActivityType", method: "PATCH", path: "/communities/:id/activity-types/:type_id", tag: "志愿活动", summary: "修改活动类型或积分规则（社区工作者）", description: "只改请求中给出的字段。类型不属于该社区 → 404；同名 → 409；非本社区工作者 → 403。已结算的活动按结算时的规则，不受修改影响。",
 			auth: true, req: new(ActivityTypePatch), resp: data[ActivityTypeDTO](), errors: []int{403, 404, 409}}, a.updateActivityType},
 	} {
 		if err := a.handle(a.v1, r.rt, auth, r.h); err != nil {

@@ -47,7 +47,7 @@ type AuditEntryDTO struct {
 }
 
 func (a *API) auditRoutes() error {
-	return a.handle(a.v1, route{method: "GET", path: "/communities/:id/audit-log", tag: "社区与楼栋",
+	return a.handle(a.v1, route{op: "listAudit", method: "GET", path: "/communities/:id/audit-log", tag: "社区与楼栋",
 		summary: "操作日志（本社区工作者、平台管理员）",
 		description: "社区工作者、楼栋长与平台管理员在本社区的每一次成功写操作，以及每一次角色授予与撤销：谁（及其身份）、" +
 			"做了什么（方法、接口、对象）、何时、从哪里（客户端地址、请求 ID）。不含请求内容与手机号。按时间倒序分页；" +

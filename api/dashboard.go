@@ -16,7 +16,7 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 
 func (a *API) dashboardRoutes() error {
 	const who = "本社区的工作人员与平台管理员可看；其他社区的工作人员得到 404，本社区的居民与楼栋长 403。"
-	if err := a.handle(a.v1, route{method: "GET", path: "/communities/:id/dashboard", tag: "工作台", summary: "月度工作台",
+	if err := a.handle(a.v1, route{op: "getDashboard", method: "GET", path: "/communities/:id/dashboard", tag: "工作台", summary: "月度工作台",
 		description: "一个自然月（北京时间）的报事、志愿服务、能人库与派单、时间银行数据，及此前 11 个月的趋势。" +
 			"每项数据的口径见响应字段说明。已结束满 72 小时的月份计算一次存为月度汇总，此后直接读取；" +
 			"本月（及刚结束不满 72 小时的上月）实时计算，结果缓存 60 秒。" + who,
@@ -24,7 +24,7 @@ func (a *API) dashboardRoutes() error {
 		a.requireUser, a.dashboard); err != nil {
 		return err
 	}
-	return a.handle(a.v1, route{method: "GET", path: "/communities/:id/dashboard/export", tag: "工作台",
+	return a.handle(a.v1, route{op: "exportDashboard", method: "GET", path: "/communities/:id/dashboard/export", tag: "工作台",
 		summary: "导出月度工作台（Excel）",
 		description: "与 GET /communities/{id}/dashboard 同一月份、同一组数据的 .xlsx 工作簿：报事、志愿服务、能人库与派单、" +
 			"时间银行、趋势各一个工作表，另有本月提交的报事明细（ID、楼栋、类别、状态、提交时间、受理时间、解决时间、评分、报事人；" +

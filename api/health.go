@@ -35,9 +35,9 @@ func (a *API) operations() error {
 		rt route
 		h  gin.HandlerFunc
 	}{
-		{route{method: "GET", path: "/healthz", tag: "运维", summary: "进程存活检查",
+		{route{op: "healthz", method: "GET", path: "/healthz", tag: "运维", summary: "进程存活检查", description: "进程存活即 200，不访问数据库与 Redis；供负载均衡与容器探活使用。",
 			resp: data[Alive]()}, a.healthz},
-		{route{method: "GET", path: "/readyz", tag: "运维", summary: "就绪检查：数据库与 Redis 是否可达",
+		{route{op: "readyz", method: "GET", path: "/readyz", tag: "运维", summary: "就绪检查：数据库与 Redis 是否可达",
 			description: "200 when both answer; 503 naming the unreachable dependency in message and data.",
 			resp:        new(ReadyEnvelope), errors: []int{http.StatusServiceUnavailable}}, a.readyz},
 	}

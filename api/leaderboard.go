@@ -49,7 +49,7 @@ type LeaderboardDTO struct {
 }
 
 func (a *API) leaderboardRoutes() error {
-	return a.handle(a.v1, route{method: "GET", path: "/communities/:id/leaderboard", tag: "排行榜", summary: "志愿者排行榜",
+	return a.handle(a.v1, route{op: "getLeaderboard", method: "GET", path: "/communities/:id/leaderboard", tag: "排行榜", summary: "志愿者排行榜",
 		description: "按服务时长或积分，累计或按月，全社区或某一楼栋；返回前 N 名与我的名次。数据来自 Redis，" +
 			"缺失时由账本重建，结果与重建前一致。本社区的居民、楼栋长与工作人员可看。",
 		auth: true, req: new(LeaderboardQuery), resp: data[LeaderboardDTO](), errors: []int{403, 404}},

@@ -61,15 +61,15 @@ func (a *API) notificationRoutes() error {
 		rt route
 		h  []gin.HandlerFunc
 	}{
-		{route{method: "GET", path: "/me/notifications", tag: "通知", summary: "我的通知（站内信）",
+		{route{op: "listNotifications", method: "GET", path: "/me/notifications", tag: "通知", summary: "我的通知（站内信）",
 			description: "按时间倒序分页；unread=true 只列未读。unread_count 为全部未读数量。站内信是通知的正式记录，微信订阅消息只是额外推送。",
 			auth:        true, req: new(NotificationListQuery), resp: data[NotificationPage]()},
 			[]gin.HandlerFunc{auth, a.listNotifications}},
-		{route{method: "POST", path: "/me/notifications/read", tag: "通知", summary: "标记通知为已读",
+		{route{op: "markNotificationsRead", method: "POST", path: "/me/notifications/read", tag: "通知", summary: "标记通知为已读",
 			description: "ids（1–100 个）或 all: true 二选一；只会修改自己的通知，他人的 ID 被忽略。返回本次由未读变为已读的数量。",
 			auth:        true, req: new(MarkReadRequest), resp: data[MarkReadResponse]()},
 			[]gin.HandlerFunc{auth, a.markNotificationsRead}},
-		{route{method: "POST", path: "/me/subscriptions", tag: "通知", summary: "上报一次性订阅授权",
+		{route{op: "grantSubscriptions", method: "POST", path: "/me/subscriptions", tag: "通知", summary: "上报一次性订阅授权",
 			description: "小程序调用 wx.requestSubscribeMessage 后，把用户“允许”的模板 ID 报给服务端；每个 ID 记一次授权，" +
 				"每次授权最多换来一条微信订阅消息。未配置的模板 ID → 400（字段 template_ids）。",
 			auth: true, req: new(SubscriptionsRequest), resp: data[SubscriptionsResponse](), status: 201},

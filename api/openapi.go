@@ -62,6 +62,8 @@ type docs struct {
 	bodies []any
 	// ops maps each operationId to the route that has it, so that two routes cannot share one.
 	ops map[string]string
+	// routes are the documented routes, in registration order (for the tests that walk them).
+	routes []route
 }
 
 // opID checks that rt.op is a lowerCamelCase identifier no other route has taken.
@@ -109,20 +111,20 @@ func (d *docs) add(rt route) error {
 	if err != nil {
 		return err
 	}
-	if rt.op != "" {
-		if err := d.opID(rt); err != nil {
-			return err
-		}
-		oc.SetID(rt.op)
+	if err := d.opID(rt); err != nil {
+		return err
 	}
+	oc.SetID(rt.op)
+	d.routes = append(d.routes, rt)
 	oc.SetSummary(rt.summary)
 	desc := rt.description
 	if rt.idempotent {
 		desc += "\n\n可携带请求头 Idempotency-Key（1–128 个可见 ASCII 字符）：24 小时内以相同 key 重试相同请求，返回首次的结果且不重复执行（响应头 Idempotent-Replayed: true）；相同 key 用于不同请求 → 422；首次请求仍在处理 → 409。"
 	}
-	if desc != "" {
-		oc.SetDescription(desc)
+	if desc == "" {
+		return fmt.Errorf("openapi: %s %s: a route needs a description (what it does, who may, what it refuses)", rt.method, rt.path)
 	}
+	oc.SetDescription(desc)
 	if !slices.ContainsFunc(tags, func(t struct{ name, description string }) bool { return t.name == rt.tag }) {
 		return fmt.Errorf("openapi: %s %s: tag %q is not declared in tags", rt.method, rt.path, rt.tag)
 	}

@@ -49,20 +49,20 @@ func (a *API) residencyRoutes() error {
 		rt route
 		h  []gin.HandlerFunc
 	}{
-		{route{method: "POST", path: "/me/residencies", tag: "房屋认证", summary: "申请房屋认证",
+		{route{op: "claimResidency", method: "POST", path: "/me/residencies", tag: "房屋认证", summary: "申请房屋认证",
 			description: "任何登录用户均可申请，状态为 pending。可给出台账住户 household_id（选房），或 building_id 与 room（与台账登记的房间一致时即为该住户）；住户不存在 → 404。同一房间已在审核中或已通过 → 409；之前被驳回的会重新打开为 pending（201）。楼栋不存在 → 404。",
 			auth:        true, req: new(ClaimResidencyRequest), resp: data[ResidencyDTO](), status: 201, errors: []int{404, 409}},
 			[]gin.HandlerFunc{auth, a.claimResidency}},
-		{route{method: "GET", path: "/residencies", tag: "房屋认证", summary: "待我审核的认证申请（楼栋长/社区工作者）",
+		{route{op: "listResidencies", method: "GET", path: "/residencies", tag: "房屋认证", summary: "待我审核的认证申请（楼栋长/社区工作者）",
 			description: "楼栋长只看到所负责楼栋的申请，社区工作者看到本社区的，平台管理员看到全部。按提交顺序（最早的在前）分页；" +
 				"被驳回后重新提交的申请保留原来的位置。普通居民 → 403；community_id/building_id 不在权限范围内 → 403（本社区）或 404（其他社区）。",
 			auth: true, req: new(ResidencyListQuery), resp: data[Page[ResidencyClaimDTO]](), errors: []int{403, 404}},
 			[]gin.HandlerFunc{auth, a.listResidencies}},
-		{route{method: "POST", path: "/residencies/:id/approve", tag: "房屋认证", summary: "通过认证申请",
+		{route{op: "approveResidency", method: "POST", path: "/residencies/:id/approve", tag: "房屋认证", summary: "通过认证申请",
 			description: "该楼栋的楼栋长、本社区工作者或平台管理员。只有 pending 的申请能被处理；已处理 → 409（消息说明当前状态），并发处理时只有一个成功。",
 			auth:        true, req: new(ResidencyPath), resp: data[ResidencyDTO](), errors: []int{403, 404, 409}},
 			[]gin.HandlerFunc{auth, a.approveResidency}},
-		{route{method: "POST", path: "/residencies/:id/reject", tag: "房屋认证", summary: "驳回认证申请",
+		{route{op: "rejectResidency", method: "POST", path: "/residencies/:id/reject", tag: "房屋认证", summary: "驳回认证申请",
 			description: "权限与通过相同；须填写理由。已处理 → 409。",
 			auth:        true, req: new(RejectResidencyRequest), resp: data[ResidencyDTO](), errors: []int{403, 404, 409}},
 			[]gin.HandlerFunc{auth, a.rejectResidency}},

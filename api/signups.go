@@ -74,30 +74,30 @@ func (a *API) signupRoutes() error {
 		rt route
 		h  gin.HandlerFunc
 	}{
-		{route{method: "POST", path: "/activities/:id/signups", tag: "志愿活动", summary: "报名（活动范围内的认证居民）",
+		{route{op: "signUp", method: "POST", path: "/activities/:id/signups", tag: "志愿活动", summary: "报名（活动范围内的认证居民）",
 			description: "有名额则 confirmed，否则 waitlisted 并给出候补位次。名额在数据库内以行锁与条件更新保证，任何并发下都不会超额。" +
 				"重复报名 → 409；与已确认参加的活动时间重叠 → 409 并指明该活动；不在报名时间内 → 409 并给出报名时间；近期多次未到场 → 409。",
 			auth: true, req: new(ActivityPath), resp: data[SignupDTO](), status: 201, errors: []int{403, 404, 409}}, a.signUp},
-		{route{method: "DELETE", path: "/activities/:id/signups/me", tag: "志愿活动", summary: "取消我的报名",
+		{route{op: "cancelSignup", method: "DELETE", path: "/activities/:id/signups/me", tag: "志愿活动", summary: "取消我的报名",
 			description: "已确认者须在取消截止时间前（之后 → 409）；名额在同一事务内按顺序递补给第一位候补并通知。候补者在活动开始前可随时退出。",
 			auth:        true, req: new(ActivityPath), resp: data[SignupDTO](), errors: []int{404, 409}}, a.cancelSignup},
-		{route{method: "GET", path: "/activities/:id/signups", tag: "志愿活动", summary: "报名名单（组织者）",
+		{route{op: "listSignups", method: "GET", path: "/activities/:id/signups", tag: "志愿活动", summary: "报名名单（组织者）",
 			description: "确认参加者在前（按报名顺序），候补按位次在后。", auth: true,
 			req: new(ActivityPath), resp: data[[]RosterEntryDTO](), errors: []int{403, 404}}, a.roster},
-		{route{method: "GET", path: "/activities/:id/checkin-code", tag: "志愿活动", summary: "签到小程序码（组织者）",
+		{route{op: "checkinCode", method: "GET", path: "/activities/:id/checkin-code", tag: "志愿活动", summary: "签到小程序码（组织者）",
 			description: "已发布活动的签到码：微信模式下返回 getwxacodeunlimit 生成的小程序码图片（Content-Type: image/jpeg，scene 为签名令牌）；" +
 				"开发模式或 format=json 时返回令牌本身（如下）。令牌随活动过期（结束后 activities.checkout_grace）。",
 			auth: true, req: new(CheckinCodeQuery), resp: data[CheckinCodeDTO](), errors: []int{403, 404, 409, 503}}, a.checkinCode},
-		{route{method: "POST", path: "/activities/:id/checkin", tag: "志愿活动", summary: "签到（确认参加的志愿者，扫码）",
+		{route{op: "checkIn", method: "POST", path: "/activities/:id/checkin", tag: "志愿活动", summary: "签到（确认参加的志愿者，扫码）",
 			description: "开始前 activities.checkin_early 起至结束可签到；重复签到保留首次时间。令牌无效、属于其他活动或已过期 → 403。",
 			auth:        true, req: new(TokenRequest), resp: data[SignupDTO](), errors: []int{403, 404, 409}}, a.checkIn},
-		{route{method: "POST", path: "/activities/:id/checkout", tag: "志愿活动", summary: "签退（扫码）",
+		{route{op: "checkOut", method: "POST", path: "/activities/:id/checkout", tag: "志愿活动", summary: "签退（扫码）",
 			description: "记录服务时长：只计活动时段内的分钟数。令牌无效或已过期 → 403。", auth: true,
 			req: new(TokenRequest), resp: data[SignupDTO](), errors: []int{403, 404, 409}}, a.checkOut},
-		{route{method: "POST", path: "/activities/:id/attendance", tag: "志愿活动", summary: "登记出勤（组织者）",
+		{route{op: "markAttendance", method: "POST", path: "/activities/:id/attendance", tag: "志愿活动", summary: "登记出勤（组织者）",
 			description: "活动开始后，为确认参加者登记 attended（附分钟数，不超过活动时长）或 no_show；结算后不可改 → 409。", auth: true,
 			req: new(AttendanceRequest), resp: data[SignupDTO](), errors: []int{403, 404, 409}}, a.markAttendance},
-		{route{method: "POST", path: "/activities/:id/settle", tag: "志愿活动", summary: "结算（组织者，活动结束后）",
+		{route{op: "settleActivity", method: "POST", path: "/activities/:id/settle", tag: "志愿活动", summary: "结算（组织者，活动结束后）",
 			description: "每个已出勤的报名生成一条志愿服务记录（时长、积分规则），供时间银行入账；未签到且未登记者记为未到场。" +
 				"幂等：重复或并发结算不会重复生成记录。", auth: true,
 			req: new(ActivityPath), resp: data[SettlementDTO](), errors: []int{403, 404, 409}}, a.settle},

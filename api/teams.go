@@ -66,15 +66,15 @@ func (a *API) teamRoutes() error {
 		rt route
 		h  gin.HandlerFunc
 	}{
-		{route{method: "POST", path: "/teams", tag: "志愿活动", summary: "创建志愿服务队（社区工作者）",
+		{route{op: "createTeam", method: "POST", path: "/teams", tag: "志愿活动", summary: "创建志愿服务队（社区工作者）",
 			description: "同社区同名 → 409。", auth: true, req: new(TeamCreateRequest), resp: data[TeamDTO](), status: 201,
 			errors: []int{403, 404, 409}}, a.createTeam},
-		{route{method: "GET", path: "/communities/:id/teams", tag: "志愿活动", summary: "社区的志愿服务队（本社区用户）",
+		{route{op: "listTeams", method: "GET", path: "/communities/:id/teams", tag: "志愿活动", summary: "社区的志愿服务队（本社区用户）", description: "本社区用户可查。按创建顺序分页；非本社区用户 → 403；社区不存在 → 404。",
 			auth: true, req: new(TeamListQuery), resp: data[Page[TeamDTO]](), errors: []int{403, 404}}, a.listTeams},
-		{route{method: "POST", path: "/teams/:id/members", tag: "志愿活动", summary: "加入或添加队员",
+		{route{op: "setTeamMember", method: "POST", path: "/teams/:id/members", tag: "志愿活动", summary: "加入或添加队员",
 			description: "社区工作者可添加队员与任命队长；队长可添加队员；本社区认证居民可自己加入（user_id 为自己，role 为 member）。",
 			auth:        true, req: new(TeamMemberRequest), resp: data[TeamMemberDTO](), errors: []int{403, 404}}, a.setTeamMember},
-		{route{method: "DELETE", path: "/teams/:id/members/:user_id", tag: "志愿活动", summary: "退出或移出队伍",
+		{route{op: "removeTeamMember", method: "DELETE", path: "/teams/:id/members/:user_id", tag: "志愿活动", summary: "退出或移出队伍",
 			description: "本人可退出；队长可移出队员；社区工作者可移出任何人。", auth: true,
 			req: new(TeamMemberPath), status: 204, errors: []int{403, 404}}, a.removeTeamMember},
 	} {

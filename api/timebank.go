@@ -32,7 +32,7 @@ type AccountDTO struct {
 	AccountID   *ID    `json:"account_id" description:"首次入账或转入前为 null"`
 	Balance     string `json:"balance" example:"12.50" description:"余额（积分）"`
 	Minutes     int64  `json:"minutes" description:"累计服务时长（分钟，已扣除更正）"`
-	Hours       string `json:"hours" example:"3.25" description:"累计服务时长（小时，两位小数）"`
+	Hours       string `json:"hours" example:"3.25" description:"累计服务时长（小时，两位小数）：每条服务记录先四舍五入到 0.01 小时再相加，与积分的舍入规则相同，因此等于各条记录 hours 之和"`
 	Earned      string `json:"earned" example:"20.00" description:"服务累计获得的积分（含因余额上限转入社区的部分）"`
 	Spent       string `json:"spent" example:"5.00" description:"兑换奖励花费的积分（已扣除取消退还）"`
 	Received    string `json:"received" example:"0.00" description:"收到的转赠"`
@@ -128,24 +128,24 @@ func (a *API) timeBankRoutes() error {
 		rt route
 		h  []gin.HandlerFunc
 	}{
-		{route{method: "GET", path: "/me/account", tag: "时间银行", summary: "我的时间银行账户",
+		{route{op: "myAccount", method: "GET", path: "/me/account", tag: "时间银行", summary: "我的时间银行账户",
 			description: "余额、累计服务时长、获得与花费的积分。" + pointsDoc + "。刚确认的服务会先入账再返回。",
 			auth:        true, req: new(MyCommunityQuery), resp: data[AccountDTO](), errors: []int{404}},
 			[]gin.HandlerFunc{auth, a.myAccount}},
-		{route{method: "GET", path: "/me/ledger", tag: "时间银行", summary: "我的存折",
+		{route{op: "myLedger", method: "GET", path: "/me/ledger", tag: "时间银行", summary: "我的存折",
 			description: "每笔变动：日期、类型、对方、金额、变动后余额、附言；按时间倒序分页。",
 			auth:        true, req: new(MyLedgerQuery), resp: data[Page[LedgerLineDTO]](), errors: []int{404}},
 			[]gin.HandlerFunc{auth, a.myLedger}},
-		{route{method: "GET", path: "/me/service-records", tag: "时间银行", summary: "我的志愿服务记录",
+		{route{op: "myServiceRecords", method: "GET", path: "/me/service-records", tag: "时间银行", summary: "我的志愿服务记录",
 			description: "每次确认的服务：姓名、服务内容、日期、地点、实际时长、组织者、确认人、来源——开具志愿服务证明所需。倒序分页。",
 			auth:        true, req: new(PageQuery), resp: data[Page[ServiceRecordDTO]]()},
 			[]gin.HandlerFunc{auth, a.myServiceRecords}},
-		{route{method: "POST", path: "/transfers", tag: "时间银行", summary: "转赠积分",
+		{route{op: "createTransfer", method: "POST", path: "/transfers", tag: "时间银行", summary: "转赠积分",
 			description: "居民转给本社区的其他居民（家人），或捐赠给集体账户、社区公益账户；工作人员与管理人可从集体账户转出。" +
 				"集体账户只能捐赠（社区规定）→ 422；对方余额将超过上限 → 422；余额不足 → 409，不写入任何记录。",
 			auth: true, req: new(TransferRequest), resp: data[TransferDTO](), status: 201, errors: []int{403, 404, 409, 422, 429}},
 			[]gin.HandlerFunc{auth, a.rate(config.ActionTransfer), a.transfer}},
-		{route{method: "POST", path: "/postings/:id/reverse", tag: "时间银行", summary: "更正（冲正）一笔记录（本社区工作者）",
+		{route{op: "reversePosting", method: "POST", path: "/postings/:id/reverse", tag: "时间银行", summary: "更正（冲正）一笔记录（本社区工作者）",
 			description: "对服务入账或转赠做反向记账，原记录不修改；每笔只能更正一次（409），余额不足以退回 → 409。兑换请取消兑换券。",
 			auth:        true, req: new(ReverseRequest), resp: data[PostingDTO](), status: 201, errors: []int{403, 404, 409, 429}},
 			[]gin.HandlerFunc{auth, a.rate(config.ActionTransfer), a.reversePosting}},
@@ -190,7 +190,7 @@ func (a *API) myAccount(c *gin.Context) {
 		return
 	}
 	out := AccountDTO{CommunityID: ID(s.CommunityID), Balance: s.Balance.String(), Minutes: s.Minutes,
-		Hours: service.HoursString(s.Minutes), Earned: s.Earned.String(), Spent: s.Spent.String(),
+		Hours: service.HundredthsString(s.HourHundredths), Earned: s.Earned.String(), Spent: s.Spent.String(),
 		Received: s.Received.String(), Given: s.Given.String(), Cap: s.Cap.String()}
 	if s.AccountID != nil {
 		id := ID(*s.AccountID)

@@ -55,7 +55,7 @@ const uploadSlack = 64 << 10
 // prefix and a limit of its own (uploads.max_bytes plus room for the multipart envelope);
 // GET /files/:id is an operations-style root route without login, authorised by its signature.
 func (a *API) uploadRoutes() error {
-	up := route{method: "POST", path: a.v1.BasePath() + "/uploads", tag: "报事", summary: "上传图片",
+	up := route{op: "uploadImage", method: "POST", path: a.v1.BasePath() + "/uploads", tag: "报事", summary: "上传图片",
 		description: "multipart/form-data，字段 file（wx.uploadFile 的 name: 'file'）。按文件内容识别类型，非 JPEG/PNG/WebP → 415；" +
 			"超过大小上限 → 413；缺少 file 字段、文件损坏，或文件头声明的尺寸超过 uploads.max_pixels（默认 5000 万像素）、" +
 			"解码所需内存超过 uploads.max_decode_bytes（默认 128 MiB，如 16 位色深的大图）→ 400（在解码之前拒绝）。" +
@@ -68,7 +68,7 @@ func (a *API) uploadRoutes() error {
 	if err := a.handle(nil, up, a.limitUpload, a.requireUser, a.rateUpload(), a.admitUpload, a.upload); err != nil {
 		return err
 	}
-	files := route{method: "GET", path: "/files/:id", tag: "报事", summary: "读取图片（签名链接）",
+	files := route{op: "serveFile", method: "GET", path: "/files/:id", tag: "报事", summary: "读取图片（签名链接）",
 		description: "无需登录：链接由 exp 与 sig 授权（上传接口与报事详情返回）。返回图片原始字节与其类型，" +
 			"Cache-Control: private, max-age=<至过期的秒数>。签名无效或已过期 → 403；图片不存在 → 404。",
 		req: new(FileRequest), resp: new(Binary), contentType: "image/*", errors: []int{403, 404, 503}}

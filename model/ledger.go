@@ -252,15 +252,40 @@ func (s *Store) AccountTotals(ctx context.Context, accountID uint64) (map[string
 type ServiceTotals struct {
 	Minutes int64
 	Points  int64
+	// HourHundredths is the service time in hundredths of an hour, each posting's minutes
+	// rounded half up to the hundredth before they are added (the rounding rule of points:
+	// a total is always the sum of the rounded figures a volunteer reads line by line).
+	HourHundredths int64
 }
 
-// ServiceTotalsOf sums what the user earned by service in the community.
+// ServiceTotalsOf sums what the user earned by service in the community. The minutes are read
+// grouped by duration (a handful of distinct lengths per person), so that each is rounded once,
+// in Go, the same on every database.
 func (s *Store) ServiceTotalsOf(ctx context.Context, communityID, userID uint64) (ServiceTotals, error) {
-	var t ServiceTotals
+	var rows []struct {
+		Minutes int64
+		Points  int64
+		N       int64
+	}
 	err := s.db.WithContext(ctx).Model(&Posting{}).
-		Select("COALESCE(SUM(minutes), 0) AS minutes, COALESCE(SUM(points), 0) AS points").
-		Where("community_id = ? AND beneficiary_id = ?", communityID, userID).Scan(&t).Error
+		Select("minutes, COALESCE(SUM(points), 0) AS points, COUNT(*) AS n").
+		Where("community_id = ? AND beneficiary_id = ?", communityID, userID).Group("minutes").Scan(&rows).Error
+	var t ServiceTotals
+	for _, r := range rows {
+		t.Minutes += r.Minutes * r.N
+		t.Points += r.Points
+		t.HourHundredths += HourHundredths(r.Minutes) * r.N
+	}
 	return t, err
+}
+
+// HourHundredths is minutes in hundredths of an hour, rounded half up away from zero
+// (90 → 150, 10 → 17, -10 → -17): the one rounding of service time everywhere.
+func HourHundredths(minutes int64) int64 {
+	if minutes < 0 {
+		return -HourHundredths(-minutes)
+	}
+	return (minutes*100 + 30) / 60
 }
 
 // IsRetryable reports an error after which the whole transaction may simply run again: a

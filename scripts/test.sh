@@ -21,6 +21,8 @@ bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -pa
 if [ -n "$bad" ]; then echo "gofmt would change:"; echo "$bad"; exit 1; fi
 echo "== go vet"
 go vet ./...
+echo "== OpenAPI document: Spectral + generated TypeScript client"
+scripts/contract/check.sh
 
 total_pass=0 total_fail=0 total_skip=0
 # The concurrency tests: the ones that race requests, workers or instances against each other,

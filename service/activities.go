@@ -150,18 +150,11 @@ func (s *Activities) Create(ctx context.Context, p *Principal, in ActivityInput)
 		in.SignupClosesAt = in.StartAt
 	}
 	if in.CancelCutoffAt == nil {
-		cut := in.StartAt.Add(-s.cfg.CancelBefore)
-		opens := now
-		if in.SignupOpensAt != nil {
-			opens = *in.SignupOpensAt
-		}
-		if cut.Before(opens) {
-			cut = opens
-		}
-		if cut.After(*in.StartAt) {
-			cut = *in.StartAt
-		}
-		in.CancelCutoffAt = &cut
+		in.CancelCutoffAt = defaultCancelCutoff(now, in.SignupOpensAt, *in.StartAt, s.cfg.CancelBefore)
+	} else if in.CancelCutoffAt.Before(now) && in.StartAt.After(now) {
+		// A future activity whose cut-off has passed could never be cancelled by anyone (one
+		// recorded after it started may have any cut-off: nobody signs up any more).
+		return nil, Invalid("cancel_cutoff_at", "取消报名截止时间不能早于现在")
 	}
 	if err := s.apply(ctx, p, a, in, true); err != nil {
 		return nil, err
@@ -283,11 +276,29 @@ func (s *Activities) apply(ctx context.Context, p *Principal, a *model.Activity,
 	return nil
 }
 
+// defaultCancelCutoff is the cancel cut-off of an activity created without one: the usual
+// notice (activities.cancel_before) before the start. When sign-up opens later than that — an
+// activity announced at short notice — there would be no moment at which a confirmed
+// volunteer may cancel, so cancelling is open until the start instead.
+func defaultCancelCutoff(now time.Time, signupOpens *time.Time, start time.Time, notice time.Duration) *time.Time {
+	opens := now
+	if signupOpens != nil {
+		opens = *signupOpens
+	}
+	cut := start.Add(-notice)
+	if !cut.After(opens) {
+		cut = start
+	}
+	return &cut
+}
+
 // checkTimes enforces the order of an activity's times.
 func checkTimes(a *model.Activity) error {
 	switch {
 	case !a.EndAt.After(a.StartAt):
 		return Invalid("end_at", "结束时间须晚于开始时间")
+	case a.EndAt.Sub(a.StartAt) < time.Minute:
+		return Invalid("end_at", "活动时长至少 1 分钟")
 	case a.EndAt.Sub(a.StartAt) > maxActivityLength:
 		return Invalid("end_at", "一次活动最长 7 天")
 	case !a.SignupClosesAt.After(a.SignupOpensAt):

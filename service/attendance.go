@@ -198,7 +198,11 @@ func (s *Activities) MarkAttendance(ctx context.Context, p *Principal, id uint64
 	}
 	switch m.Status {
 	case model.AttendanceAttended:
-		if limit := int(a.EndAt.Sub(a.StartAt) / time.Minute); m.Minutes < 1 || m.Minutes > limit {
+		limit := int(a.EndAt.Sub(a.StartAt) / time.Minute)
+		if limit < 1 {
+			return nil, Invalid("minutes", "该活动时长不足 1 分钟，不能登记服务时长，请按缺席登记或联系社区工作者")
+		}
+		if m.Minutes < 1 || m.Minutes > limit {
 			return nil, Invalid("minutes", fmt.Sprintf("服务时长须在 1 到 %d 分钟之间（活动时长）", limit))
 		}
 	case model.AttendanceNoShow:

@@ -83,11 +83,15 @@ func PointsFor(minutes, pointsPerHour int) Points {
 
 // HoursString writes minutes as hours with two decimal places, rounded half up ("1.50").
 func HoursString(minutes int64) string {
-	sign := ""
-	if minutes < 0 {
-		sign, minutes = "-", -minutes
+	return HundredthsString(model.HourHundredths(minutes))
+}
+
+// HundredthsString writes hundredths of an hour with two decimal places ("1.50", "-0.17").
+func HundredthsString(h int64) string {
+	if h < 0 {
+		return hundredths("-", -h)
 	}
-	return hundredths(sign, (minutes*100+30)/60)
+	return hundredths("", h)
 }
 
 // shanghai is the zone months and dates of the time bank are counted in (a fixed offset:

@@ -116,6 +116,9 @@ type AccountSummary struct {
 	// deducted (points diverted by the balance cap included: they were earned).
 	Minutes int64
 	Earned  Points
+	// HourHundredths is the service time in hundredths of an hour, rounded per record like
+	// the points (so that at one point an hour Earned and the hours agree to the hundredth).
+	HourHundredths int64
 	// Spent is what rewards cost, cancelled vouchers refunded.
 	Spent Points
 	// Received and Given are transfers in and out.
@@ -136,7 +139,7 @@ func (tb *TimeBank) Summary(ctx context.Context, userID, communityID uint64) (*A
 	if err != nil {
 		return nil, Internal(err)
 	}
-	out.Minutes, out.Earned = st.Minutes, Points(st.Points)
+	out.Minutes, out.Earned, out.HourHundredths = st.Minutes, Points(st.Points), st.HourHundredths
 	a, err := tb.store.AccountOf(ctx, communityID, model.ResidentOwnerKey(userID))
 	if errors.Is(err, model.ErrNotFound) {
 		return out, nil
