@@ -3,11 +3,15 @@ package service
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"linli/model"
 )
 
 // Limits of a register workbook.
@@ -215,7 +219,13 @@ func columnLetter(i int) string {
 // readAllData reads the whole upload up to one byte past the limit.
 func readAllData(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
-	if err != nil {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, Errorf(KindTooLarge, "文件超过 %d MB 上限", MaxImportBytes>>20)
+	case err != nil && !model.IsOutage(err):
+		return nil, Errorf(KindInvalid, "上传的文件不完整，请重新上传")
+	case err != nil:
 		return nil, err
 	}
 	if len(data) > MaxImportBytes {
