@@ -19,7 +19,8 @@ const adminUsage = `usage:
   linli admin create-community --name N [--district D] [-c config.yaml]
   linli admin grant --openid O --role staff|captain|admin [--community ID] [--building ID ...] [-c config.yaml]
   linli admin revoke --openid O --role staff|captain --community ID [-c config.yaml]
-  linli admin list-buildings --community ID [-c config.yaml]`
+  linli admin list-buildings --community ID [-c config.yaml]
+  linli admin import-households --community ID FILE.xlsx [--dry-run] [-c config.yaml]`
 
 // runAdmin runs `linli admin <subcommand>`: platform administration that has no endpoint,
 // through the same services the API uses. In dev mode (no WeChat AppID) an openid is the one
@@ -34,6 +35,15 @@ func runAdmin(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("c", lookup(environ, "LINLI_CONFIG"), "configuration file (YAML); also LINLI_CONFIG")
 	var do func(*app.App) error
+	parse := func(args []string) error {
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		if fs.NArg() > 0 {
+			return fmt.Errorf("admin %s: unexpected argument %q", sub, fs.Arg(0))
+		}
+		return nil
+	}
 	switch sub {
 	case "create-community":
 		name := fs.String("name", "", "name of the community (required, unique)")
@@ -105,21 +115,28 @@ func runAdmin(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 			fmt.Fprintf(stdout, "revoked %s (role id %d) of user %d in community %d\n", g.Role.Role, g.ID, g.UserID, g.CommunityID)
 			return nil
 		}
+	case "import-households":
+		community := fs.Uint64("community", 0, "community id")
+		dry := fs.Bool("dry-run", false, "check the file and count, write nothing")
+		var file string
+		parse = func(args []string) error {
+			var err error
+			file, err = parseWithFile(fs, args)
+			return err
+		}
+		do = func(a *app.App) error { return importHouseholds(ctx, a, *community, file, *dry, stdout) }
 	case "list-buildings":
 		community := fs.Uint64("community", 0, "community id")
 		do = func(a *app.App) error { return listBuildings(ctx, a, *community, stdout) }
 	default:
 		fmt.Fprintln(stderr, adminUsage)
-		return fmt.Errorf("unknown admin command %q (commands: create-community, grant, revoke, list-buildings)", sub)
+		return fmt.Errorf("unknown admin command %q (commands: create-community, grant, revoke, list-buildings, import-households)", sub)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("admin %s: unexpected argument %q", sub, fs.Arg(0))
+		return err
 	}
 	a, err := boot(ctx, "admin", *cfgPath, environ, stderr)
 	if err != nil {

@@ -14,7 +14,8 @@ import (
 // seedUsage explains the seed command.
 const seedUsage = `usage:
   linli seed --demo [-c config.yaml]
-      create the demo community 东亭社区（演示）: 7 estates, 100 buildings, a staff member,
+      create the demo community 东亭社区（演示）: 7 estates, 100 buildings and their register of
+      households (imported from a workbook as staff would), a staff member,
       captains, residents and pending claims, all logging in by dev login (dev mode only)`
 
 // runSeed runs `linli seed --demo`: demo data through the same services the API uses. A
@@ -64,9 +65,9 @@ func printDemo(w io.Writer, r *service.DemoResult) {
 				claims[p.Role == service.DemoNewcomer]++
 			}
 		}
-		fmt.Fprintf(w, "seed: created the demo community %s (id %d): %d estates, %d buildings, %d people, "+
+		fmt.Fprintf(w, "seed: created the demo community %s (id %d): %d estates, %d buildings, %d households, %d people, "+
 			"%d approved residencies, %d pending claims\n", r.CommunityName, r.CommunityID, len(r.Estates),
-			len(r.BuildingIDs()), len(r.People), claims[false], claims[true])
+			len(r.BuildingIDs()), r.Households, len(r.People), claims[false], claims[true])
 		if h := r.History; h != nil {
 			fmt.Fprintf(w, "seed: and %d months of history: %d issues, %d activities with %d sign-ups, %d dispatches, "+
 				"%d service records, %d redemptions, %d postings (see the dashboard: GET /api/v1/communities/%d/dashboard)\n",

@@ -22,6 +22,7 @@ var noBaseline = map[string]string{
 var foreignAllowed = map[string]string{
 	"POST /api/v1/communities/:id/roles user_id": "a role may be given to anyone with an account: staff need not live in the community",
 	"POST /api/v1/me/residencies building_id":    "anyone may claim a home in any community; the claim waits for its captain or staff",
+	"POST /api/v1/me/residencies household_id":   "anyone may claim a registered home in any community; the claim waits for its captain or staff",
 	"POST /api/v1/me/notifications/read ids":     "others' notifications are ignored (documented): the answer counts only one's own",
 }
 
@@ -82,7 +83,7 @@ var foreignKnown = map[string]bool{"community_id": true, "building_id": true, "b
 	"category_id": true, "skill_id": true, "skill_ids": true, "type_id": true, "team_id": true, "user_id": true,
 	"to_user_id": true, "volunteer_id": true, "merchant_user_id": true, "manager_ids": true, "leader_ids": true,
 	"issue_id": true, "duplicate_of": true, "help_request_id": true, "to_account_id": true, "from_account_id": true,
-	"photos": true, "ids": true}
+	"photos": true, "ids": true, "household_id": true}
 
 // foreignValue is a value of the id field from 乙社区 (B1), made once per server.
 func (b *badRun) foreignValue(t *testing.T, field string) string {
@@ -124,6 +125,8 @@ func (b *badRun) foreignValue(t *testing.T, field string) string {
 		v = mxID(up.ID)
 	case "ids":
 		v = x.notice(b.actors[staffB].userID, "乙通知")
+	case "household_id":
+		v = x.household()
 	default: // people
 		v = x.freshResident()
 	}

@@ -60,6 +60,7 @@ type ResidencyDTO struct {
 	BuildingID    ID         `json:"building_id"`
 	BuildingName  string     `json:"building_name"`
 	Room          string     `json:"room"`
+	HouseholdID   *ID        `json:"household_id" description:"所认证的房屋台账住户 ID；房号未登记在台账中时为 null（通过审核时会补建住户）"`
 	RoomHeld      bool       `json:"room_held" description:"房号待内容安全人工审核：只有社区工作者可以处理该申请"`
 	Status        string     `json:"status" enum:"pending,approved,rejected"`
 	Reason        string     `json:"reason" description:"驳回理由"`
@@ -256,5 +257,5 @@ func roleDTO(r model.RoleGrant) RoleDTO {
 func residencyDTO(r model.ResidencyView) ResidencyDTO {
 	return ResidencyDTO{ID: ID(r.ID), UserID: ID(r.UserID), CommunityID: ID(r.CommunityID), CommunityName: r.CommunityName,
 		EstateID: ID(r.EstateID), EstateName: r.EstateName, BuildingID: ID(r.BuildingID), BuildingName: r.BuildingName,
-		Room: r.Room, RoomHeld: r.RoomHeld, Status: r.Status, Reason: r.Reason, CreatedAt: Time(r.CreatedAt), DecidedAt: TimePtr(r.DecidedAt)}
+		Room: r.Room, HouseholdID: idPtr(r.HouseholdID), RoomHeld: r.RoomHeld, Status: r.Status, Reason: r.Reason, CreatedAt: Time(r.CreatedAt), DecidedAt: TimePtr(r.DecidedAt)}
 }

@@ -5,13 +5,15 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"linli/model"
 	"linli/service"
 )
 
-// ClaimResidencyRequest claims a room in a building (房屋认证).
+// ClaimResidencyRequest claims a registered household, or a room in a building (房屋认证).
 type ClaimResidencyRequest struct {
-	BuildingID ID     `json:"building_id" validate:"required" description:"楼栋 ID（来自 GET /communities/{id}/buildings）"`
-	Room       string `json:"room" validate:"required,max=32" description:"房号，如 1201 或 2单元302；去掉首尾空格，全角字母数字转半角，字母转大写" example:"1201"`
+	HouseholdID ID     `json:"household_id" label:"住户" description:"台账中的住户 ID（来自 GET /buildings/{id}/households）；给出时不需要 building_id 与 room"`
+	BuildingID  ID     `json:"building_id" label:"楼栋" validate:"required_without=HouseholdID" description:"楼栋 ID（来自 GET /communities/{id}/buildings）；未给 household_id 时必填"`
+	Room        string `json:"room" label:"房号" validate:"required_without=HouseholdID,max=32" description:"房号，如 1201 或 2单元302；去掉首尾空格，全角字母数字转半角，字母转大写；与台账中登记的房间（忽略全角、空格与“室/号”）一致时即认证该住户" example:"1201"`
 }
 
 // ResidencyListQuery selects a page of the claims the caller may decide.
@@ -48,7 +50,7 @@ func (a *API) residencyRoutes() error {
 		h  []gin.HandlerFunc
 	}{
 		{route{op: "claimResidency", method: "POST", path: "/me/residencies", tag: "房屋认证", summary: "申请房屋认证",
-			description: "任何登录用户均可申请，状态为 pending。同一房间已在审核中或已通过 → 409；之前被驳回的会重新打开为 pending（201）。楼栋不存在 → 404。",
+			description: "任何登录用户均可申请，状态为 pending。可给出台账住户 household_id（选房），或 building_id 与 room（与台账登记的房间一致时即为该住户）；住户不存在 → 404。同一房间已在审核中或已通过 → 409；之前被驳回的会重新打开为 pending（201）。楼栋不存在 → 404。",
 			auth:        true, req: new(ClaimResidencyRequest), resp: data[ResidencyDTO](), status: 201, errors: []int{404, 409}},
 			[]gin.HandlerFunc{auth, a.claimResidency}},
 		{route{op: "listResidencies", method: "GET", path: "/residencies", tag: "房屋认证", summary: "待我审核的认证申请（楼栋长/社区工作者）",
@@ -78,7 +80,13 @@ func (a *API) claimResidency(c *gin.Context) {
 		fail(c, a.log, err)
 		return
 	}
-	v, err := a.deps.Residencies.Claim(c.Request.Context(), userID(c), uint64(req.BuildingID), req.Room)
+	var v *model.ResidencyView
+	var err error
+	if req.HouseholdID != 0 {
+		v, err = a.deps.Residencies.ClaimHousehold(c.Request.Context(), userID(c), uint64(req.HouseholdID))
+	} else {
+		v, err = a.deps.Residencies.Claim(c.Request.Context(), userID(c), uint64(req.BuildingID), req.Room)
+	}
 	if err != nil {
 		fail(c, a.log, err)
 		return

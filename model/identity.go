@@ -73,11 +73,14 @@ type Residency struct {
 	Status      string `gorm:"size:16;not null;index:ix_residency_queue,priority:2"`
 	Reason      string `gorm:"size:200;not null"`
 	// RoomHeld: content safety could not clear the room as written; only staff decide the claim.
-	RoomHeld  bool `gorm:"not null"`
-	DecidedBy *uint64
-	DecidedAt *time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	RoomHeld bool `gorm:"not null"`
+	// HouseholdID is the household of the register the claim is for: set when the claim names
+	// a registered room, and always once it is approved (0014_households).
+	HouseholdID *uint64 `gorm:"index"`
+	DecidedBy   *uint64
+	DecidedAt   *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Role names.

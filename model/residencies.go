@@ -8,7 +8,7 @@ import (
 	"gorm.io/gorm"
 )
 
-// ClaimResidency records r (UserID, CommunityID, BuildingID, Room) as a pending claim and fills
+// ClaimResidency records r (UserID, CommunityID, BuildingID, Room, HouseholdID) as a pending claim and fills
 // in the rest of r. A claim the same user made earlier for the same room is reopened when it
 // had been rejected (reopened true). When it is pending or approved the result is ErrConflict
 // and r holds that existing claim, so the caller can say which. Each step is one statement, so
@@ -18,7 +18,7 @@ func (s *Store) ClaimResidency(ctx context.Context, r *Residency) (reopened bool
 	now := s.now()
 	res := db.Model(&Residency{}).
 		Where("user_id = ? AND building_id = ? AND room = ? AND status = ?", r.UserID, r.BuildingID, r.Room, ResidencyRejected).
-		Updates(map[string]any{"status": ResidencyPending, "reason": "", "room_held": r.RoomHeld, "decided_by": nil,
+		Updates(map[string]any{"status": ResidencyPending, "reason": "", "room_held": r.RoomHeld, "household_id": r.HouseholdID, "decided_by": nil,
 			"decided_at": nil, "updated_at": now})
 	if res.Error != nil {
 		return false, translate(res.Error)

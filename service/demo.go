@@ -56,6 +56,8 @@ type DemoResult struct {
 	// People lists everyone with a dev-login openid: admin, staff, captains, residents,
 	// newcomers, in that order.
 	People []DemoPerson
+	// Households counts the households of the register imported (房屋台账).
+	Households int
 	// History counts the year of history written (nil when the demo existed already).
 	History *DemoHistory
 }
@@ -143,7 +145,7 @@ func (d *Demo) Seed(ctx context.Context) (*DemoResult, error) {
 		name string
 		run  func(context.Context, *DemoResult) error
 	}{
-		{"estates and buildings", d.seedPlaces},
+		{"estates, buildings and households", d.seedPlaces},
 		{"people", d.seedPeople},
 		{"roles", d.seedRoles},
 		{"residencies", d.seedResidencies},
@@ -175,25 +177,6 @@ func (d *Demo) findCommunity(ctx context.Context, name string) (uint64, error) {
 		}
 		after = items[len(items)-1].ID
 	}
-}
-
-func (d *Demo) seedPlaces(ctx context.Context, r *DemoResult) error {
-	for _, pe := range demoEstates() {
-		e, err := d.Places.CreateEstate(ctx, r.CommunityID, pe.name)
-		if err != nil {
-			return err
-		}
-		de := DemoEstate{ID: e.ID, Name: e.Name}
-		for n := 1; n <= pe.buildings; n++ {
-			b, err := d.Places.CreateBuilding(ctx, r.CommunityID, e.ID, fmt.Sprintf("%d栋", n))
-			if err != nil {
-				return err
-			}
-			de.BuildingIDs = append(de.BuildingIDs, b.ID)
-		}
-		r.Estates = append(r.Estates, de)
-	}
-	return nil
 }
 
 // seedPeople creates the users as their first dev login would, names them and binds their
@@ -373,7 +356,7 @@ func demoPlans() []demoPlan {
 	for i, c := range captains {
 		plans = append(plans, demoPlan{openid: fmt.Sprintf("demo-captain-%d", i+1), nickname: c.nickname,
 			role: model.RoleCaptain, phone: phone(1001 + i), captainOf: c.buildings, home: c.home,
-			room: fmt.Sprintf("%d单元%d01", 1+i%2, 3+i)})
+			room: demoRoom(c.home, 1+i, 0)})
 	}
 	homes := slices.Concat(span(0, 1, 8), span(1, 1, 5), span(2, 1, 4), span(3, 1, 3), span(4, 1, 2),
 		[]demoPlace{{5, 1}, {5, 3}, {5, 5}, {6, 2}, {6, 4}, {2, 9}, {1, 12}, {3, 10}})
@@ -381,7 +364,7 @@ func demoPlans() []demoPlan {
 		"罗明 梁雪 宋德福 谢芳 韩冬 唐丽萍 冯建军 许静 邓海涛 曹桂兰 彭宇 曾凡荣 萧雅琴 田大伟 董晓梅 袁学军 潘阿婆")
 	for i, home := range homes {
 		p := demoPlan{openid: fmt.Sprintf("demo-resident-%d", i+1), nickname: names[i], role: DemoResident,
-			home: home, room: fmt.Sprintf("%d单元%d%02d", 1+i%3, 2+(i*5)%16, 1+i%4)}
+			home: home, room: demoRoom(home, 2+i*5, i)}
 		if i%3 == 0 {
 			p.phone = phone(2001 + i)
 		}
@@ -393,7 +376,7 @@ func demoPlans() []demoPlan {
 		phone    string
 	}{{"蒋一帆", demoPlace{0, 3}, phone(3001)}, {"沈佳怡", demoPlace{1, 2}, phone(3002)}, {"韦国庆", demoPlace{5, 2}, ""}} {
 		plans = append(plans, demoPlan{openid: fmt.Sprintf("demo-newcomer-%d", i+1), nickname: n.nickname,
-			role: DemoNewcomer, phone: n.phone, home: n.home, room: fmt.Sprintf("%d单元%d02", 2, 5+i)})
+			role: DemoNewcomer, phone: n.phone, home: n.home, room: demoRoom(n.home, 4+i, 1)})
 	}
 	return plans
 }

@@ -44,6 +44,11 @@ const (
 	// ActTimeBankManage (collective accounts, rewards, corrections, verifying vouchers, service
 	// records and passbooks of others): staff of the community, admin.
 	ActTimeBankManage Action = "timebank.manage"
+	// ActHouseholdsManage (the register's template and import): staff of the community, admin.
+	ActHouseholdsManage Action = "households.manage"
+	// ActHouseholdView (a household with its members): captain of its building, staff of the
+	// community, admin.
+	ActHouseholdView Action = "household.view"
 )
 
 // Scope is where an action happens. CommunityID is always set; BuildingID when the resource
@@ -114,8 +119,10 @@ func (p *Principal) Can(action Action, s Scope) bool {
 	switch action {
 	case ActCommunityCreate:
 		return false
-	case ActPlacesManage, ActRolesManage, ActSkillsManage:
+	case ActPlacesManage, ActRolesManage, ActSkillsManage, ActHouseholdsManage:
 		return staff
+	case ActHouseholdView:
+		return staff || (s.BuildingID != 0 && p.Captain[s.BuildingID] == s.CommunityID)
 	case ActResidencyDecide, ActDispatchManage:
 		if staff {
 			return true

@@ -19,14 +19,16 @@ type Residencies struct {
 	users  *Users
 	ids    *IdentityCache
 	safety *Safety
-	now    func() time.Time
+	// households matches claims to the register and gives each approved one its household.
+	households *Households
+	now        func() time.Time
 }
 
 // NewResidencies builds the residency service; users decrypts claimants' phone numbers for
 // the deciders who may have to call them; ids is told of every claim and decision; safety
-// checks the room as written.
-func NewResidencies(store *model.Store, places *Places, users *Users, ids *IdentityCache, safety *Safety) *Residencies {
-	return &Residencies{store: store, places: places, users: users, ids: ids, safety: safety,
+// checks the room as written; households is the register claims are matched to.
+func NewResidencies(store *model.Store, places *Places, users *Users, ids *IdentityCache, safety *Safety, households *Households) *Residencies {
+	return &Residencies{store: store, places: places, users: users, ids: ids, safety: safety, households: households,
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
@@ -43,7 +45,8 @@ var residencyStatusText = map[string]string{
 }
 
 // Claim records the user's claim to a room of a building, pending until someone decides it.
-// Claiming again a room the user was refused reopens that claim; claiming a room the user has
+// A room the register knows (Households.Match: the same unit and room once normalised) is
+// claimed as that household, under the register's spelling. Claiming again a room the user was refused reopens that claim; claiming a room the user has
 // already claimed (pending or approved) is a conflict. An unknown building is a 404. The room
 // passes the content-safety check: risky is a 422; a room it cannot clear now holds the claim
 // for staff (a captain neither sees nor decides it), as held help requests are.
@@ -56,10 +59,42 @@ func (r *Residencies) Claim(ctx context.Context, userID, buildingID uint64, room
 	if err != nil {
 		return nil, err
 	}
+	hh, err := r.households.Match(ctx, b.ID, room)
+	if err != nil {
+		return nil, err
+	}
+	if hh != nil {
+		return r.claim(ctx, userID, b, hh)
+	}
 	held, err := r.safety.Screen(ctx, r.store, userID, SceneProfile, "房号", room)
 	if err != nil {
 		return nil, err
 	}
+	return r.record(ctx, b, &model.Residency{UserID: userID, CommunityID: b.CommunityID, BuildingID: b.ID, Room: room, RoomHeld: held})
+}
+
+// ClaimHousehold records the user's claim to a registered household (the room picker), as
+// Claim does; 404 when there is no such household.
+func (r *Residencies) ClaimHousehold(ctx context.Context, userID, householdID uint64) (*model.ResidencyView, error) {
+	hh, err := r.households.Registered(ctx, householdID)
+	if err != nil {
+		return nil, err
+	}
+	b, err := r.places.Building(ctx, hh.BuildingID)
+	if err != nil {
+		return nil, err
+	}
+	return r.claim(ctx, userID, b, hh)
+}
+
+func (r *Residencies) claim(ctx context.Context, userID uint64, b *model.BuildingView, hh *model.Household) (*model.ResidencyView, error) {
+	id := hh.ID
+	return r.record(ctx, b, &model.Residency{UserID: userID, CommunityID: b.CommunityID, BuildingID: b.ID,
+		Room: model.HouseholdLabel(hh.Unit, hh.Room), HouseholdID: &id})
+}
+
+func (r *Residencies) record(ctx context.Context, b *model.BuildingView, res *model.Residency) (*model.ResidencyView, error) {
+	userID, room := res.UserID, res.Room
 	pending, err := r.store.Count(ctx, "residencies", "user_id = ? AND status = ?", userID, model.ResidencyPending)
 	if err != nil {
 		return nil, err
@@ -67,7 +102,6 @@ func (r *Residencies) Claim(ctx context.Context, userID, buildingID uint64, room
 	if pending >= maxPendingClaims {
 		return nil, Errorf(KindConflict, "您已有 %d 条待审核的认证申请，请等待审核后再提交", pending)
 	}
-	res := &model.Residency{UserID: userID, CommunityID: b.CommunityID, BuildingID: b.ID, Room: room, RoomHeld: held}
 	if _, err := r.store.ClaimResidency(ctx, res); err != nil {
 		if errors.Is(err, model.ErrConflict) {
 			return nil, Errorf(KindConflict, "您已申请过%s %s室的认证（%s），请勿重复提交",
@@ -154,6 +188,17 @@ func (r *Residencies) decide(ctx context.Context, by, id uint64, status, reason 
 			if !p.Admin && !p.Staff[cur.CommunityID] {
 				return nil, Errorf(KindForbidden, "该认证申请的房号待人工审核，只有社区工作者可以处理")
 			}
+		}
+	}
+	if status == model.ResidencyApproved {
+		// An approved residency always belongs to a household; attaching it before the decision
+		// is harmless when the decision then loses a race (the claim names that room anyway).
+		hid, err := r.households.ForApproval(ctx, cur)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.store.AttachHousehold(ctx, id, hid); err != nil {
+			return nil, err
 		}
 	}
 	err = r.store.DecideResidency(ctx, id, status, reason, decider, r.now())

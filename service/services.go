@@ -26,6 +26,8 @@ type Services struct {
 	Identities *IdentityCache
 	// Places is the directory of communities, estates and buildings.
 	Places *Places
+	// Households is the register of households (房屋台账) and its workbook import.
+	Households *Households
 	// Residencies runs residency claims and their decisions.
 	Residencies *Residencies
 	// Roles grants and revokes roles (the API and `linli admin grant`).
@@ -99,7 +101,8 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 		PhoneLimits{PerIP: l.PhonePerIP, PerUser: l.PhonePerUser}, s.Identities, s.Safety,
 		UserOptions{AvatarHosts: cfg.Users.AvatarHosts}, log)
 	s.Places = NewPlaces(store)
-	s.Residencies = NewResidencies(store, s.Places, s.Users, s.Identities, s.Safety)
+	s.Households = NewHouseholds(store, s.Places, s.Users, secrets, s.Safety)
+	s.Residencies = NewResidencies(store, s.Places, s.Users, s.Identities, s.Safety, s.Households)
 	s.Roles = NewRoles(store, s.Auth, s.Identities)
 	files, err := storage.NewLocal(filepath.Join(cfg.DataDir, "uploads"))
 	if err != nil {
