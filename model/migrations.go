@@ -25,6 +25,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0011_perf_indexes", Migrate: migrateIndexes},
 		{ID: "0012_audit", Migrate: migrateAudit},
 		{ID: "0013_held_texts", Migrate: migrateHeldTexts},
+		{ID: "0015_certificates", Migrate: migrateCertificates},
 	}
 	for _, m := range list {
 		m.Migrate = freshSession(m.Migrate)
