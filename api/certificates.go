@@ -89,7 +89,7 @@ func (a *API) certificateRoutes() error {
 		{a.v1, route{op: "setCertificateIssuer", method: "PATCH", path: "/communities/:id", tag: "志愿服务证明",
 			summary: "设置证明出具单位与印章（本社区工作者）", auth: true, req: new(IssuerRequest), resp: data[IssuerDTO](),
 			description: "设置志愿服务证明上的记录单位名称，以及可选的印章图片。社区不存在 → 404。",
-			errors: []int{400, 403, 404}}, []gin.HandlerFunc{auth, a.h(a.setIssuer)}},
+			errors:      []int{400, 403, 404}}, []gin.HandlerFunc{auth, a.h(a.setIssuer)}},
 		{a.v1, route{op: "issueCertificate", method: "POST", path: "/communities/:id/certificates", tag: "志愿服务证明",
 			summary: "为志愿者出具志愿服务证明（本社区工作者）", auth: true, req: new(StaffCertificateRequest),
 			resp: data[CertificateDTO](), status: 201, errors: []int{400, 403, 404, 409},
@@ -104,7 +104,7 @@ func (a *API) certificateRoutes() error {
 		{a.v1, route{op: "certificatePDF", method: "GET", path: "/certificates/:file", tag: "志愿服务证明",
 			summary: "下载证明 PDF（本人或社区工作者）", auth: true, req: new(CertificateFile), contentType: "application/pdf",
 			description: "路径为 /certificates/<核验码>.pdf。A4，含中文、服务记录表、印章与核验二维码。他人 → 404。",
-			errors: []int{404}}, []gin.HandlerFunc{auth, a.h(a.certificatePDF)}},
+			errors:      []int{404}}, []gin.HandlerFunc{auth, a.h(a.certificatePDF)}},
 		{nil, route{op: "verifyCertificate", method: "GET", path: "/verify/:code", tag: "志愿服务证明",
 			summary: "核验志愿服务证明（公开）", req: new(VerifyPath), resp: data[VerificationDTO](), errors: []int{429},
 			description: "无需登录、不在 /api/v1 下。Accept: application/json 时返回 JSON，浏览器得到一个小网页。" +

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -245,7 +246,7 @@ func pdfText(t *testing.T, body []byte) string {
 	return strings.ReplaceAll(b.String(), " ", "")
 }
 
-// pdfQR rasterises the first page with pdftoppm (poppler-utils) and decodes its QR code. Without
+// pdfQR rasterises the last page with pdftoppm (poppler-utils) and decodes its QR code. Without
 // pdftoppm the check is skipped ("") except in CI, which must have it.
 func pdfQR(t *testing.T, body []byte) string {
 	t.Helper()
@@ -256,12 +257,17 @@ func pdfQR(t *testing.T, body []byte) string {
 		t.Log("pdftoppm not installed: the QR code is not decoded")
 		return ""
 	}
+	r, err := pdf.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatalf("read PDF: %v", err)
+	}
+	last := strconv.Itoa(r.NumPage())
 	dir := t.TempDir()
 	in := filepath.Join(dir, "c.pdf")
 	if err := os.WriteFile(in, body, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", "-singlefile", in, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
+	if out, err := exec.Command("pdftoppm", "-png", "-r", "150", "-f", last, "-l", last, "-singlefile", in, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm: %v %s", err, out)
 	}
 	f, err := os.Open(filepath.Join(dir, "p.png"))

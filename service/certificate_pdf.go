@@ -29,6 +29,8 @@ const (
 	contentW       = pageW - 2*marginX
 	certRowH       = 20.0
 	certFontFamily = "noto"
+	// footTop is where the foot (issuer, date, seal, QR code) starts on the last page.
+	footTop = pageH - 200
 )
 
 // certColumns are the record table's headings and widths (their sum is contentW).
@@ -82,7 +84,7 @@ func renderCertificate(v *CertificateView, seal []byte) ([]byte, error) {
 	w.y += 8
 	w.tableHead()
 	for _, it := range v.Items {
-		if w.y+certRowH > pageH-230 {
+		if w.y+certRowH > pageH-60 {
 			w.page()
 			w.y = 60
 			w.tableHead()
@@ -91,7 +93,11 @@ func renderCertificate(v *CertificateView, seal []byte) ([]byte, error) {
 	}
 	w.font(10)
 	w.y += 10
-	w.paragraph("本证明依据《志愿服务记录与证明出具办法》（民政部令第67号）由记录单位免费出具，记录内容以出具时为准。", 16)
+	if w.y > footTop-40 {
+		w.page() // the foot does not fit under the table
+		w.y = 60
+	}
+	w.paragraph("本证明依据《志愿服务记录与证明出具办法》（民政部令第67号）免费出具，内容以出具时的记录为准。", 16)
 	return w.finish(v, seal)
 }
 
@@ -164,6 +170,7 @@ func (w *certWriter) tableHead() {
 	w.font(10)
 	w.pdf.SetFillColor(240, 236, 228)
 	w.pdf.RectFromUpperLeftWithStyle(marginX, w.y, contentW, certRowH, "FD")
+	w.pdf.SetFillColor(0, 0, 0) // text is painted with the fill colour
 	w.row(nil)
 }
 
@@ -184,7 +191,7 @@ func (w *certWriter) row(cells []string) {
 
 // finish writes the foot of the last page: the issuer, date, seal and QR code.
 func (w *certWriter) finish(v *CertificateView, seal []byte) ([]byte, error) {
-	footY := pageH - 200
+	footY := footTop
 	w.font(12)
 	w.right(footY+40, "记录单位："+v.Issuer)
 	w.right(footY+65, "出具日期："+dateCN(v.IssuedAt))
