@@ -307,11 +307,34 @@ func TestDispatchOfAnIssue(t *testing.T) {
 		t.Fatalf("issue after accept: %+v", got)
 	}
 	w.step(liu, d.ID, "complete", map[string]any{"minutes": 25, "note": "换了灯泡", "photos": []string{w.photo(t, liu)}}).Want(t, 200)
-	w.step(reporter, d.ID, "confirm", map[string]any{"score": 5}).Want(t, 200)
+	w.step(reporter, d.ID, "confirm", map[string]any{"score": 5, "comment": "很及时"}).Want(t, 200)
 	got := issue()
 	last := got.Timeline[len(got.Timeline)-1]
 	if got.Status != "resolved" || last.A != "dispatch_resolve" || last.Actor == nil || last.Actor.ID != liu.UserID {
 		t.Fatalf("issue after confirm: %+v", got)
+	}
+	// One rating per service: the reporter's confirmation rated the issue too.
+	var rated struct {
+		Rating *int `json:"rating"`
+	}
+	e.Do("GET", "/api/v1/issues/"+is.ID, nil, apptest.Token(reporter.Token)).Want(t, 200).Data(t, &rated)
+	if rated.Rating == nil || *rated.Rating != 5 {
+		t.Fatalf("the issue's rating after the reporter confirmed with 5: %v", rated.Rating)
+	}
+	e.Do("POST", "/api/v1/issues/"+is.ID+"/rating", map[string]any{"score": 4}, apptest.Token(reporter.Token)).Want(t, 409)
+	var inbox struct{ Items []struct{ Kind, Body string } }
+	e.Do("GET", "/api/v1/me/notifications", nil, apptest.Token(reporter.Token)).Want(t, 200).Data(t, &inbox)
+	told := 0
+	for _, n := range inbox.Items {
+		if n.Kind == "dispatch_accepted" {
+			told++
+			if !strings.Contains(n.Body, "」报事") {
+				t.Errorf("the reporter is told of an accepted dispatch of their 报事 as: %q", n.Body)
+			}
+		}
+	}
+	if told != 1 {
+		t.Errorf("the reporter got %d notices of the accepted dispatch, want 1: %+v", told, inbox.Items)
 	}
 	var full struct {
 		Timeline []struct {

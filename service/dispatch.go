@@ -140,7 +140,7 @@ func (d *Dispatches) Offer(ctx context.Context, p *Principal, in OfferInput) (*m
 	case src.issue != nil && !slices.Contains(model.IssueOpenStatuses, src.issue.Status):
 		return nil, Errorf(KindConflict, "该报事当前状态为「%s」，不能派单", StatusText[src.issue.Status])
 	case in.VolunteerID == src.reqerID:
-		return nil, Invalid("volunteer_id", "不能派给求助人自己")
+		return nil, Invalid("volunteer_id", "不能派给"+requesterNoun(kind)+"自己")
 	}
 	prof, err := d.store.SkillProfileOf(ctx, in.VolunteerID)
 	if errors.Is(err, model.ErrNotFound) || (err == nil && (prof.Withdrawn || prof.CommunityID != src.communityID)) {

@@ -14,6 +14,18 @@ import (
 // forbid refuses a step to someone who has a part in the dispatch but not this one.
 func forbid(msg string) error { return Errorf(KindForbidden, "%s", msg) }
 
+// sourceNoun is what a resident calls the thing a dispatch serves: 报事 (an issue of the
+// building) or 求助 (a help request of their own).
+func sourceNoun(kind string) string {
+	if kind == model.DispatchFromIssue {
+		return "报事"
+	}
+	return "求助"
+}
+
+// requesterNoun is the person a dispatch serves: 报事人 or 求助人.
+func requesterNoun(kind string) string { return sourceNoun(kind) + "人" }
+
 // Accept is the volunteer taking the task (offered and not yet expired → accepted). A dispatch
 // of an issue moves the issue to in_progress on the timeline; the requester is told.
 func (d *Dispatches) Accept(ctx context.Context, p *Principal, id uint64) error {
@@ -34,7 +46,7 @@ func (d *Dispatches) Accept(ctx context.Context, p *Principal, id uint64) error 
 				}
 			}
 			return d.tell(ctx, tx, x, x.RequesterID, NoticeDispatchAccepted, "志愿者已接单："+x.Title,
-				d.nickname(ctx, tx, x.VolunteerID)+" 已接下您的「"+x.Title+"」求助")
+				d.nickname(ctx, tx, x.VolunteerID)+" 已接下您的「"+x.Title+"」"+sourceNoun(x.SourceKind))
 		})
 }
 
@@ -175,7 +187,7 @@ func (d *Dispatches) Confirm(ctx context.Context, p *Principal, id uint64, rt Ra
 	case r.Volunteer:
 		return forbid("不能确认自己提供的服务")
 	case !r.Requester && !r.Manager:
-		return forbid("只有求助人、该楼栋的楼栋长或社区工作者可以确认服务")
+		return forbid("只有" + requesterNoun(x.SourceKind) + "、该楼栋的楼栋长或社区工作者可以确认服务")
 	case rt.Score < 1 || rt.Score > 5:
 		return Invalid("score", "评分须为 1–5 分")
 	}
@@ -222,6 +234,12 @@ func (d *Dispatches) Confirm(ctx context.Context, p *Principal, id uint64, rt Ra
 					note = cur.CompletionNote
 				}
 				if _, err := d.issues.AdvanceForDispatch(ctx, tx, x.SourceID, ActionResolve, x.VolunteerID, x.ID, note); err != nil {
+					return err
+				}
+				// One rating per service: the reporter's score of the volunteer is also their
+				// rating of the issue (a no-op for anyone else who confirms), so the
+				// mini-program does not ask them twice.
+				if _, err := tx.RateIssue(ctx, x.SourceID, p.UserID, rt.Score, comment, held); err != nil {
 					return err
 				}
 			}
