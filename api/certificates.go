@@ -42,12 +42,12 @@ type MyCertificateRequest struct {
 
 // CertificateFile names a certificate's PDF in the path: <code>.pdf.
 type CertificateFile struct {
-	File string `path:"file" json:"-" label:"证明文件" validate:"required,max=64" description:"核验码加 .pdf"`
+	File string `path:"file" json:"-" label:"证明文件" validate:"required,len=30,endswith=.pdf" description:"核验码加 .pdf"`
 }
 
 // VerifyPath names a certificate by its verification code.
 type VerifyPath struct {
-	Code string `path:"code" json:"-" label:"核验码" validate:"required,max=64" description:"证明上的核验码"`
+	Code string `path:"code" json:"-" label:"核验码" validate:"required,len=26,alphanum" description:"证明上的核验码"`
 }
 
 // CertificateDTO is an issued certificate (holder, staff).
