@@ -202,7 +202,7 @@ func TestCertificatesIssueVerifyAndPDF(t *testing.T) {
 	// The PDF: holder and staff; nobody else.
 	w.e.Do("GET", cert.PDFURL, nil, apptest.Token(w.bob.Token)).Want(t, 404)
 	w.e.Do("GET", cert.PDFURL, nil, apptest.Token(w.otherStaff.Token)).Want(t, 404)
-	w.e.Do("GET", "/api/v1/certificates/"+cert.Code, nil, tok).Want(t, 404)
+	w.e.Do("GET", "/api/v1/certificates/"+cert.Code, nil, tok).Want(t, 400)
 	w.e.Do("GET", cert.PDFURL, nil, apptest.Token(w.staff.Token)).Want(t, 200)
 	res := w.e.Do("GET", cert.PDFURL, nil, tok).Want(t, 200)
 	if ct := res.Header.Get("Content-Type"); ct != "application/pdf" {
