@@ -28,6 +28,9 @@ import (
 const (
 	EnvMySQLDSN  = "LINLI_TEST_MYSQL_DSN"  // e.g. root:@tcp(127.0.0.1:3306)/
 	EnvRedisAddr = "LINLI_TEST_REDIS_ADDR" // e.g. 127.0.0.1:6379
+	// EnvRedisCluster points the tests at a Redis Cluster instead (its nodes, comma-separated,
+	// e.g. 127.0.0.1:17001,127.0.0.1:17002,127.0.0.1:17003); it wins over EnvRedisAddr.
+	EnvRedisCluster = "LINLI_TEST_REDIS_CLUSTER"
 	// EnvClock starts every test server's clock at this instant (RFC 3339, e.g.
 	// 2026-12-01T00:30:00+08:00) instead of today, to run the suite as if on that day.
 	EnvClock = "LINLI_TEST_CLOCK"
@@ -75,6 +78,15 @@ func Backend() string {
 	return "sqlite+miniredis"
 }
 
+// RedisAddr returns the real Redis the tests use: the cluster's nodes when EnvRedisCluster is
+// set (cluster true), else EnvRedisAddr; "" means in-process Redis.
+func RedisAddr() (addr string, cluster bool) {
+	if v := os.Getenv(EnvRedisCluster); v != "" {
+		return v, true
+	}
+	return os.Getenv(EnvRedisAddr), false
+}
+
 // Config returns a configuration with a fresh database and Redis namespace of its own; the
 // cleanup drops them when the test ends.
 func Config(t testing.TB, opts ...Option) config.Config {
@@ -91,10 +103,11 @@ func Config(t testing.TB, opts ...Option) config.Config {
 		cfg.DB.Driver = "mysql"
 		cfg.DB.DSN = freshSchema(t, dsn, "linli_t_"+suffix)
 	}
-	if addr := os.Getenv(EnvRedisAddr); addr != "" {
+	if addr, cluster := RedisAddr(); addr != "" {
 		cfg.Redis.Addr = addr
+		cfg.Redis.Cluster = cluster
 		cfg.Redis.Prefix = "linlitest:" + suffix + ":"
-		t.Cleanup(func() { deleteKeys(addr, cfg.Redis.Prefix) })
+		t.Cleanup(func() { deleteKeys(addr, cluster, cfg.Redis.Prefix) })
 	}
 	for _, o := range opts {
 		o(&cfg)
