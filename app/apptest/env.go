@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -142,11 +143,29 @@ func FromConfigClock(t testing.TB, cfg config.Config, c *clock.Fake) *Env {
 		t.Fatalf("build app: %v", err)
 	}
 	t.Cleanup(a.Close)
+	// Redis errors are mostly logged, not returned (Redis only caches): a command whose keys
+	// span slots would pass unseen on one node and fail on every call on a cluster.
+	t.Cleanup(func() {
+		if strings.Contains(logs.String(), "CROSSSLOT") {
+			t.Errorf("a Redis command named keys of different hash slots (CROSSSLOT in the log):\n%s", crossSlotLines(logs.String()))
+		}
+	})
 	return &Env{T: t, App: a, Config: a.Config, Clock: c, logs: logs}
 }
 
 // Logs returns everything the server logged so far.
 func (e *Env) Logs() string { return e.logs.String() }
+
+// crossSlotLines returns the log lines that mention CROSSSLOT (at most five).
+func crossSlotLines(log string) string {
+	var out []string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, "CROSSSLOT") && len(out) < 5 {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
 
 func randomSuffix() string {
 	var b [6]byte
