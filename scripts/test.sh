@@ -36,7 +36,7 @@ RACE_TESTS='Concurrent|Race|Racing|Rush|Once|TakenOver|Owed|OneWinner|OneLive|In
 # The tests that touch Redis, run again on a 3-master Redis Cluster: the packages, and in them
 # (by name) the tests of identity, sessions, limits, sign-ups, memories and leaderboards.
 CLUSTER_PKGS='./cache ./api ./app ./service'
-CLUSTER_TESTS='Identity|Session|Login|Logout|Limit|Flood|Signup|SignUp|Memory|Memories|Leaderboard|Board|Invalidat'
+CLUSTER_TESTS='Identity|Session|Login|Logout|Limit|Flood|Signup|SignUp|Memo|Leaderboard|Board|Invalidat'
 
 # suite NAME [FLAGS...]: go test over every package (or those of $PKGS) with FLAGS, counting
 # tests from -v output.
