@@ -24,7 +24,7 @@ var requestTypes = []any{
 	MarkReadRequest{}, PhoneRequest{}, RatingRequest{}, ReasonRequest{}, RejectResidencyRequest{}, ReportRequest{},
 	ReverseRequest{}, SkillCreateRequest{}, SkillProfileRequest{}, SubscriptionsRequest{}, TeamCreateRequest{},
 	TeamMemberRequest{}, TokenRequest{}, TransferRequest{}, TransitionRequest{}, UpdateAccountRequest{}, UpdateMeRequest{},
-	UpdateRewardRequest{}, VerifyRequest{}, VerifySkillRequest{},
+	UpdateRewardRequest{}, VerifyRequest{}, VerifySkillRequest{}, IssuerRequest{}, MyCertificateRequest{}, StaffCertificateRequest{},
 }
 
 // FuzzRequestDecoders: whatever the body, binding it into any request type of the API never
