@@ -43,7 +43,10 @@ func runAdmin(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 			if err != nil {
 				return err
 			}
+			// The id alone on stdout, for scripts ($(linli admin create-community ...)); the
+			// sentence for the person at the terminal on stderr.
 			fmt.Fprintln(stdout, c.ID)
+			fmt.Fprintf(stderr, "已创建社区「%s」，ID %d；用 linli admin grant --community %d 任命社区工作者\n", c.Name, c.ID, c.ID)
 			return nil
 		}
 	case "grant":
@@ -53,6 +56,7 @@ func runAdmin(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 		var buildings idList
 		fs.Var(&buildings, "building", "building id of a captain; repeat or separate with commas")
 		do = func(a *app.App) error {
+			_, lookup := a.Store.UserByOpenID(ctx, a.Services.Auth.StoredOpenID(*openid))
 			g, created, err := a.Services.Roles.GrantByOpenID(ctx, *openid,
 				service.Grant{Role: *role, CommunityID: *community, BuildingIDs: buildings})
 			if err != nil {
@@ -77,6 +81,11 @@ func runAdmin(ctx context.Context, args, environ []string, stdout, stderr io.Wri
 				fmt.Fprintf(stdout, ", buildings %s", joinIDs(g.BuildingIDs))
 			}
 			fmt.Fprintln(stdout)
+			if errors.Is(lookup, model.ErrNotFound) {
+				// Granting before the first login is how the first staff are set up; but a
+				// mistyped openid must not pass unnoticed.
+				fmt.Fprintf(stderr, "注意：openid %q 还没有登录过，已为其新建用户 %d；若是输错了，请用 linli admin revoke 撤销\n", *openid, g.UserID)
+			}
 			return nil
 		}
 	case "revoke":

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -175,5 +176,32 @@ func TestAdminGrantWithWeChatUsesTheRealOpenID(t *testing.T) {
 	roles, err := e.App.Store.RolesOfUser(context.Background(), u.ID)
 	if err != nil || len(roles) != 1 || roles[0].Role.Role != "staff" {
 		t.Fatalf("roles: %+v (%v)", roles, err)
+	}
+}
+
+// TestAdminSaysWhatItDid: create-community prints the id alone on stdout (for scripts) and a
+// sentence on stderr; a grant to an openid that never logged in says it made a new user (a
+// mistyped openid must not pass unnoticed), a grant to a known user does not.
+func TestAdminSaysWhatItDid(t *testing.T) {
+	cfg := apptest.Config(t)
+	env := cliEnviron(cfg)
+	apptest.FromConfig(t, cfg)
+	say := func(args ...string) (string, string) {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), append([]string{"admin"}, args...), env, &out, &errOut); err != nil {
+			t.Fatalf("%v: %v (%s)", args, err, errOut.String())
+		}
+		return strings.TrimSpace(out.String()), errOut.String()
+	}
+	id, note := say("create-community", "--name", "水果湖社区", "--district", "武汉市武昌区")
+	if _, err := strconv.ParseUint(id, 10, 64); err != nil || !strings.Contains(note, "已创建社区「水果湖社区」，ID "+id) {
+		t.Fatalf("create-community: stdout %q, stderr %q", id, note)
+	}
+	if _, note = say("grant", "--openid", "typo-staff", "--role", "staff", "--community", id); !strings.Contains(note, "还没有登录过") {
+		t.Fatalf("grant to a new openid says nothing of it: %q", note)
+	}
+	if _, note = say("grant", "--openid", "typo-staff", "--role", "staff", "--community", id); strings.Contains(note, "还没有登录过") {
+		t.Fatalf("grant to a known user warns: %q", note)
 	}
 }

@@ -53,8 +53,12 @@ func newBinder() (*binder, error) {
 	return &binder{v: v, trans: trans}, nil
 }
 
-// JSON decodes a JSON body into dst and validates it.
+// JSON decodes a JSON body into dst and validates it; problems name fields by their labels.
 func (b *binder) JSON(c *gin.Context, dst any) error {
+	return relabel(dst, b.decodeJSON(c, dst))
+}
+
+func (b *binder) decodeJSON(c *gin.Context, dst any) error {
 	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || mt != "application/json" {
 		return service.Errorf(service.KindUnsupportedType, "请以 application/json 格式提交")
@@ -153,11 +157,18 @@ func (b *binder) Query(c *gin.Context, dst any) error {
 	if err := b.queryOnly(c, dst); err != nil {
 		return err
 	}
-	return b.validate(dst)
+	return b.check(dst)
 }
+
+// check validates dst, naming fields by their labels.
+func (b *binder) check(dst any) error { return relabel(dst, b.validate(dst)) }
 
 // queryOnly binds URL query parameters (tag `query`) into dst without validating it.
 func (b *binder) queryOnly(c *gin.Context, dst any) error {
+	return relabel(dst, b.mapQuery(c, dst))
+}
+
+func (b *binder) mapQuery(c *gin.Context, dst any) error {
 	q := c.Request.URL.Query()
 	if err := binding.MapFormWithTag(dst, q, "query"); err != nil {
 		// Find the parameter at fault by mapping each one alone into a fresh value.
@@ -309,6 +320,9 @@ func badField(data []byte, dst any) string {
 }
 
 func jsonKind(t reflect.Type) string {
+	if t == reflect.TypeFor[ID]() {
+		return "字符串形式的编号（如 \"12\"）"
+	}
 	switch t.Kind() {
 	case reflect.String:
 		return "字符串"

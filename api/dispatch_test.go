@@ -297,6 +297,12 @@ func TestDispatchOfAnIssue(t *testing.T) {
 	if d.Source != "issue" || d.IssueID != is.ID || d.Requester == nil || d.Requester.ID != reporter.UserID {
 		t.Fatalf("dispatch of an issue: %+v", d)
 	}
+	// The offer names the building with its estate: a community of several estates has a 1栋 in each.
+	var offers struct{ Items []struct{ Kind, Body string } }
+	e.Do("GET", "/api/v1/me/notifications", nil, apptest.Token(liu.Token)).Want(t, 200).Data(t, &offers)
+	if len(offers.Items) == 0 || offers.Items[0].Kind != "dispatch_offer" || !strings.Contains(offers.Items[0].Body, "号院 ") {
+		t.Fatalf("the offer does not name the estate: %+v", offers.Items)
+	}
 	var seen dispatchData
 	w.step(liu, d.ID, "accept", nil).Want(t, 200).Data(t, &seen)
 	if seen.Requester != nil || seen.RequesterPhone != "" {

@@ -48,7 +48,7 @@ func (b *binder) Request(c *gin.Context, dst any, checks ...func() error) error 
 			return b.JSON(c, dst) // validates the whole struct
 		}
 	}
-	return b.validate(dst)
+	return b.check(dst)
 }
 
 // bindPath fills the fields tagged `path` (embedded structs included) from the route's

@@ -61,6 +61,8 @@ type docs struct {
 	bodies []any
 	// ops maps each operationId to the route that has it, so that two routes cannot share one.
 	ops map[string]string
+	// routes are the documented routes, in registration order (for the tests that walk them).
+	routes []route
 }
 
 // opID checks that rt.op is a lowerCamelCase identifier no other route has taken.
@@ -112,6 +114,7 @@ func (d *docs) add(rt route) error {
 		return err
 	}
 	oc.SetID(rt.op)
+	d.routes = append(d.routes, rt)
 	oc.SetSummary(rt.summary)
 	desc := rt.description
 	if rt.idempotent {

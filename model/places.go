@@ -12,6 +12,15 @@ type BuildingView struct {
 	EstateName string
 }
 
+// Label is the building as a person reads it: with its estate ("东亭花园 1栋"), since a
+// community of several estates has a 1栋 in each.
+func (b *BuildingView) Label() string {
+	if b.EstateName == "" {
+		return b.Name
+	}
+	return b.EstateName + " " + b.Name
+}
+
 // BuildingPos is a position in the building directory's order (estate, then building id);
 // the zero value is before the first building.
 type BuildingPos struct {

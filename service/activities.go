@@ -151,7 +151,9 @@ func (s *Activities) Create(ctx context.Context, p *Principal, in ActivityInput)
 	}
 	if in.CancelCutoffAt == nil {
 		in.CancelCutoffAt = defaultCancelCutoff(now, in.SignupOpensAt, *in.StartAt, s.cfg.CancelBefore)
-	} else if in.CancelCutoffAt.Before(now) {
+	} else if in.CancelCutoffAt.Before(now) && in.StartAt.After(now) {
+		// A future activity whose cut-off has passed could never be cancelled by anyone (one
+		// recorded after it started may have any cut-off: nobody signs up any more).
 		return nil, Invalid("cancel_cutoff_at", "取消报名截止时间不能早于现在")
 	}
 	if err := s.apply(ctx, p, a, in, true); err != nil {

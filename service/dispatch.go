@@ -196,7 +196,7 @@ func (d *Dispatches) Offer(ctx context.Context, p *Principal, in OfferInput) (*m
 			return err
 		}
 		return d.tell(ctx, tx, x, x.VolunteerID, NoticeDispatchOffer, "新的派单："+x.Title,
-			fmt.Sprintf("%s：%s。请在 %s 前答复", b.Name, clip(src.description, 60), x.ExpiresAt.In(clock.China).Format("01-02 15:04")))
+			fmt.Sprintf("%s：%s。请在 %s 前答复", b.Label(), clip(src.description, 60), x.ExpiresAt.In(clock.China).Format("01-02 15:04")))
 	})
 	if err != nil {
 		return nil, err

@@ -249,7 +249,7 @@ func (d *Dispatches) Confirm(ctx context.Context, p *Principal, id uint64, rt Ra
 			}
 			if _, err := tx.AddServiceRecord(ctx, &model.ServiceRecord{CommunityID: x.CommunityID, UserID: x.VolunteerID,
 				SourceKind: model.SourceDispatch, SourceID: x.ID, Content: clip(x.Title+"："+src.description, 200),
-				Place: clip(b.EstateName+" "+b.Name, 200), ServedAt: servedAt, Minutes: cur.Minutes,
+				Place: clip(b.Label(), 200), ServedAt: servedAt, Minutes: cur.Minutes,
 				PointsPerHour: DispatchPointsPerHour, OrganiserID: x.DispatcherID, ConfirmerID: p.UserID, CreatedAt: now}); err != nil {
 				return err
 			}

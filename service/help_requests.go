@@ -130,7 +130,7 @@ func (h *HelpRequests) Create(ctx context.Context, p *Principal, in HelpInput) (
 		for _, uid := range to {
 			if uid != p.UserID {
 				notices = append(notices, Notice{UserID: uid, CommunityID: b.CommunityID, Kind: NoticeHelpRequestNew,
-					Title: "居民求助：" + sk.Name, Body: b.Name + "：" + clip(desc, 100), Link: helpLink(hr.ID)})
+					Title: "居民求助：" + sk.Name, Body: b.Label() + "：" + clip(desc, 100), Link: helpLink(hr.ID)})
 			}
 		}
 		return h.notify.Enqueue(ctx, tx, notices...)

@@ -70,8 +70,8 @@ func (r *Residencies) Claim(ctx context.Context, userID, buildingID uint64, room
 	res := &model.Residency{UserID: userID, CommunityID: b.CommunityID, BuildingID: b.ID, Room: room, RoomHeld: held}
 	if _, err := r.store.ClaimResidency(ctx, res); err != nil {
 		if errors.Is(err, model.ErrConflict) {
-			return nil, Errorf(KindConflict, "您已申请过%s%s室的认证（%s），请勿重复提交",
-				b.Name, room, residencyStatusText[res.Status])
+			return nil, Errorf(KindConflict, "您已申请过%s %s室的认证（%s），请勿重复提交",
+				b.Label(), room, residencyStatusText[res.Status])
 		}
 		return nil, err
 	}

@@ -219,7 +219,7 @@ func (s *Activities) audienceName(ctx context.Context, a *model.Activity) string
 		}
 	case model.AudienceBuilding:
 		if b, err := s.store.BuildingByID(ctx, a.AudienceID); err == nil {
-			return b.EstateName + b.Name
+			return b.Label()
 		}
 	}
 	return "本社区"
