@@ -92,6 +92,12 @@ var safetyChecked = map[string][]string{
 	"POST /api/v1/help-requests":            {"description"},
 }
 
+// excludedBy are the fields a route refuses next to another way of asking (validate
+// excluded_with), by route: a baseline of the other way gets a 400 for them, whatever they hold.
+var excludedBy = map[string][]string{
+	"POST /api/v1/me/residencies": {"building_id", "room"},
+}
+
 // cleanedRequired are the fields that must keep a visible character once cleaned, by route:
 // nothing but invisible characters there is a 400 naming the field.
 var cleanedRequired = map[string][]string{

@@ -233,6 +233,8 @@ func untranslated(field, tag string) string {
 		return field + "不能包含重复的值"
 	case "alphanumunicode", "printascii":
 		return field + "包含不允许的字符"
+	case "excluded_with":
+		return field + "不能与已选择的另一种填写方式同时给出，请只用其中一种"
 	}
 	return field + "的值无效"
 }

@@ -41,6 +41,11 @@ func (b *binder) Request(c *gin.Context, dst any, checks ...func() error) error 
 		if err := b.queryOnly(c, dst); err != nil {
 			return err
 		}
+		// A path field without a query tag is a query key too (gin maps by field name): the
+		// path has the last word.
+		if err := bindPath(c, reflect.ValueOf(dst).Elem()); err != nil {
+			return err
+		}
 	}
 	switch c.Request.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:

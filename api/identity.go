@@ -36,6 +36,7 @@ type UserDTO struct {
 	HeldNickname string         `json:"held_nickname" description:"待内容安全审核的新昵称（仅本人可见，审核通过前他人仍看到 nickname）；没有则为空"`
 	AvatarURL    string         `json:"avatar_url"`
 	Phone        string         `json:"phone" description:"已绑定的手机号（掩码，如 138****0000）；未绑定为空"`
+	RealName     string         `json:"real_name" description:"实名（出具志愿服务证明用，加密保存，仅本人与社区工作者可见）；未填写为空"`
 	CreatedAt    time.Time      `json:"created_at"`
 	Roles        []RoleDTO      `json:"roles"`
 	Residencies  []ResidencyDTO `json:"residencies"`
@@ -72,6 +73,7 @@ type ResidencyDTO struct {
 type UpdateMeRequest struct {
 	Nickname  *string `json:"nickname" validate:"omitempty,min=1,max=32"`
 	AvatarURL *string `json:"avatar_url" validate:"omitempty,max=512,url" format:"uri" description:"https 链接，域名须在 users.avatar_hosts 中（默认微信头像域名 thirdwx.qlogo.cn、wx.qlogo.cn）"`
+	RealName  *string `json:"real_name" label:"实名" validate:"omitempty,max=96" description:"实名（出具志愿服务证明用，最多 32 字；空字符串清除）"`
 }
 
 // ExportDTO is a copy of everything Linli holds about the caller.
@@ -183,7 +185,7 @@ func (a *API) me(c *gin.Context) {
 		fail(c, a.log, err)
 		return
 	}
-	ok(c, http.StatusOK, userDTO(p))
+	a.okMe(c, p)
 }
 
 func (a *API) updateMe(c *gin.Context) {
@@ -191,6 +193,12 @@ func (a *API) updateMe(c *gin.Context) {
 	if err := a.bind.JSON(c, &req); err != nil {
 		fail(c, a.log, err)
 		return
+	}
+	if req.RealName != nil {
+		if err := a.deps.Certificates.SetRealName(c.Request.Context(), userID(c), *req.RealName); err != nil {
+			fail(c, a.log, err)
+			return
+		}
 	}
 	if err := a.deps.Users.UpdateMe(c.Request.Context(), userID(c), req.Nickname, req.AvatarURL); err != nil {
 		fail(c, a.log, err)
@@ -202,7 +210,7 @@ func (a *API) updateMe(c *gin.Context) {
 		fail(c, a.log, err)
 		return
 	}
-	ok(c, http.StatusOK, userDTO(p))
+	a.okMe(c, p)
 }
 
 func (a *API) deleteMe(c *gin.Context) {

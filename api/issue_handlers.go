@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -47,117 +48,104 @@ func issueDTO(r *model.IssueRow, acc service.Access, viewer uint64, following bo
 	return d
 }
 
-func (a *API) reportIssue(c *gin.Context) {
+func (a *API) reportIssue(c *gin.Context) error {
 	var req ReportRequest
-	if err := a.bind.JSON(c, &req); err != nil {
-		fail(c, a.log, err)
-		return
+	if err := a.bind.Request(c, &req); err != nil {
+		return err
 	}
 	p, err := a.principal(c)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	is, err := a.deps.Issues.Report(ctx, p, service.Report{BuildingID: uint64(req.BuildingID), CategoryID: uint64(req.CategoryID),
 		Description: req.Description, Location: req.Location, Urgent: req.Urgency == "urgent", Anonymous: req.Anonymous,
 		PhotoIDs: Uint64s(req.Photos)})
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
 	// The new issue as a list shows it: one query, not the whole detail (Get).
 	it, photos, phone, err := a.deps.Issues.Reported(ctx, p, is.ID, len(req.Photos) > 0)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
 	out := issueDTO(&it.Row, it.Access, p.UserID, false, photos)
 	out.ReporterPhone = phone
 	ok(c, http.StatusCreated, out)
+	return nil
 }
 
-func (a *API) listIssues(c *gin.Context) {
+func (a *API) listIssues(c *gin.Context) error {
 	var q IssueQuery
-	if err := a.bind.Query(c, &q); err != nil {
-		fail(c, a.log, err)
-		return
+	if err := a.bind.Request(c, &q); err != nil {
+		return err
 	}
 	after, err := parseIssueCursor(q.Cursor)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
 	p, err := a.principal(c)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	items, more, err := a.deps.Issues.List(ctx, p, service.IssueQuery{Scope: q.Scope, CommunityID: uint64(q.CommunityID),
 		BuildingID: uint64(q.BuildingID), CategoryID: uint64(q.CategoryID), Status: q.Status, After: after, Limit: q.Size()})
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
 	photos, err := a.deps.Issues.ListPhotos(ctx, items)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
 	newest := q.Scope == service.ScopeMine || q.Scope == service.ScopeFollowing
-	page := Page[IssueDTO]{Items: make([]IssueDTO, len(items))}
-	for i, it := range items {
-		page.Items[i] = issueDTO(&it.Row, it.Access, p.UserID, it.Access == service.AccessFollower, photos[it.Row.ID])
-	}
-	if more && len(items) > 0 {
-		page.NextCursor = issueCursor(items[len(items)-1].Row, newest)
-	}
-	ok(c, http.StatusOK, page)
+	ok(c, http.StatusOK, pageOf(items, more, func(it *service.IssueItem) IssueDTO {
+		return issueDTO(&it.Row, it.Access, p.UserID, it.Access == service.AccessFollower, photos[it.Row.ID])
+	}, func(it *service.IssueItem) string { return issueCursor(it.Row, newest) }))
+	return nil
 }
 
-func (a *API) similarIssues(c *gin.Context) {
+func (a *API) similarIssues(c *gin.Context) error {
 	var q SimilarQuery
-	if err := a.bind.Query(c, &q); err != nil {
-		fail(c, a.log, err)
-		return
+	if err := a.bind.Request(c, &q); err != nil {
+		return err
 	}
 	p, err := a.principal(c)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	items, err := a.deps.Issues.Similar(ctx, p, uint64(q.BuildingID), uint64(q.CategoryID))
-	if err == nil {
-		var photos map[uint64][]service.Photo
-		if photos, err = a.deps.Issues.ListPhotos(ctx, items); err == nil {
-			out := make([]IssueDTO, len(items))
-			for i, it := range items {
-				out[i] = issueDTO(&it.Row, it.Access, p.UserID, false, photos[it.Row.ID])
-			}
-			ok(c, http.StatusOK, out)
-			return
-		}
+	if err != nil {
+		return err
 	}
-	fail(c, a.log, err)
+	photos, err := a.deps.Issues.ListPhotos(ctx, items)
+	if err != nil {
+		return err
+	}
+	out := make([]IssueDTO, len(items))
+	for i, it := range items {
+		out[i] = issueDTO(&it.Row, it.Access, p.UserID, false, photos[it.Row.ID])
+	}
+	ok(c, http.StatusOK, out)
+	return nil
 }
 
-func (a *API) getIssue(c *gin.Context) {
-	id, err := pathID(c, "id")
-	var p *service.Principal
-	if err == nil {
-		p, err = a.principal(c)
+func (a *API) getIssue(c *gin.Context) error {
+	var req IssuePath
+	if err := a.bind.Request(c, &req); err != nil {
+		return err
 	}
-	var d *service.IssueDetail
-	if err == nil {
-		d, err = a.deps.Issues.Get(c.Request.Context(), p, id)
-	}
+	p, err := a.principal(c)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
+	}
+	d, err := a.deps.Issues.Get(c.Request.Context(), p, uint64(req.ID))
+	if err != nil {
+		return err
 	}
 	ok(c, http.StatusOK, a.detailDTO(d, p.UserID))
+	return nil
 }
 
 func (a *API) detailDTO(d *service.IssueDetail, viewer uint64) IssueDetailDTO {
@@ -190,103 +178,82 @@ func (a *API) detailDTO(d *service.IssueDetail, viewer uint64) IssueDetailDTO {
 	return out
 }
 
-// issueAnswer answers with the issue as the caller now sees it.
-func (a *API) issueAnswer(c *gin.Context, status int, id uint64, err error) {
-	var p *service.Principal
-	if err == nil {
-		p, err = a.principal(c)
+// issueAct binds req, runs act as the caller and answers with the issue as the caller now
+// sees it.
+func (a *API) issueAct(c *gin.Context, req any, id *ID, act func(ctx context.Context, p *service.Principal) error) error {
+	if err := a.bind.Request(c, req); err != nil {
+		return err
 	}
-	var d *service.IssueDetail
-	if err == nil {
-		d, err = a.deps.Issues.Get(c.Request.Context(), p, id)
-	}
+	p, err := a.principal(c)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
-	ok(c, status, a.detailDTO(d, p.UserID).IssueDTO)
+	if err := act(c.Request.Context(), p); err != nil {
+		return err
+	}
+	d, err := a.deps.Issues.Get(c.Request.Context(), p, uint64(*id))
+	if err != nil {
+		return err
+	}
+	ok(c, http.StatusOK, a.detailDTO(d, p.UserID).IssueDTO)
+	return nil
 }
 
-func (a *API) followIssue(c *gin.Context)   { a.followToggle(c, true) }
-func (a *API) unfollowIssue(c *gin.Context) { a.followToggle(c, false) }
-
-func (a *API) followToggle(c *gin.Context, on bool) {
-	id, err := pathID(c, "id")
-	var p *service.Principal
-	if err == nil {
-		p, err = a.principal(c)
-	}
-	if err == nil {
-		if on {
-			_, err = a.deps.Issues.Follow(c.Request.Context(), p, id)
-		} else {
-			_, err = a.deps.Issues.Unfollow(c.Request.Context(), p, id)
-		}
-	}
-	a.issueAnswer(c, http.StatusOK, id, err)
+func (a *API) followIssue(c *gin.Context) error {
+	var req IssuePath
+	return a.issueAct(c, &req, &req.ID, func(ctx context.Context, p *service.Principal) error {
+		_, err := a.deps.Issues.Follow(ctx, p, uint64(req.ID))
+		return err
+	})
 }
 
-func (a *API) moveIssue(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (a *API) unfollowIssue(c *gin.Context) error {
+	var req IssuePath
+	return a.issueAct(c, &req, &req.ID, func(ctx context.Context, p *service.Principal) error {
+		_, err := a.deps.Issues.Unfollow(ctx, p, uint64(req.ID))
+		return err
+	})
+}
+
+func (a *API) moveIssue(c *gin.Context) error {
 	var req TransitionRequest
-	if err == nil {
-		err = a.bind.JSON(c, &req)
-	}
-	var p *service.Principal
-	if err == nil {
-		p, err = a.principal(c)
-	}
-	if err == nil {
-		_, err = a.deps.Issues.Move(c.Request.Context(), p, id, service.Transition{Action: req.Action, Note: req.Note,
+	return a.issueAct(c, &req, &req.ID, func(ctx context.Context, p *service.Principal) error {
+		_, err := a.deps.Issues.Move(ctx, p, uint64(req.ID), service.Transition{Action: req.Action, Note: req.Note,
 			PhotoIDs: Uint64s(req.Photos), DuplicateOf: uint64(req.DuplicateOf)})
-	}
-	a.issueAnswer(c, http.StatusOK, id, err)
+		return err
+	})
 }
 
-func (a *API) commentIssue(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (a *API) commentIssue(c *gin.Context) error {
 	var req CommentRequest
-	if err == nil {
-		err = a.bind.JSON(c, &req)
+	if err := a.bind.Request(c, &req); err != nil {
+		return err
 	}
-	var p *service.Principal
-	if err == nil {
-		p, err = a.principal(c)
-	}
-	var cm *model.IssueComment
-	if err == nil {
-		cm, err = a.deps.Issues.Comment(c.Request.Context(), p, id, req.Body, Uint64s(req.Photos))
-	}
+	p, err := a.principal(c)
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
 	}
-	d, err := a.deps.Issues.Get(c.Request.Context(), p, id)
+	cm, err := a.deps.Issues.Comment(c.Request.Context(), p, uint64(req.ID), req.Body, Uint64s(req.Photos))
 	if err != nil {
-		fail(c, a.log, err)
-		return
+		return err
+	}
+	d, err := a.deps.Issues.Get(c.Request.Context(), p, uint64(req.ID))
+	if err != nil {
+		return err
 	}
 	for _, dto := range a.detailDTO(d, p.UserID).Comments {
 		if uint64(dto.ID) == cm.ID {
 			ok(c, http.StatusCreated, dto)
-			return
+			return nil
 		}
 	}
-	fail(c, a.log, service.Errorf(service.KindInternal, "评论已保存但无法读取"))
+	return service.Errorf(service.KindInternal, "评论已保存但无法读取")
 }
 
-func (a *API) rateIssue(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (a *API) rateIssue(c *gin.Context) error {
 	var req RatingRequest
-	if err == nil {
-		err = a.bind.JSON(c, &req)
-	}
-	var p *service.Principal
-	if err == nil {
-		p, err = a.principal(c)
-	}
-	if err == nil {
-		_, err = a.deps.Issues.Rate(c.Request.Context(), p, id, req.Score, req.Comment)
-	}
-	a.issueAnswer(c, http.StatusOK, id, err)
+	return a.issueAct(c, &req, &req.ID, func(ctx context.Context, p *service.Principal) error {
+		_, err := a.deps.Issues.Rate(ctx, p, uint64(req.ID), req.Score, req.Comment)
+		return err
+	})
 }

@@ -51,6 +51,7 @@ var tags = []struct{ name, description string }{
 	{"工作台", "社区工作者的月度数据与导出"},
 	{"工作台网页", "浏览器中的工作台（/console/）：Cookie 会话登录与退出"},
 	{"运维", "存活与就绪检查"},
+	{"志愿服务证明", "志愿者实名、社区出具单位与印章、志愿服务证明的出具、下载与公开核验"},
 }
 
 // data is the documented body of a success envelope carrying T.

@@ -11,9 +11,9 @@ import (
 
 // ClaimResidencyRequest claims a registered household, or a room in a building (房屋认证).
 type ClaimResidencyRequest struct {
-	HouseholdID ID     `json:"household_id" label:"住户" description:"台账中的住户 ID（来自 GET /buildings/{id}/households）；给出时不需要 building_id 与 room"`
-	BuildingID  ID     `json:"building_id" label:"楼栋" validate:"required_without=HouseholdID" description:"楼栋 ID（来自 GET /communities/{id}/buildings）；未给 household_id 时必填"`
-	Room        string `json:"room" label:"房号" validate:"required_without=HouseholdID,max=32" description:"房号，如 1201 或 2单元302；去掉首尾空格，全角字母数字转半角，字母转大写；与台账中登记的房间（忽略全角、空格与“室/号”）一致时即认证该住户" example:"1201"`
+	HouseholdID ID     `json:"household_id" label:"住户" description:"台账中的住户 ID（来自 GET /buildings/{id}/households）；给出时不要再给 building_id 与 room（同时给出 → 400）"`
+	BuildingID  ID     `json:"building_id" label:"楼栋" validate:"required_without=HouseholdID,excluded_with=HouseholdID" description:"楼栋 ID（来自 GET /communities/{id}/buildings）；未给 household_id 时必填"`
+	Room        string `json:"room" label:"房号" validate:"required_without=HouseholdID,excluded_with=HouseholdID,max=32" description:"房号，如 1201 或 2单元302；去掉首尾空格，全角字母数字转半角，字母转大写；与台账中登记的房间（忽略全角、空格与“室/号”）一致时即认证该住户" example:"1201"`
 }
 
 // ResidencyListQuery selects a page of the claims the caller may decide.

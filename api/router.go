@@ -143,7 +143,8 @@ func (a *API) handle(g *gin.RouterGroup, rt route, h ...gin.HandlerFunc) error {
 func (a *API) routes() error {
 	for _, register := range []func() error{a.identityRoutes, a.placesRoutes, a.residencyRoutes, a.rolesRoutes,
 		a.notificationRoutes, a.issueRoutes, a.skillRoutes, a.dispatchRoutes,
-		a.activityRoutes, a.timeBankRoutes, a.rewardRoutes, a.leaderboardRoutes, a.dashboardRoutes, a.auditRoutes, a.householdRoutes, a.consoleRoutes} {
+		a.activityRoutes, a.timeBankRoutes, a.rewardRoutes, a.leaderboardRoutes, a.dashboardRoutes, a.auditRoutes, a.householdRoutes,
+		a.certificateRoutes, a.consoleRoutes} {
 		if err := register(); err != nil {
 			return err
 		}

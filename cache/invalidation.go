@@ -25,6 +25,9 @@ type Invalidations struct {
 	client  redis.UniversalClient
 	channel string
 	log     *slog.Logger
+	// sharded is set on a Redis Cluster: the channel is a sharded one (SSUBSCRIBE/SPUBLISH,
+	// Redis 7), served by the master of its slot alone instead of broadcast to every node.
+	sharded bool
 
 	mu       sync.Mutex
 	handlers []func(msg string)
@@ -56,6 +59,7 @@ const changedTopics = 200000
 func newInvalidations(client redis.UniversalClient, channel string, log *slog.Logger) *Invalidations {
 	ctx, stop := context.WithCancel(context.Background())
 	in := &Invalidations{client: client, channel: channel, log: log, stop: stop, done: make(chan struct{})}
+	_, in.sharded = client.(*redis.ClusterClient)
 	in.changed, _ = lru.NewWithEvict[Topic, uint64](changedTopics, func(_ Topic, epoch uint64) {
 		in.floor = max(in.floor, epoch) // called from Add, with cmu held
 	})
@@ -133,7 +137,11 @@ func (in *Invalidations) Publish(ctx context.Context, topics ...Topic) error {
 	}
 	_, err := in.client.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
 		for _, t := range topics {
-			p.Publish(ctx, in.channel, string(t))
+			if in.sharded {
+				p.SPublish(ctx, in.channel, string(t))
+			} else {
+				p.Publish(ctx, in.channel, string(t))
+			}
 		}
 		return nil
 	})
@@ -185,7 +193,12 @@ func (in *Invalidations) run(ctx context.Context) {
 
 // subscribe listens until an error; a confirmed subscription makes memory entries trustworthy.
 func (in *Invalidations) subscribe(ctx context.Context) error {
-	ps := in.client.Subscribe(ctx, in.channel)
+	var ps *redis.PubSub
+	if in.sharded {
+		ps = in.client.SSubscribe(ctx, in.channel)
+	} else {
+		ps = in.client.Subscribe(ctx, in.channel)
+	}
 	stopped := context.AfterFunc(ctx, func() { _ = ps.Close() }) // unblocks the read on Close
 	defer func() {
 		stopped()
@@ -205,8 +218,13 @@ func (in *Invalidations) subscribe(ctx context.Context) error {
 		}
 		switch m := msg.(type) {
 		case *redis.Subscription:
-			if m.Kind == "subscribe" {
+			switch m.Kind {
+			case "subscribe", "ssubscribe":
 				in.reset(true)
+			case "sunsubscribe":
+				// The cluster moved the channel's slot (a failover, a resharding): messages
+				// published on its new master are not coming here.
+				return errors.New("sharded channel unsubscribed by the cluster")
 			}
 		case *redis.Message:
 			in.deliver(m.Payload)

@@ -26,6 +26,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0012_audit", Migrate: migrateAudit},
 		{ID: "0013_held_texts", Migrate: migrateHeldTexts},
 		{ID: "0014_households", Migrate: migrateHouseholds},
+		{ID: "0015_certificates", Migrate: migrateCertificates},
 	}
 	for _, m := range list {
 		m.Migrate = freshSession(m.Migrate)

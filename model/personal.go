@@ -24,7 +24,7 @@ func NamesPerson(column string) bool {
 
 // secretColumns never leave the database, not even to their owner: token hashes, ciphertexts,
 // stored answers of other requests.
-var secretColumns = []string{"token_hash", "phone_cipher", "response", "request_hash", "locked_by", "payload"}
+var secretColumns = []string{"token_hash", "phone_cipher", "real_name_cipher", "holder_cipher", "response", "request_hash", "locked_by", "payload"}
 
 // PersonalRows returns, table by table, every row that names the user in a person column,
 // with secret columns left out: what we hold about them (PIPL data export). Tables added by

@@ -118,6 +118,9 @@ func (s *Store) EraseUser(ctx context.Context, id uint64) (revoked []string, err
 		if err := tx.Where("user_id = ?", id).Delete(&Residency{}).Error; err != nil {
 			return err
 		}
+		if err := tx.Where("user_id = ?", id).Delete(&RealName{}).Error; err != nil {
+			return err
+		}
 		if err := tx.Where("role_id IN (?)", tx.Model(&Role{}).Select("id").Where("user_id = ?", id)).
 			Delete(&RoleBuilding{}).Error; err != nil {
 			return err

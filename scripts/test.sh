@@ -34,12 +34,19 @@ total_pass=0 total_fail=0 total_skip=0
 # code the concurrency tests already drive in parallel.
 RACE_TESTS='Concurrent|Race|Racing|Rush|Once|TakenOver|Owed|OneWinner|OneLive|Instances|Parallel|Memory|Kept'
 
-# suite NAME [FLAGS...]: go test over every package with FLAGS, counting tests from -v output.
+# The tests that touch Redis, run again on a 3-master Redis Cluster: the packages, and in them
+# (by name) the tests of identity, sessions, limits, sign-ups, memories and leaderboards.
+CLUSTER_PKGS='./cache ./api ./app ./service'
+CLUSTER_TESTS='Identity|Session|Login|Logout|Limit|Flood|Signup|SignUp|Memo|Leaderboard|Board|Invalidat'
+
+# suite NAME [FLAGS...]: go test over every package (or those of $PKGS) with FLAGS, counting
+# tests from -v output.
 suite() {
   local name=$1 log="$logdir/$1.log" rc=0
   shift
   echo "== go test $* ($name)"
-  go test "$@" -count=1 -timeout 15m -v ./... >"$log" 2>&1 || rc=$?
+  # shellcheck disable=SC2086 # PKGS is a list of packages
+  go test "$@" -count=1 -timeout 15m -v ${PKGS:-./...} >"$log" 2>&1 || rc=$?
   local p f s
   p=$(grep -c -- '^\s*--- PASS' "$log" || true)
   f=$(grep -c -- '^\s*--- FAIL' "$log" || true)
@@ -74,6 +81,15 @@ ensure_servers() {
   return 1
 }
 
+source scripts/redis-cluster.sh
+# ensure_cluster starts a Redis Cluster on 17001–17003 in its own directory (stopped on exit);
+# it fails when redis-server is missing.
+ensure_cluster() {
+  command -v redis-server >/dev/null || return 1
+  cluster_start "$logdir/cluster" 17001 17002 17003
+}
+trap 'cluster_stop; rm -rf "$logdir"' EXIT
+
 status=0
 suite embedded || status=1
 suite embedded-race -race -run "$RACE_TESTS" || status=1
@@ -95,6 +111,21 @@ if [ "$real" = 1 ]; then
   suite mariadb+redis || status=1
   suite mariadb+redis-race -race -run "$RACE_TESTS" || status=1
   LINLI_SMOKE_REAL=1 scripts/smoke.sh || status=1
+
+  cluster=0
+  if ensure_cluster; then
+    cluster=1
+  elif [ "${CI:-}" = "true" ]; then
+    echo "CI: the Redis Cluster could not be started (is redis-server installed?)"; status=1
+  else
+    echo "== skipping the Redis Cluster run: redis-server is not installed"
+  fi
+  if [ "$cluster" = 1 ]; then
+    start=$SECONDS
+    LINLI_TEST_REDIS_CLUSTER="$CLUSTER_ADDRS" PKGS="$CLUSTER_PKGS" \
+      suite mariadb+redis-cluster -run "$CLUSTER_TESTS" || status=1
+    echo "mariadb+redis-cluster: $((SECONDS - start)) s"
+  fi
 fi
 
 echo "== total"

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"linli/cache"
 	"linli/model"
 	"linli/wechat"
@@ -193,7 +195,7 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (uint64, error) {
 }
 
 // Identify is Authenticate for a request: with the session's cache entry, Redis returns the
-// user's cached identity in the same round trip, so that the request's policy checks and
+// user's cached identity right after it (see readSession), so that the request's policy checks and
 // GET /me need no other lookup (Principals.Of, Users.MeOf).
 func (a *Auth) Identify(ctx context.Context, token string) (Caller, error) {
 	if !plausibleToken(token) {
@@ -252,7 +254,14 @@ func (a *Auth) Evict(ctx context.Context, hashes ...string) {
 	for i, h := range hashes {
 		keys[i] = a.redis.Key("sess", h)
 	}
-	if err := a.redis.Client.Del(ctx, keys...).Err(); err != nil {
+	// One DEL per key: on a Redis Cluster the sessions hash to different slots.
+	_, err := a.redis.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range keys {
+			p.Del(ctx, k)
+		}
+		return nil
+	})
+	if err != nil {
 		a.log.ErrorContext(ctx, "evict revoked sessions from cache", "count", len(keys), "error", err.Error())
 	}
 	if err := a.ids.mem.forget(ctx, nil, hashes); err != nil {

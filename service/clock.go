@@ -40,4 +40,5 @@ func (s *Services) useClock(c clock.Clock) {
 	s.Dashboard.opt.Now = c.Now
 	s.Leaderboards.now = utc
 	s.Audit.now = utc
+	s.Certificates.now = micro
 }

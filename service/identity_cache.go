@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -17,7 +16,7 @@ import (
 
 // IdentityCache keeps each user's identity — the profile GET /me shows (user, roles,
 // residencies) and the Principal derived from the same rows — in Redis, so that a request
-// costs one Redis round trip (Auth.Identify reads the session and the identity together)
+// costs two Redis reads (Auth.Identify reads the session, then its identity)
 // instead of a session lookup and four queries. The database stays the truth:
 //
 //   - every change that affects an identity (residency claim and decision, role grant and
@@ -38,8 +37,6 @@ type IdentityCache struct {
 	log    *slog.Logger
 	ttl    time.Duration
 	fill   *redis.Script
-	// session reads a session's entry and its user's identity in one round trip.
-	session *redis.Script
 	// decoded remembers the last entry read for each user and what it decodes to, so that a
 	// request whose entry is unchanged in Redis skips the decoding. Redis stays the truth: a
 	// remembered entry is used only when Redis returns exactly the same bytes (so the memo
@@ -76,7 +73,7 @@ return 1`
 // NewIdentityCache builds the cache; boards may be nil (no leaderboard cards to drop).
 func NewIdentityCache(store *model.Store, r *cache.Redis, boards *Leaderboards, log *slog.Logger) *IdentityCache {
 	return &IdentityCache{store: store, redis: r, boards: boards, log: log, ttl: identityTTL, fill: redis.NewScript(fillLua),
-		session: redis.NewScript(sessionLua), decoded: cache.NewMemo[uint64, decodedEntry](nil, maxDecoded, 0), mem: newIdentityMemory(r.Invalidations(log))}
+		decoded: cache.NewMemo[uint64, decodedEntry](nil, maxDecoded, 0), mem: newIdentityMemory(r.Invalidations(log))}
 }
 
 // identity is what is cached for one user. The phone's cipher is never cached: only its
@@ -249,44 +246,35 @@ func (l *Leaderboards) ForgetCard(ctx context.Context, userID uint64, communityI
 }
 
 // Caller is who sends a request: the user of its session and, when Redis gave it in the same
-// round trip as the session, their cached identity (see Auth.Identify).
+// request as the session, their cached identity (see Auth.Identify).
 type Caller struct {
 	UserID uint64
 	entry  *decodedEntry
 }
 
-// sessionLua: KEYS the session's cache entry; ARGV the identity's key before and after the
-// user id. Returns the session's entry and, when it names a user, that user's identity entry:
-// both in one round trip. Standalone Redis only: the second key is not declared, so a cluster
-// could not route it (there the identity costs a second round trip).
-const sessionLua = `
-local s = redis.call('GET', KEYS[1])
-if not s then return {false, false} end
-local uid = string.match(s, '^(%d+):')
-if not uid then return {s, false} end
-return {s, redis.call('GET', ARGV[1] .. uid .. ARGV[2])}`
-
-// readSession returns the session cache entry at key ("" when none) and, in standalone Redis,
-// the identity entry of its user ("" when none).
+// readSession returns the session cache entry at key ("" when none) and the identity entry
+// of its user ("" when none). Two reads, each of one declared key, so that a Redis Cluster
+// routes both (the session's key and its user's identity hash to different slots; a script
+// reading the second key in one round trip would name a key it does not declare). The second
+// read costs one round trip on a memory miss only: a session kept in memory asks Redis nothing.
 func (c *IdentityCache) readSession(ctx context.Context, key string) (session, identity string, err error) {
-	if _, cluster := c.redis.Client.(*redis.ClusterClient); cluster {
-		session, err = c.redis.Client.Get(ctx, key).Result()
-		if errors.Is(err, redis.Nil) {
-			err = nil
-		}
-		return session, "", err
+	session, err = c.redis.Client.Get(ctx, key).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", "", nil
 	}
-	entry, _ := c.keys(0)
-	before, after, _ := strings.Cut(entry, "{u0}")
-	vals, err := c.session.Run(ctx, c.redis.Client, []string{key}, before+"{u", "}"+after).Slice()
 	if err != nil {
 		return "", "", err
 	}
-	if len(vals) == 2 {
-		session, _ = vals[0].(string)
-		identity, _ = vals[1].(string)
+	uid, _, ok := parseCachedSession(session)
+	if !ok {
+		return session, "", nil
 	}
-	return session, identity, nil
+	entry, _ := c.keys(uid)
+	identity, err = c.redis.Client.Get(ctx, entry).Result()
+	if errors.Is(err, redis.Nil) {
+		err = nil
+	}
+	return session, identity, err
 }
 
 // caller is the caller of user id whose identity entry Redis returned as raw ("" when none).

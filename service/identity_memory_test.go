@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"linli/app/apptest"
 	"linli/model"
 	"linli/service"
@@ -124,7 +126,16 @@ func TestMemoryOffWhenTheChannelIsLost(t *testing.T) {
 	token := e.DevLogin("cut-reader").Token
 	auth := e.App.Services.Auth
 	readUntilKept(t, auth, token)
-	if err := e.App.Redis.Client.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
+	kill := func(ctx context.Context, c *redis.Client) error {
+		return c.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub").Err()
+	}
+	var err error
+	if cc, ok := e.App.Redis.Client.(*redis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, kill) // the sharded subscription is on its slot's master
+	} else {
+		err = kill(ctx, e.App.Redis.Client.(*redis.Client))
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, func() bool { return !auth.InMemory(token) }, "memory still answers after the channel was cut")

@@ -66,6 +66,8 @@ type Services struct {
 	Leaderboards *Leaderboards
 	// Audit keeps the audit log of staff, captains' and admins' actions and role changes.
 	Audit *Audit
+	// Certificates issues volunteer certificates (志愿服务证明) and answers their verification.
+	Certificates *Certificates
 }
 
 // NewServices builds every service; in dev mode (no WeChat AppID) there is no WeChat client.
@@ -141,6 +143,7 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.TimeBank = NewTimeBank(store, s.Notifier, s.Leaderboards, s.Safety, TimeBankOptions{BalanceCap: Points(tb.BalanceCap * 100),
 		CollectiveDonateOnly: tb.CollectiveDonateOnly, CreditBatch: tb.CreditBatch}, log)
 	s.Rewards = NewRewards(store, s.TimeBank, s.Notifier)
+	s.Certificates = NewCertificates(store, secrets, s.Uploads, s.Safety)
 	s.Dashboard = NewDashboard(store, r, DashboardOptions{}, log)
 	s.Audit = NewAudit(store, log)
 	s.useClock(clock.Or(clk))

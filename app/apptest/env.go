@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,6 +29,9 @@ import (
 const (
 	EnvMySQLDSN  = "LINLI_TEST_MYSQL_DSN"  // e.g. root:@tcp(127.0.0.1:3306)/
 	EnvRedisAddr = "LINLI_TEST_REDIS_ADDR" // e.g. 127.0.0.1:6379
+	// EnvRedisCluster points the tests at a Redis Cluster instead (its nodes, comma-separated,
+	// e.g. 127.0.0.1:17001,127.0.0.1:17002,127.0.0.1:17003); it wins over EnvRedisAddr.
+	EnvRedisCluster = "LINLI_TEST_REDIS_CLUSTER"
 	// EnvClock starts every test server's clock at this instant (RFC 3339, e.g.
 	// 2026-12-01T00:30:00+08:00) instead of today, to run the suite as if on that day.
 	EnvClock = "LINLI_TEST_CLOCK"
@@ -75,6 +79,15 @@ func Backend() string {
 	return "sqlite+miniredis"
 }
 
+// RedisAddr returns the real Redis the tests use: the cluster's nodes when EnvRedisCluster is
+// set (cluster true), else EnvRedisAddr; "" means in-process Redis.
+func RedisAddr() (addr string, cluster bool) {
+	if v := os.Getenv(EnvRedisCluster); v != "" {
+		return v, true
+	}
+	return os.Getenv(EnvRedisAddr), false
+}
+
 // Config returns a configuration with a fresh database and Redis namespace of its own; the
 // cleanup drops them when the test ends.
 func Config(t testing.TB, opts ...Option) config.Config {
@@ -91,10 +104,11 @@ func Config(t testing.TB, opts ...Option) config.Config {
 		cfg.DB.Driver = "mysql"
 		cfg.DB.DSN = freshSchema(t, dsn, "linli_t_"+suffix)
 	}
-	if addr := os.Getenv(EnvRedisAddr); addr != "" {
+	if addr, cluster := RedisAddr(); addr != "" {
 		cfg.Redis.Addr = addr
+		cfg.Redis.Cluster = cluster
 		cfg.Redis.Prefix = "linlitest:" + suffix + ":"
-		t.Cleanup(func() { deleteKeys(addr, cfg.Redis.Prefix) })
+		t.Cleanup(func() { deleteKeys(addr, cluster, cfg.Redis.Prefix) })
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -129,11 +143,29 @@ func FromConfigClock(t testing.TB, cfg config.Config, c *clock.Fake) *Env {
 		t.Fatalf("build app: %v", err)
 	}
 	t.Cleanup(a.Close)
+	// Redis errors are mostly logged, not returned (Redis only caches): a command whose keys
+	// span slots would pass unseen on one node and fail on every call on a cluster.
+	t.Cleanup(func() {
+		if strings.Contains(logs.String(), "CROSSSLOT") {
+			t.Errorf("a Redis command named keys of different hash slots (CROSSSLOT in the log):\n%s", crossSlotLines(logs.String()))
+		}
+	})
 	return &Env{T: t, App: a, Config: a.Config, Clock: c, logs: logs}
 }
 
 // Logs returns everything the server logged so far.
 func (e *Env) Logs() string { return e.logs.String() }
+
+// crossSlotLines returns the log lines that mention CROSSSLOT (at most five).
+func crossSlotLines(log string) string {
+	var out []string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, "CROSSSLOT") && len(out) < 5 {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
 
 func randomSuffix() string {
 	var b [6]byte

@@ -244,7 +244,15 @@ func (e *env) linli(ctx context.Context, args ...string) (string, error) {
 // The shared servers. Other work uses them too: outages are kept to a few seconds, and
 // restoreServers brings both back whatever happened.
 
-func redisUp(addr string) bool { return tcpOpen(addr) }
+// redisUp reports whether Redis answers at addr (every node of a cluster's comma-separated list).
+func redisUp(addr string) bool {
+	for _, a := range strings.Split(addr, ",") {
+		if !tcpOpen(a) {
+			return false
+		}
+	}
+	return true
+}
 
 func stopRedis(addr string) error {
 	host, port, _ := net.SplitHostPort(addr)
@@ -258,6 +266,9 @@ func stopRedis(addr string) error {
 func startRedis(addr string) error {
 	if redisUp(addr) {
 		return nil
+	}
+	if strings.Contains(addr, ",") {
+		return errors.New("a cluster node is down: the cluster scenario restarts it; start it by hand")
 	}
 	host, port, _ := net.SplitHostPort(addr)
 	out, err := exec.Command("redis-server", "--daemonize", "yes", "--bind", host, "--port", port,
@@ -341,16 +352,29 @@ func mariaAddr(dsn string) string {
 	return c.Addr
 }
 
+// deleteKeys removes the keys under prefix: on every master of a cluster (a comma-separated
+// list), where SCAN sees only the node's own keys.
 func deleteKeys(addr, prefix string) {
-	c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true,
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}})
-	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	iter := c.Scan(ctx, 0, prefix+"*", 500).Iterator()
-	for iter.Next(ctx) {
-		c.Del(ctx, iter.Val())
+	maint := &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	scan := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, prefix+"*", 500).Iterator()
+		for iter.Next(ctx) {
+			c.Del(ctx, iter.Val())
+		}
+		return nil
 	}
+	if strings.Contains(addr, ",") {
+		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(addr, ","), DisableIdentity: true,
+			MaintNotificationsConfig: maint})
+		defer c.Close()
+		_ = c.ForEachMaster(ctx, scan)
+		return
+	}
+	c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true, MaintNotificationsConfig: maint})
+	defer c.Close()
+	_ = scan(ctx, c)
 }
 
 func randomHex(n int) string {

@@ -15,6 +15,9 @@
 //   - mariadb: MariaDB is shut down (mysqladmin shutdown) and started again (start-stop-daemon,
 //     as this machine starts it). Requests answer 503 during the outage and succeed after, with
 //     the same server process; linli check-ledger is clean.
+//   - cluster (with -redis naming a Redis Cluster's nodes, comma-separated): the master of
+//     the invalidation channel's slot is shut down and started again on its cluster files
+//     (cluster.go); the same checks as redis.
 //   - kill: the server is killed with SIGKILL mid-load and started again. Every acknowledged
 //     write is in the database, and the notification outbox drains.
 //
@@ -72,13 +75,13 @@ func main() {
 
 func run(ctx context.Context) (int, error) {
 	var o options
-	flag.StringVar(&o.scenarios, "scenarios", "redis,mariadb,kill", "comma-separated: redis, mariadb, kill")
+	flag.StringVar(&o.scenarios, "scenarios", "redis,mariadb,kill", "comma-separated: redis, mariadb, kill, cluster")
 	flag.IntVar(&o.workers, "workers", 6, "concurrent clients")
 	flag.DurationVar(&o.before, "before", 4*time.Second, "load before each fault")
 	flag.DurationVar(&o.down, "down", 4*time.Second, "how long Redis stays down (MariaDB: plus its restart)")
 	flag.DurationVar(&o.after, "after", 6*time.Second, "load after each recovery")
 	flag.StringVar(&o.mysqlDSN, "mysql", envOr("LINLI_TEST_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/"), "MySQL DSN of the server (root)")
-	flag.StringVar(&o.redisAddr, "redis", envOr("LINLI_TEST_REDIS_ADDR", "127.0.0.1:6379"), "Redis host:port")
+	flag.StringVar(&o.redisAddr, "redis", envOr("LINLI_TEST_REDIS_ADDR", "127.0.0.1:6379"), "Redis host:port, or a cluster's nodes comma-separated")
 	flag.IntVar(&o.residents, "residents", 40, "residents of the load")
 	flag.IntVar(&o.scheduled, "activities", 60, "activities to sign up for")
 	flag.Parse()
@@ -139,6 +142,8 @@ func run(ctx context.Context) (int, error) {
 			checks, err = r.mariaRestart()
 		case "kill":
 			checks, err = r.kill()
+		case "cluster":
+			checks, err = r.clusterRestart()
 		default:
 			return failed, fmt.Errorf("unknown scenario %q", name)
 		}
