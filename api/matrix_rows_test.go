@@ -47,6 +47,14 @@ func identityRows() []row {
 				staffA: all(200), staffB: all(200), admin: all(200)}},
 		{route: "POST /api/v1/auth/logout", noPlace: true, self: true,
 			build: func(x *attempt) call { return call{path: "/api/v1/auth/logout"} }, want: everyone204},
+		{route: "POST /api/v1/console/dev-login", note: "a new openid has no role: refused", noPlace: true,
+			build: func(x *attempt) call {
+				return call{path: "/api/v1/console/dev-login", body: map[string]string{"openid": x.unique("newcomer-")}}
+			},
+			want: wants{anon: all(403), user: all(403), residentA1: all(403), captainA1: all(403), captainA2: all(403),
+				staffA: all(403), staffB: all(403), admin: all(403)}},
+		{route: "POST /api/v1/console/logout", noPlace: true, self: true,
+			build: func(x *attempt) call { return call{path: "/api/v1/console/logout"} }, want: everyone204},
 		{route: "GET /api/v1/me", noPlace: true,
 			build: func(x *attempt) call { return call{path: "/api/v1/me"} }, want: everyone200},
 		{route: "PATCH /api/v1/me", noPlace: true, self: true,

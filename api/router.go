@@ -33,6 +33,8 @@ type API struct {
 	docs    *docs
 	metrics *metrics
 	engine  *gin.Engine
+	// handler is engine with the staff console at /console/ (console_static.go).
+	handler http.Handler
 	v1      *gin.RouterGroup
 	// rendered keeps answers (or their parts) as encoded, by what names them in memory:
 	// rankings' items by TopKey (leaderboard.go), dashboards by Key (dashboard.go). A key
@@ -93,11 +95,13 @@ func New(deps Deps) (*API, error) {
 	if err := a.docs.mount(e); err != nil {
 		return nil, err
 	}
+	a.handler = withConsole(e)
 	return a, nil
 }
 
 // Handler is the http.Handler to serve on the public listener (http.addr).
-func (a *API) Handler() http.Handler { return a.engine }
+// The staff console is served beside the routes, at /console/.
+func (a *API) Handler() http.Handler { return a.handler }
 
 // MetricsHandler serves GET /metrics (Prometheus) and nothing else. It is meant for the
 // listener of http.metrics_addr, never the public one: the figures describe the server's
@@ -140,7 +144,7 @@ func (a *API) routes() error {
 	for _, register := range []func() error{a.identityRoutes, a.placesRoutes, a.residencyRoutes, a.rolesRoutes,
 		a.notificationRoutes, a.issueRoutes, a.skillRoutes, a.dispatchRoutes,
 		a.activityRoutes, a.timeBankRoutes, a.rewardRoutes, a.leaderboardRoutes, a.dashboardRoutes, a.auditRoutes, a.householdRoutes,
-		a.certificateRoutes} {
+		a.certificateRoutes, a.consoleRoutes} {
 		if err := register(); err != nil {
 			return err
 		}

@@ -14,9 +14,18 @@ const (
 	principalKey = "linli.principal"
 )
 
-// requireUser admits requests with a live session token and remembers the user.
+// requireUser admits requests with a live session token (a Bearer header, or the console's
+// cookie with its CSRF header) and remembers the user.
 func (a *API) requireUser(c *gin.Context) {
 	token, ok := bearer(c.GetHeader("Authorization"))
+	if !ok {
+		// The console's cookie session, only with a matching CSRF header (console.go).
+		var err error
+		if token, ok, err = cookieSession(c); err != nil {
+			fail(c, a.log, err)
+			return
+		}
+	}
 	if !ok {
 		fail(c, a.log, service.Errorf(service.KindUnauthorized, "请先登录"))
 		return

@@ -23,6 +23,7 @@ echo "== go vet"
 go vet ./...
 echo "== OpenAPI document: Spectral + generated TypeScript client"
 scripts/contract/check.sh
+scripts/check-console.sh
 
 total_pass=0 total_fail=0 total_skip=0
 # The concurrency tests: the ones that race requests, workers or instances against each other,

@@ -96,6 +96,34 @@ func (a *Auth) DevLogin(ctx context.Context, openid, ip string) (LoginResult, er
 	return a.open(ctx, openid, "")
 }
 
+// ConsoleDevLogin opens a dev-mode session for the staff console: only for an existing user
+// whom works says may use it (admin, staff, captain); anyone else is refused with 403 before
+// any user or session is created.
+func (a *Auth) ConsoleDevLogin(ctx context.Context, openid, ip string, works func(userID uint64) (bool, error)) (LoginResult, error) {
+	if a.wx != nil {
+		return LoginResult{}, Errorf(KindNotFound, "请求的接口不存在")
+	}
+	if err := a.limiter.AllowAddress(ctx, a.limits.PerIP, "login", ip); err != nil {
+		return LoginResult{}, err
+	}
+	refused := Errorf(KindForbidden, "工作台仅供社区工作人员、楼栋长与平台管理员使用")
+	u, err := a.store.UserByOpenID(ctx, a.StoredOpenID(openid))
+	if errors.Is(err, model.ErrNotFound) {
+		return LoginResult{}, refused
+	}
+	if err != nil {
+		return LoginResult{}, err
+	}
+	ok, err := works(u.ID)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if !ok {
+		return LoginResult{}, refused
+	}
+	return a.open(ctx, openid, "")
+}
+
 // StoredOpenID is the openid a login stores: dev-login users live in their own "dev:"
 // namespace, so that dev mode switched on by mistake over a production database cannot log in
 // as a real WeChat user.

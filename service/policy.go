@@ -148,6 +148,12 @@ func (p *Principal) Can(action Action, s Scope) bool {
 	return false
 }
 
+// WorksInConsole reports whether p may use the staff console (工作台网页): a platform admin,
+// or staff or captain somewhere.
+func WorksInConsole(p *Principal) bool {
+	return p != nil && (p.Admin || len(p.Staff) > 0 || len(p.Captain) > 0)
+}
+
 // Related reports whether the user has any role or approved residency in the community.
 func (p *Principal) Related(communityID uint64) bool {
 	return p.Admin || p.Staff[communityID] || p.captainIn(communityID) || inCommunity(p.Resident, communityID)
