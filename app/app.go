@@ -128,6 +128,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return err
 	})
 	// Rolls up the dashboard's settled months (a cold dashboard read then finds its trend there).
+	a.Jobs.Add("council.close", time.Minute, func(ctx context.Context) error {
+		_, err := s.Council.CloseDue(ctx)
+		return err
+	})
 	a.Jobs.Add("dashboard.rollup", time.Hour, func(ctx context.Context) error {
 		_, err := s.Dashboard.RollupSettled(ctx)
 		return err

@@ -28,6 +28,8 @@ type Config struct {
 	Issues Issues `koanf:"issues"`
 	// Dispatch configures skill dispatch (派单).
 	Dispatch Dispatch `koanf:"dispatch"`
+	// Council configures the council (议事厅).
+	Council Council `koanf:"council"`
 	// Activities configures volunteer activities and sign-ups (志愿活动).
 	Activities Activities `koanf:"activities"`
 	// TimeBank configures the time bank (时间银行) and its leaderboards.
@@ -218,6 +220,15 @@ type Dispatch struct {
 	MaxOpenPerVolunteer int `koanf:"max_open_per_volunteer"`
 }
 
+// Council configures the council (议事厅).
+type Council struct {
+	// SecondThreshold is how many households' seconds (附议) put a proposed topic on the
+	// agenda by themselves (fixed on each topic when it is proposed).
+	SecondThreshold int `koanf:"second_threshold"`
+	// PublishFor is how long a vote's result stays published (公示) as an announcement.
+	PublishFor time.Duration `koanf:"publish_for"`
+}
+
 // Log configures the structured logger.
 type Log struct {
 	// Level is debug, info, warn or error.
@@ -337,6 +348,7 @@ func Default() Config {
 		Activities: Activities{CheckinEarly: 30 * time.Minute, CheckoutGrace: 2 * time.Hour,
 			ReminderBefore: 2 * time.Hour, CancelBefore: 2 * time.Hour, NoShowLimit: 3,
 			NoShowWindow: 90 * 24 * time.Hour, ListCacheTTL: 30 * time.Second},
+		Council: Council{SecondThreshold: 5, PublishFor: 7 * 24 * time.Hour},
 		Dispatch: Dispatch{OfferTTL: 24 * time.Hour,
 			MaxOpenPerVolunteer: 3},
 		TimeBank: TimeBank{BalanceCap: 1500, CollectiveDonateOnly: true, CreditInterval: 5 * time.Second,

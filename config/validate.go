@@ -146,6 +146,12 @@ func (c *Config) Validate() error {
 	if tb := c.TimeBank; tb.CreditBatch < 1 || tb.CreditBatch > 1000 {
 		return bad("timebank.credit_batch", "must be between 1 and 1000, got %d", tb.CreditBatch)
 	}
+	if c.Council.SecondThreshold < 1 || c.Council.SecondThreshold > 10000 {
+		return bad("council.second_threshold", "must be between 1 and 10000, got %d", c.Council.SecondThreshold)
+	}
+	if c.Council.PublishFor < time.Hour || c.Council.PublishFor > 90*24*time.Hour {
+		return bad("council.publish_for", "must be between 1h and 2160h, got %s", c.Council.PublishFor)
+	}
 	if c.Dispatch.OfferTTL < time.Minute || c.Dispatch.OfferTTL > 30*24*time.Hour {
 		return bad("dispatch.offer_ttl", "must be between 1m and 720h, got %s", c.Dispatch.OfferTTL)
 	}

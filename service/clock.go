@@ -33,6 +33,7 @@ func (s *Services) useClock(c clock.Clock) {
 	s.Dispatches.SetClock(micro)
 	s.Residencies.now = micro
 	s.Households.now = micro
+	s.Council.now = micro
 	s.Teams.now = micro
 	s.Activities.useClock(c.Now)
 	s.TimeBank.now = utc

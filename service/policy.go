@@ -49,6 +49,12 @@ const (
 	// ActHouseholdView (a household with its members): captain of its building, staff of the
 	// community, admin.
 	ActHouseholdView Action = "household.view"
+	// ActCouncilPropose (raise a council topic, 提议): approved resident, captain or staff of
+	// the community, admin. Whether a resident may raise it in a given estate or building, and
+	// who manages, seconds and comments on a topic, is the council's scope rule (council_access.go).
+	ActCouncilPropose Action = "council.propose"
+	// ActCouncilVote (open a vote, 表决, on a topic on the agenda): staff of the community, admin.
+	ActCouncilVote Action = "council.vote"
 )
 
 // Scope is where an action happens. CommunityID is always set; BuildingID when the resource
@@ -119,7 +125,7 @@ func (p *Principal) Can(action Action, s Scope) bool {
 	switch action {
 	case ActCommunityCreate:
 		return false
-	case ActPlacesManage, ActRolesManage, ActSkillsManage, ActHouseholdsManage:
+	case ActPlacesManage, ActRolesManage, ActSkillsManage, ActHouseholdsManage, ActCouncilVote:
 		return staff
 	case ActHouseholdView:
 		return staff || (s.BuildingID != 0 && p.Captain[s.BuildingID] == s.CommunityID)
@@ -138,6 +144,8 @@ func (p *Principal) Can(action Action, s Scope) bool {
 		return inCommunity(p.Resident, s.CommunityID)
 	case ActCommunityView:
 		return p.Related(s.CommunityID)
+	case ActCouncilPropose:
+		return staff || p.captainIn(s.CommunityID) || inCommunity(p.Resident, s.CommunityID)
 	case ActActivityOrganise:
 		return staff || (s.BuildingID != 0 && p.Captain[s.BuildingID] == s.CommunityID)
 	case ActTimeBankManage:

@@ -26,6 +26,8 @@ type Services struct {
 	Identities *IdentityCache
 	// Places is the directory of communities, estates and buildings.
 	Places *Places
+	// Council is the council (议事厅): topics, seconds, household votes, follow-up items.
+	Council *Council
 	// Households is the register of households (房屋台账) and its workbook import.
 	Households *Households
 	// Residencies runs residency claims and their decisions.
@@ -144,6 +146,8 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 		CollectiveDonateOnly: tb.CollectiveDonateOnly, CreditBatch: tb.CreditBatch}, log)
 	s.Rewards = NewRewards(store, s.TimeBank, s.Notifier)
 	s.Certificates = NewCertificates(store, secrets, s.Uploads, s.Safety)
+	s.Council = NewCouncil(store, s.Places, s.Households, s.Safety, s.Notifier, s.Users,
+		CouncilOptions{Threshold: cfg.Council.SecondThreshold, PublishFor: cfg.Council.PublishFor}, log)
 	s.Dashboard = NewDashboard(store, r, DashboardOptions{}, log)
 	s.Audit = NewAudit(store, log)
 	s.useClock(clock.Or(clk))

@@ -1,0 +1,251 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"linli/app/apptest"
+)
+
+// councilFixture is a community of two estates of two buildings, its staff, the captain of
+// the first building, seven households of residents in that building (rooms 101–107, one
+// resident each; member lives with resident 0), a resident of the other estate, and staff of
+// another community.
+type councilFixture struct {
+	e          *apptest.Env
+	c          apptest.Community
+	staff      apptest.Session
+	captain    apptest.Session
+	residents  []apptest.Session
+	member     apptest.Session // lives in resident 0's room: the same household
+	elsewhere  apptest.Session // resident of the second estate
+	otherStaff apptest.Session
+	outsider   apptest.Session
+}
+
+func newCouncilFixture(t *testing.T) *councilFixture {
+	t.Helper()
+	e := apptest.New(t)
+	f := &councilFixture{e: e, c: e.MakeCommunity("议事社区", 2, 2)}
+	b := f.c.BuildingIDs[0]
+	f.staff = e.MakeStaff(f.c.ID, "council-staff")
+	f.captain = e.MakeCaptain(f.c.ID, "council-captain", b)
+	for i := 0; i < 7; i++ {
+		f.residents = append(f.residents, e.MakeResident(fmt.Sprintf("council-r%d", i), b, fmt.Sprintf("%d", 101+i)))
+	}
+	f.member = e.MakeResident("council-member", b, "101")
+	f.elsewhere = e.MakeResident("council-elsewhere", f.c.Buildings[f.c.EstateIDs[1]][0], "201")
+	other := e.MakeCommunity("别的社区", 1, 1)
+	f.otherStaff = e.MakeStaff(other.ID, "council-other-staff")
+	f.outsider = e.DevLogin("council-outsider")
+	return f
+}
+
+type topicData struct {
+	ID        string   `json:"id"`
+	Status    string   `json:"status"`
+	Seconds   int      `json:"seconds"`
+	Threshold int      `json:"threshold"`
+	ScopeName string   `json:"scope_name"`
+	Allowed   []string `json:"allowed"`
+	Timeline  []struct {
+		Action string `json:"action"`
+		Actor  *struct {
+			ID string `json:"id"`
+		} `json:"actor"`
+		Note string `json:"note"`
+	} `json:"timeline"`
+}
+
+type voteData struct {
+	ID      string `json:"id"`
+	Status  string `json:"status"`
+	Options []struct {
+		Position int    `json:"position"`
+		Label    string `json:"label"`
+		Count    *int   `json:"count"`
+	} `json:"options"`
+	Electors   int    `json:"electors"`
+	Turnout    int    `json:"turnout"`
+	Elector    bool   `json:"elector"`
+	Voted      bool   `json:"voted"`
+	MyChoice   *int   `json:"my_choice"`
+	QuorumMet  bool   `json:"quorum_met"`
+	Passed     bool   `json:"passed"`
+	Winner     *int   `json:"winner"`
+	Text       string `json:"text"`
+	Electorate string `json:"electorate"`
+}
+
+func (f *councilFixture) propose(s apptest.Session, body map[string]any) *apptest.Response {
+	return f.e.Do("POST", "/api/v1/communities/"+f.c.ID+"/topics", body, apptest.Token(s.Token))
+}
+
+// buildingTopic has resident 0 propose a topic for the first building.
+func (f *councilFixture) buildingTopic(t *testing.T) string {
+	t.Helper()
+	var tp topicData
+	f.propose(f.residents[0], map[string]any{"title": "楼道加装声控灯", "body": "3 单元楼道晚上太黑，老人上下楼不安全。",
+		"scope": "building", "scope_id": f.c.BuildingIDs[0]}).Want(t, 201).Data(t, &tp)
+	return tp.ID
+}
+
+func (f *councilFixture) topic(t *testing.T, s apptest.Session, id string) topicData {
+	t.Helper()
+	var tp topicData
+	f.e.Do("GET", "/api/v1/topics/"+id, nil, apptest.Token(s.Token)).Want(t, 200).Data(t, &tp)
+	return tp
+}
+
+// onAgenda puts the topic on the agenda through the staff's accept.
+func (f *councilFixture) onAgenda(t *testing.T, id string) {
+	t.Helper()
+	f.e.Do("POST", "/api/v1/topics/"+id+"/transitions", map[string]any{"action": "accept"},
+		apptest.Token(f.staff.Token)).Want(t, 200)
+}
+
+func (f *councilFixture) openVote(t *testing.T, id string, extra map[string]any) voteData {
+	t.Helper()
+	body := map[string]any{"question": "是否同意在 1 栋楼道加装声控灯？", "options": []string{"同意", "不同意", "弃权"},
+		"closes_at": f.e.Clock.Now().Add(time.Hour).Format(time.RFC3339), "quorum_percent": 50, "pass_percent": 50}
+	for k, v := range extra {
+		body[k] = v
+	}
+	var v voteData
+	r := f.e.Do("POST", "/api/v1/topics/"+id+"/votes", body, apptest.Token(f.staff.Token))
+	if r.Status != 201 {
+		t.Log(f.e.Logs())
+	}
+	r.Want(t, 201).Data(t, &v)
+	return v
+}
+
+func (f *councilFixture) ballot(s apptest.Session, voteID string, option int) *apptest.Response {
+	return f.e.Do("POST", "/api/v1/votes/"+voteID+"/ballots", map[string]any{"option": option}, apptest.Token(s.Token))
+}
+
+// closeVotes moves the clock past every window and runs the closing job.
+func (f *councilFixture) closeVotes(t *testing.T) {
+	t.Helper()
+	f.e.Clock.Add(2 * time.Hour)
+	if _, err := f.e.App.Services.Council.CloseDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCouncilTopicSecondsVoteResultActions(t *testing.T) {
+	f := newCouncilFixture(t)
+	id := f.buildingTopic(t)
+	tp := f.topic(t, f.residents[1], id)
+	if tp.Status != "proposed" || tp.Threshold != 5 || tp.ScopeName != "1号院 1栋" || !contains(tp.Allowed, "second") {
+		t.Fatalf("new topic: %+v", tp)
+	}
+	// The proposer's household (resident 0 and member) does not second its own topic.
+	f.e.Do("POST", "/api/v1/topics/"+id+"/seconds", nil, apptest.Token(f.member.Token)).Want(t, 409)
+	for i := 1; i <= 4; i++ {
+		var out struct {
+			OnAgenda bool      `json:"on_agenda"`
+			Topic    topicData `json:"topic"`
+		}
+		f.e.Do("POST", "/api/v1/topics/"+id+"/seconds", nil, apptest.Token(f.residents[i].Token)).Want(t, 201).Data(t, &out)
+		if out.OnAgenda || out.Topic.Seconds != i {
+			t.Fatalf("second %d: %+v", i, out)
+		}
+	}
+	msg := f.e.Do("POST", "/api/v1/topics/"+id+"/seconds", nil, apptest.Token(f.residents[1].Token)).Want(t, 409).Err(t).Message
+	if msg != "本户已附议" {
+		t.Fatalf("second again: %q", msg)
+	}
+	// Withdrawing a second and giving it again counts once.
+	f.e.Do("DELETE", "/api/v1/topics/"+id+"/seconds", nil, apptest.Token(f.residents[4].Token)).Want(t, 200)
+	f.e.Do("DELETE", "/api/v1/topics/"+id+"/seconds", nil, apptest.Token(f.residents[4].Token)).Want(t, 409)
+	f.e.Do("POST", "/api/v1/topics/"+id+"/seconds", nil, apptest.Token(f.residents[4].Token)).Want(t, 201)
+	// A resident of another estate does not see a building topic; another community's staff
+	// neither.
+	f.e.Do("POST", "/api/v1/topics/"+id+"/seconds", nil, apptest.Token(f.elsewhere.Token)).Want(t, 404)
+	f.e.Do("GET", "/api/v1/topics/"+id, nil, apptest.Token(f.otherStaff.Token)).Want(t, 404)
+	// A vote needs the agenda.
+	f.e.Do("POST", "/api/v1/topics/"+id+"/votes", map[string]any{"question": "是否同意？", "options": []string{"同意", "不同意"},
+		"closes_at": f.e.Clock.Now().Add(time.Hour).Format(time.RFC3339)}, apptest.Token(f.staff.Token)).Want(t, 409)
+	// The fifth household puts it on the agenda by itself.
+	var out struct {
+		OnAgenda bool      `json:"on_agenda"`
+		Topic    topicData `json:"topic"`
+	}
+	f.e.Do("POST", "/api/v1/topics/"+id+"/seconds", nil, apptest.Token(f.residents[5].Token)).Want(t, 201).Data(t, &out)
+	if !out.OnAgenda || out.Topic.Status != "on_agenda" || out.Topic.Seconds != 5 {
+		t.Fatalf("fifth second: %+v", out)
+	}
+	f.e.Do("POST", "/api/v1/topics/"+id+"/seconds", nil, apptest.Token(f.residents[6].Token)).Want(t, 409)
+	tp = f.topic(t, f.residents[0], id)
+	last := tp.Timeline[len(tp.Timeline)-1]
+	if last.Action != "agenda" || last.Actor != nil {
+		t.Fatalf("timeline: %+v", tp.Timeline)
+	}
+	// Residents cannot open a vote; staff can.
+	f.e.Do("POST", "/api/v1/topics/"+id+"/votes", map[string]any{"question": "是否同意？", "options": []string{"同意", "不同意"},
+		"closes_at": f.e.Clock.Now().Add(time.Hour).Format(time.RFC3339)}, apptest.Token(f.residents[0].Token)).Want(t, 403)
+	v := f.openVote(t, id, nil)
+	if v.Electors != 7 || v.Electorate != "households" || v.Status != "open" || v.Options[0].Count == nil || *v.Options[0].Count != 0 {
+		t.Fatalf("vote opened: %+v", v)
+	}
+	if f.topic(t, f.staff, id).Status != "voting" {
+		t.Fatal("topic not voting")
+	}
+	f.ballot(f.residents[0], v.ID, 0).Want(t, 201)
+	if msg := f.ballot(f.member, v.ID, 1).Want(t, 409).Err(t).Message; msg != "本户已投票" {
+		t.Fatalf("second ballot of a household: %q", msg)
+	}
+	f.ballot(f.residents[1], v.ID, 7).Want(t, 400)
+	f.ballot(f.captain, v.ID, 0).Want(t, 403)
+	f.ballot(f.elsewhere, v.ID, 0).Want(t, 404)
+	f.ballot(f.otherStaff, v.ID, 0).Want(t, 404)
+	for i, opt := range []int{0, 0, 0, 1} {
+		f.ballot(f.residents[i+1], v.ID, opt).Want(t, 201)
+	}
+	var mine voteData
+	f.e.Do("GET", "/api/v1/votes/"+v.ID, nil, apptest.Token(f.member.Token)).Want(t, 200).Data(t, &mine)
+	if !mine.Voted || mine.MyChoice == nil || *mine.MyChoice != 0 || mine.Turnout != 5 || *mine.Options[0].Count != 4 {
+		t.Fatalf("vote as the member sees it: %+v", mine)
+	}
+	f.e.Do("GET", "/api/v1/votes/"+v.ID+"/result", nil, apptest.Token(f.staff.Token)).Want(t, 409)
+	f.closeVotes(t)
+	f.ballot(f.residents[6], v.ID, 0).Want(t, 409)
+	var res voteData
+	f.e.Do("GET", "/api/v1/votes/"+v.ID+"/result", nil, apptest.Token(f.residents[3].Token)).Want(t, 200).Data(t, &res)
+	if !res.QuorumMet || !res.Passed || res.Winner == nil || *res.Winner != 0 || *res.Options[0].Count != 4 ||
+		*res.Options[1].Count != 1 || res.Turnout != 5 || res.Text == "" {
+		t.Fatalf("result: %+v", res)
+	}
+	if f.topic(t, f.staff, id).Status != "decided" {
+		t.Fatal("topic not decided")
+	}
+	// The follow-up: the captain assigns it to resident 2, who finishes it; the topic is resolved.
+	var act struct {
+		ID string `json:"id"`
+	}
+	f.e.Do("POST", "/api/v1/topics/"+id+"/actions", map[string]any{"title": "物业采购并安装声控灯"},
+		apptest.Token(f.residents[1].Token)).Want(t, 403)
+	f.e.Do("POST", "/api/v1/topics/"+id+"/actions", map[string]any{"title": "物业采购并安装声控灯",
+		"assignee_id": f.residents[2].UserID}, apptest.Token(f.captain.Token)).Want(t, 201).Data(t, &act)
+	f.e.Do("POST", "/api/v1/actions/"+act.ID+"/done", nil, apptest.Token(f.residents[3].Token)).Want(t, 403)
+	var done struct {
+		TopicStatus string `json:"topic_status"`
+	}
+	f.e.Do("POST", "/api/v1/actions/"+act.ID+"/done", nil, apptest.Token(f.residents[2].Token)).Want(t, 200).Data(t, &done)
+	if done.TopicStatus != "resolved" {
+		t.Fatalf("after the last action: %+v", done)
+	}
+	f.e.Do("POST", "/api/v1/actions/"+act.ID+"/done", nil, apptest.Token(f.staff.Token)).Want(t, 409)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

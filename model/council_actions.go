@@ -1,0 +1,60 @@
+package model
+
+import "context"
+
+// AddTopicAction adds an item to a decided topic's follow-up list, with a line in its
+// timeline; ErrNotFound when the topic is not decided (resolved topics take no new items).
+func (s *Store) AddTopicAction(ctx context.Context, a *TopicAction) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		db := tx.db.WithContext(ctx)
+		var t Topic
+		if err := db.Where("id = ? AND status = ?", a.TopicID, TopicDecided).Take(&t).Error; err != nil {
+			return translate(err)
+		}
+		a.CreatedAt = tx.now()
+		if err := db.Create(a).Error; err != nil {
+			return translate(err)
+		}
+		return translate(db.Create(&TopicEvent{TopicID: a.TopicID, ActorID: a.CreatedBy, Action: "action",
+			FromStatus: t.Status, ToStatus: t.Status, Note: a.Title, CreatedAt: a.CreatedAt}).Error)
+	})
+}
+
+// TopicActionByID returns a follow-up item; ErrNotFound when there is none.
+func (s *Store) TopicActionByID(ctx context.Context, id uint64) (*TopicAction, error) {
+	var a TopicAction
+	if err := s.db.WithContext(ctx).Take(&a, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &a, nil
+}
+
+// TopicActions lists a topic's follow-up items in the order they were added.
+func (s *Store) TopicActions(ctx context.Context, topicID uint64) ([]TopicAction, error) {
+	var out []TopicAction
+	return out, translate(s.db.WithContext(ctx).Where("topic_id = ?", topicID).Order("id").Limit(200).Find(&out).Error)
+}
+
+// FinishTopicAction marks an item done (false when it was done already) and, in the same
+// transaction, moves its decided topic to resolved when no item is left open (resolved true).
+func (s *Store) FinishTopicAction(ctx context.Context, a *TopicAction, by uint64) (done, resolved bool, err error) {
+	err = s.Tx(ctx, func(tx *Store) error {
+		db := tx.db.WithContext(ctx)
+		now := tx.now()
+		res := db.Model(&TopicAction{}).Where("id = ? AND done_at IS NULL", a.ID).
+			Updates(map[string]any{"done_at": now, "done_by": by})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return translate(res.Error)
+		}
+		done = true
+		if err := db.Create(&TopicEvent{TopicID: a.TopicID, ActorID: by, Action: "action_done", FromStatus: TopicDecided,
+			ToStatus: TopicDecided, Note: a.Title, CreatedAt: now}).Error; err != nil {
+			return translate(err)
+		}
+		resolved, err = tx.moveTopicWhen(ctx, a.TopicID,
+			"NOT EXISTS (SELECT 1 FROM council_actions a WHERE a.topic_id = council_topics.id AND a.done_at IS NULL)",
+			TopicEvent{ActorID: by, Action: "resolve", FromStatus: TopicDecided, ToStatus: TopicResolved, Note: "全部落实事项已完成"})
+		return err
+	})
+	return done, resolved, err
+}
