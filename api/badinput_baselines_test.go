@@ -85,7 +85,7 @@ var foreignKnown = map[string]bool{"community_id": true, "building_id": true, "b
 	"category_id": true, "skill_id": true, "skill_ids": true, "type_id": true, "team_id": true, "user_id": true,
 	"to_user_id": true, "volunteer_id": true, "merchant_user_id": true, "manager_ids": true, "leader_ids": true,
 	"issue_id": true, "duplicate_of": true, "help_request_id": true, "to_account_id": true, "from_account_id": true,
-	"photos": true, "seal_upload_id": true, "ids": true, "household_id": true}
+	"photos": true, "seal_upload_id": true, "ids": true, "household_id": true, "scope_id": true, "assignee_id": true}
 
 // foreignValue is a value of the id field from 乙社区 (B1), made once per server.
 func (b *badRun) foreignValue(t *testing.T, field string) string {
@@ -102,7 +102,7 @@ func (b *badRun) foreignValue(t *testing.T, field string) string {
 	switch field {
 	case "community_id":
 		v = x.community()
-	case "building_id", "building_ids", "audience_id":
+	case "building_id", "building_ids", "audience_id", "scope_id":
 		v = x.building()
 	case "estate_id":
 		v = x.estate()
