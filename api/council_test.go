@@ -249,3 +249,111 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// A secret vote keeps no choice in any ballot row; while it is open nobody sees counts or a
+// household's choice; after it closes the counts are there.
+func TestCouncilSecretVoteKeepsNoChoice(t *testing.T) {
+	f := newCouncilFixture(t)
+	id := f.buildingTopic(t)
+	f.onAgenda(t, id)
+	v := f.openVote(t, id, map[string]any{"secret": true, "electorate": "residents"})
+	if v.Electors != 8 { // seven residents and the member
+		t.Fatalf("electors by resident: %d", v.Electors)
+	}
+	f.ballot(f.residents[0], v.ID, 1).Want(t, 201)
+	f.ballot(f.member, v.ID, 0).Want(t, 201) // by resident: the member votes for themself
+	if msg := f.ballot(f.member, v.ID, 0).Want(t, 409).Err(t).Message; msg != "您已投票" {
+		t.Fatalf("second ballot by resident: %q", msg)
+	}
+	var seen voteData
+	f.e.Do("GET", "/api/v1/votes/"+v.ID, nil, apptest.Token(f.staff.Token)).Want(t, 200).Data(t, &seen)
+	if seen.Turnout != 2 || seen.Options[0].Count != nil || seen.MyChoice != nil {
+		t.Fatalf("open secret vote as staff see it: %+v", seen)
+	}
+	f.e.Do("GET", "/api/v1/votes/"+v.ID, nil, apptest.Token(f.residents[0].Token)).Want(t, 200).Data(t, &seen)
+	if !seen.Voted || seen.MyChoice != nil {
+		t.Fatalf("open secret vote as the voter sees it: %+v", seen)
+	}
+	var withChoice int
+	if err := f.e.App.Store.SQL().QueryRow("SELECT COUNT(*) FROM council_ballots WHERE choice IS NOT NULL").Scan(&withChoice); err != nil {
+		t.Fatal(err)
+	}
+	if withChoice != 0 {
+		t.Fatalf("%d ballot rows of a secret vote keep a choice", withChoice)
+	}
+	f.closeVotes(t)
+	var res voteData
+	f.e.Do("GET", "/api/v1/votes/"+v.ID+"/result", nil, apptest.Token(f.residents[5].Token)).Want(t, 200).Data(t, &res)
+	// 2 of 8 is 25 %: under the quorum of 50 %.
+	if *res.Options[0].Count != 1 || *res.Options[1].Count != 1 || res.QuorumMet || res.Passed || res.Winner != nil {
+		t.Fatalf("secret result: %+v", res)
+	}
+}
+
+// Bad input is refused in Chinese and writes nothing; held text waits for a manager.
+func TestCouncilBadInputAndHeldText(t *testing.T) {
+	f := newCouncilFixture(t)
+	other := f.e.MakeCommunity("隔壁社区", 1, 1)
+	r := f.residents[0]
+	for name, body := range map[string]map[string]any{
+		"empty title":       {"title": " ", "body": "内容", "scope": "community"},
+		"unknown scope":     {"title": "标题", "body": "内容", "scope": "city"},
+		"foreign building":  {"title": "标题", "body": "内容", "scope": "building", "scope_id": other.BuildingIDs[0]},
+		"foreign estate":    {"title": "标题", "body": "内容", "scope": "estate", "scope_id": other.EstateIDs[0]},
+		"community with id": {"title": "标题", "body": "内容", "scope": "community", "scope_id": other.ID},
+	} {
+		if res := f.propose(r, body); res.Status != 400 {
+			t.Errorf("%s: %d %s", name, res.Status, res.Body)
+		}
+	}
+	// A resident may not raise a topic for a building they do not live in.
+	f.propose(r, map[string]any{"title": "标题", "body": "内容", "scope": "building", "scope_id": f.c.BuildingIDs[1]}).Want(t, 403)
+	var list struct {
+		Items []topicData `json:"items"`
+	}
+	f.e.Do("GET", "/api/v1/communities/"+f.c.ID+"/topics", nil, apptest.Token(f.staff.Token)).Want(t, 200).Data(t, &list)
+	if len(list.Items) != 0 {
+		t.Fatalf("refused proposals were kept: %+v", list.Items)
+	}
+	// Risky text is a 422; text the check cannot clear is held for a manager.
+	f.propose(r, map[string]any{"title": "标题", "body": f.e.Config.Safety.DevRiskyWords[0], "scope": "community"}).Want(t, 422)
+	var held topicData
+	f.propose(r, map[string]any{"title": "标题", "body": "请大家看看 " + f.e.Config.Safety.DevReviewWords[0], "scope": "community"}).
+		Want(t, 201).Data(t, &held)
+	if held.Status != "pending_review" {
+		t.Fatalf("held topic: %+v", held)
+	}
+	f.e.Do("GET", "/api/v1/topics/"+held.ID, nil, apptest.Token(f.residents[1].Token)).Want(t, 404)
+	f.e.Do("POST", "/api/v1/topics/"+held.ID+"/seconds", nil, apptest.Token(f.residents[1].Token)).Want(t, 404)
+	f.e.Do("GET", "/api/v1/topics/"+held.ID, nil, apptest.Token(r.Token)).Want(t, 200)
+	f.e.Do("POST", "/api/v1/topics/"+held.ID+"/transitions", map[string]any{"action": "reject"}, apptest.Token(f.staff.Token)).Want(t, 400)
+	f.e.Do("POST", "/api/v1/topics/"+held.ID+"/transitions", map[string]any{"action": "accept"}, apptest.Token(f.staff.Token)).Want(t, 200)
+	f.e.Do("GET", "/api/v1/topics/"+held.ID, nil, apptest.Token(f.residents[1].Token)).Want(t, 200)
+	// Votes: bad options, windows and thresholds; nothing opened.
+	past := f.e.Clock.Now().Add(-time.Hour).Format(time.RFC3339)
+	soon := f.e.Clock.Now().Add(5 * time.Minute).Format(time.RFC3339)
+	later := f.e.Clock.Now().Add(time.Hour).Format(time.RFC3339)
+	for name, body := range map[string]map[string]any{
+		"one option":        {"question": "是否同意？", "options": []string{"同意"}, "closes_at": later},
+		"duplicate options": {"question": "是否同意？", "options": []string{"同意", "同意"}, "closes_at": later},
+		"closed already":    {"question": "是否同意？", "options": []string{"同意", "不同意"}, "closes_at": past},
+		"too short":         {"question": "是否同意？", "options": []string{"同意", "不同意"}, "closes_at": soon},
+		"quorum over 100":   {"question": "是否同意？", "options": []string{"同意", "不同意"}, "closes_at": later, "quorum_percent": 101},
+		"unknown electors":  {"question": "是否同意？", "options": []string{"同意", "不同意"}, "closes_at": later, "electorate": "everyone"},
+	} {
+		if res := f.e.Do("POST", "/api/v1/topics/"+held.ID+"/votes", body, apptest.Token(f.staff.Token)); res.Status != 400 {
+			t.Errorf("%s: %d %s", name, res.Status, res.Body)
+		}
+	}
+	if tp := f.topic(t, f.staff, held.ID); tp.Status != "on_agenda" || len(tp.Timeline) != 2 {
+		t.Fatalf("after refused votes: %+v", tp)
+	}
+	// Another community's staff cannot open one (it does not exist for them).
+	f.e.Do("POST", "/api/v1/topics/"+held.ID+"/votes", map[string]any{"question": "是否同意？", "options": []string{"同意", "不同意"},
+		"closes_at": later}, apptest.Token(f.otherStaff.Token)).Want(t, 404)
+	// The proposer withdraws; nothing more may happen to it.
+	f.e.Do("POST", "/api/v1/topics/"+held.ID+"/transitions", map[string]any{"action": "withdraw"}, apptest.Token(f.residents[1].Token)).Want(t, 403)
+	f.e.Do("POST", "/api/v1/topics/"+held.ID+"/transitions", map[string]any{"action": "withdraw"}, apptest.Token(r.Token)).Want(t, 200)
+	f.e.Do("POST", "/api/v1/topics/"+held.ID+"/comments", map[string]any{"body": "还讨论吗"}, apptest.Token(r.Token)).Want(t, 409)
+	f.e.Do("POST", "/api/v1/topics/"+held.ID+"/transitions", map[string]any{"action": "accept"}, apptest.Token(f.staff.Token)).Want(t, 409)
+}
