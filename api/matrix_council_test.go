@@ -45,7 +45,10 @@ func councilRows() []row {
 			want: wants{anon: all(401), user: all(404), residentA1: at(201, 403, 404), captainA1: at(201, 201, 404),
 				captainA2: at(201, 201, 404), staffA: at(201, 201, 404), staffB: at(404, 404, 201), admin: all(201)}},
 		{route: "GET /api/v1/communities/:id/topics",
-			build: func(x *attempt) call { x.councilTopic("proposed"); return call{path: community(x) + "/topics?status=open"} },
+			build: func(x *attempt) call {
+				x.councilTopic("proposed")
+				return call{path: community(x) + "/topics?status=open"}
+			},
 			want: wants{anon: all(401), user: all(404), residentA1: at(200, 200, 404), captainA1: at(200, 200, 404),
 				captainA2: at(200, 200, 404), staffA: at(200, 200, 404), staffB: at(404, 404, 200), admin: all(200)}},
 		{route: "GET /api/v1/topics/:id",
@@ -85,7 +88,7 @@ func councilRows() []row {
 			}, want: manage(201)},
 		{route: "POST /api/v1/actions/:id/done",
 			build: func(x *attempt) call { return call{path: "/api/v1/actions/" + x.topicAction() + "/done"} },
-			want: manage(200)},
+			want:  manage(200)},
 	}
 }
 
