@@ -199,6 +199,7 @@ type DashboardDTO struct {
 	Volunteer   DashVolunteeringDTO `json:"volunteering"`
 	Skills      DashSkillsDTO       `json:"skills"`
 	TimeBank    DashTimeBankDTO     `json:"timebank"`
+	Council     DashCouncilDTO      `json:"council"`
 	Trend       []DashTrendDTO      `json:"trend" description:"此前 11 个月（由远及近）的核心指标，口径与本月相同"`
 }
 
@@ -209,7 +210,7 @@ func dashboardDTO(v *service.DashboardView) DashboardDTO {
 	out := DashboardDTO{CommunityID: ID(v.CommunityID), Community: v.CommunityName, Month: f.Month, From: Time(from),
 		To: Time(to), ComputedAt: Time(f.ComputedAt), Final: f.Final, Issues: dashIssuesDTO(f.Issues),
 		Volunteer: dashVolunteeringDTO(f.Volunteering, v.Volunteers), Skills: dashSkillsDTO(f.Skills),
-		TimeBank: dashTimeBankDTO(f.TimeBank), Trend: []DashTrendDTO{}}
+		TimeBank: dashTimeBankDTO(f.TimeBank), Council: dashCouncilDTO(f.Council), Trend: []DashTrendDTO{}}
 	for _, h := range v.Trend {
 		out.Trend = append(out.Trend, DashTrendDTO{Month: h.Month, IssuesReported: h.Reported, IssuesResolved: h.Resolved,
 			ResolutionRate: h.ResolutionRate, AckP50Minutes: h.AckP50Minutes, ResolveP50Minutes: h.ResolveP50Minutes,
@@ -280,4 +281,21 @@ func dashTimeBankDTO(f service.TimeBankFigures) DashTimeBankDTO {
 			Redemptions: r.Redemptions, Points: p(r.Points)})
 	}
 	return out
+}
+
+// DashCouncilDTO is the month's council (议事厅).
+type DashCouncilDTO struct {
+	Raised      int64    `json:"raised" description:"本月提出的议题"`
+	OnAgenda    int64    `json:"on_agenda" description:"本月列入议程的议题（附议达到门槛或被直接列入）"`
+	Decided     int64    `json:"decided" description:"本月表决结束的议题"`
+	Resolved    int64    `json:"resolved" description:"本月全部落实事项完成的议题"`
+	VotesClosed int64    `json:"votes_closed" description:"本月截止的表决场次"`
+	Ballots     int64    `json:"ballots" description:"这些表决收到的票数"`
+	Electors    int64    `json:"electors" description:"这些表决的投票范围（户或人）合计"`
+	Turnout     *float64 `json:"turnout" description:"参与率 = ballots ÷ electors；本月没有截止的表决为 null"`
+}
+
+func dashCouncilDTO(f service.CouncilFigures) DashCouncilDTO {
+	return DashCouncilDTO{Raised: f.Raised, OnAgenda: f.OnAgenda, Decided: f.Decided, Resolved: f.Resolved,
+		VotesClosed: f.VotesClosed, Ballots: f.Ballots, Electors: f.Electors, Turnout: f.Turnout()}
 }

@@ -136,6 +136,17 @@ func TestDashboardExportMatchesJSON(t *testing.T) {
 	}
 	e.Do("GET", "/api/v1/communities", nil).Want(t, 200).Data(t, &communities)
 	base := "/api/v1/communities/" + communities.Items[0].ID + "/dashboard"
+	// The demo's year has a council: topics every month, and votes by household.
+	var raised, votes, ballots int64
+	for m := 1; m <= 12; m++ {
+		var d api.DashboardDTO
+		e.Do("GET", base+"?month="+service.MonthOf(e.Clock.Now().AddDate(0, -m, 0)), nil, apptest.Token(staff.Token)).
+			Want(t, 200).Data(t, &d)
+		raised, votes, ballots = raised+d.Council.Raised, votes+d.Council.VotesClosed, ballots+d.Council.Ballots
+	}
+	if raised < 12 || votes == 0 || ballots == 0 {
+		t.Errorf("the demo's council over a year: %d topics, %d votes, %d ballots", raised, votes, ballots)
+	}
 	for _, month := range []string{service.MonthOf(e.Clock.Now().AddDate(0, -1, 0)), ""} {
 		var d api.DashboardDTO
 		e.Do("GET", base+"?month="+month, nil, apptest.Token(staff.Token)).Want(t, 200).Data(t, &d)
@@ -167,7 +178,7 @@ func TestDashboardExportMatchesJSON(t *testing.T) {
 func checkWorkbook(t *testing.T, e *apptest.Env, w workbook, d api.DashboardDTO) {
 	t.Helper()
 	want := []string{service.SheetAbout, service.SheetIssues, service.SheetIssueList, service.SheetVolunteering,
-		service.SheetSkills, service.SheetTimeBank, service.SheetTrend}
+		service.SheetSkills, service.SheetTimeBank, service.SheetCouncil, service.SheetTrend}
 	if got := w.f.GetSheetList(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("sheets %v, want %v", got, want)
 	}
@@ -192,6 +203,10 @@ func checkWorkbook(t *testing.T, e *apptest.Env, w workbook, d api.DashboardDTO)
 		v           any
 	}
 	is, v, k, tb := d.Issues, d.Volunteer, d.Skills, d.TimeBank
+	cn := d.Council
+	figures(service.SheetCouncil, []fig{{"提出议题", "count", cn.Raised}, {"列入议程", "count", cn.OnAgenda},
+		{"完成表决", "count", cn.Decided}, {"落实完毕", "count", cn.Resolved}, {"表决场次", "count", cn.VotesClosed},
+		{"投票数", "count", cn.Ballots}, {"参与率", "rate", cn.Turnout}})
 	figures(service.SheetIssues, []fig{{"新报事", "count", is.Reported}, {"受理", "count", is.Acknowledged},
 		{"解决", "count", is.Resolved}, {"关闭", "count", is.Closed}, {"驳回", "count", is.Rejected},
 		{"重复", "count", is.Duplicates}, {"重开", "count", is.Reopened}, {"月末未办结", "count", is.OpenAtEnd},

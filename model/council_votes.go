@@ -214,3 +214,56 @@ func (s *Store) CloseVote(ctx context.Context, id uint64, decide VoteResult) (cl
 	})
 	return closed, err
 }
+
+// SaveTopicHistory writes what happened to a topic at once (the demo's history, whose times
+// are in the past): its status and seconds, its seconds' rows and its timeline.
+func (s *Store) SaveTopicHistory(ctx context.Context, t *Topic, seconds []TopicSecond, events []TopicEvent) error {
+	db := s.db.WithContext(ctx)
+	err := db.Model(&Topic{}).Where("id = ?", t.ID).
+		Updates(map[string]any{"status": t.Status, "seconds": t.Seconds, "updated_at": t.UpdatedAt}).Error
+	if err != nil {
+		return translate(err)
+	}
+	if len(seconds) > 0 {
+		if err := db.CreateInBatches(&seconds, 200).Error; err != nil {
+			return translate(err)
+		}
+	}
+	for i := range events {
+		events[i].TopicID = t.ID
+	}
+	return translate(db.CreateInBatches(&events, 200).Error)
+}
+
+// SaveVoteHistory writes a vote that has happened (the demo's history): the vote, its
+// options, its electorate (the topic's scope now) and its ballots, then the result decide
+// gives, as CloseVote would have stored it.
+func (s *Store) SaveVoteHistory(ctx context.Context, t *Topic, v *Vote, opts []VoteOption, ballots []Ballot, decide VoteResult) error {
+	db := s.db.WithContext(ctx)
+	if err := db.Create(v).Error; err != nil {
+		return translate(err)
+	}
+	for i := range opts {
+		opts[i].VoteID = v.ID
+	}
+	if err := db.Create(&opts).Error; err != nil {
+		return translate(err)
+	}
+	q, args := electorate(t, v)
+	res := db.Exec(q, args...)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	v.Electors = int(res.RowsAffected)
+	for i := range ballots {
+		ballots[i].VoteID = v.ID
+	}
+	if len(ballots) > 0 {
+		if err := db.CreateInBatches(&ballots, 200).Error; err != nil {
+			return translate(err)
+		}
+	}
+	v.QuorumMet, v.Passed, v.Winner = decide(v, opts, v.Ballots)
+	return translate(db.Model(&Vote{}).Where("id = ?", v.ID).Updates(map[string]any{"electors": v.Electors,
+		"quorum_met": v.QuorumMet, "passed": v.Passed, "winner": v.Winner}).Error)
+}

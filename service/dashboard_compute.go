@@ -29,6 +29,7 @@ func (d *Dashboard) compute(ctx context.Context, communityID uint64, month strin
 		func() error { return d.serviceFigures(ctx, communityID, from, to, &f.Volunteering) },
 		func() error { return d.skillFigures(ctx, communityID, from, to, &f.Skills) },
 		func() error { return d.timeBankFigures(ctx, communityID, from, to, prev, &f.TimeBank) },
+		func() error { return d.councilFigures(ctx, communityID, from, to, &f.Council) },
 	}
 	errs := make([]error, len(sections))
 	var wg sync.WaitGroup
@@ -376,4 +377,12 @@ func (d *Dashboard) timeBankFigures(ctx context.Context, cid uint64, from, to ti
 			Points: r.Points})
 	}
 	return nil
+}
+
+// councilFigures: see CouncilFigures.
+func (d *Dashboard) councilFigures(ctx context.Context, cid uint64, from, to time.Time, f *CouncilFigures) error {
+	c, err := d.store.DashCouncilMonth(ctx, cid, from, to)
+	*f = CouncilFigures{Raised: c.Raised, OnAgenda: c.OnAgenda, Decided: c.Decided, Resolved: c.Resolved,
+		VotesClosed: c.VotesClosed, Ballots: c.Ballots, Electors: c.Electors}
+	return err
 }

@@ -14,7 +14,7 @@ import (
 
 // figuresVersion numbers the definitions of the figures: a rollup of another version is
 // computed again when it is next read. Raise it whenever a definition changes.
-const figuresVersion = 1
+const figuresVersion = 2
 
 // MonthFigures are one month of one community's dashboard.
 type MonthFigures struct {
@@ -28,7 +28,24 @@ type MonthFigures struct {
 	Volunteering VolunteeringFigures `json:"volunteering"`
 	Skills       SkillFigures        `json:"skills"`
 	TimeBank     TimeBankFigures     `json:"timebank"`
+	Council      CouncilFigures      `json:"council"`
 }
+
+// CouncilFigures are the month's council (议事厅): topics raised, put on the agenda (by
+// seconds or accepted), decided (a vote closed) and resolved (every follow-up item done)
+// in the month; votes closed in the month, with their ballots and electors.
+type CouncilFigures struct {
+	Raised      int64 `json:"raised"`
+	OnAgenda    int64 `json:"on_agenda"`
+	Decided     int64 `json:"decided"`
+	Resolved    int64 `json:"resolved"`
+	VotesClosed int64 `json:"votes_closed"`
+	Ballots     int64 `json:"ballots"`
+	Electors    int64 `json:"electors"`
+}
+
+// Turnout is the ballots of the month's closed votes over their electors; nil without votes.
+func (f CouncilFigures) Turnout() *float64 { return Ratio(f.Ballots, f.Electors) }
 
 // Durations summarise a set of durations in whole seconds: how many, the median and the 90th
 // percentile by the nearest-rank method (the value at rank ⌈p·n⌉ in ascending order).

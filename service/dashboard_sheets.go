@@ -197,3 +197,22 @@ func writeTrend(s *sheet, v *DashboardView) {
 			points(h.Issued), points(h.Redeemed), points(h.Outstanding))
 	}
 }
+
+func writeCouncil(s *sheet, f CouncilFigures) {
+	s.header("指标", "数值", "口径")
+	for _, r := range []struct {
+		label string
+		c     cell
+		def   string
+	}{
+		{"提出议题", count(f.Raised), "本月提议"},
+		{"列入议程", count(f.OnAgenda), "本月因附议达到门槛或被直接列入议程"},
+		{"完成表决", count(f.Decided), "本月表决结束的议题"},
+		{"落实完毕", count(f.Resolved), "本月全部落实事项完成的议题"},
+		{"表决场次", count(f.VotesClosed), "本月截止的表决"},
+		{"投票数", count(f.Ballots), "这些表决收到的票数（户或人）"},
+		{"参与率", percent(f.Turnout()), "投票数 ÷ 这些表决的投票范围合计"},
+	} {
+		s.line(false, text(r.label), r.c, text(r.def))
+	}
+}

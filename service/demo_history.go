@@ -14,7 +14,7 @@ import (
 
 // DemoHistory counts what the demo's year of history holds.
 type DemoHistory struct {
-	Months, Issues, Activities, Signups, Dispatches, Records, Redemptions, Postings int
+	Months, Issues, Activities, Signups, Dispatches, Records, Redemptions, Postings, Topics, Votes int
 }
 
 // demoHistory writes a year of the demo community's life, so that its dashboard, passbooks and
@@ -32,7 +32,9 @@ type demoHistory struct {
 	s   *Services
 	st  *model.Store
 	rng *rand.Rand
-	now time.Time
+	// councilRng draws the council's history, so that adding it left the rest as it was.
+	councilRng *rand.Rand
+	now        time.Time
 
 	staff      uint64
 	people     []DemoPerson // approved residents and captains: reporters and volunteers
@@ -43,6 +45,7 @@ type demoHistory struct {
 	rewards    []model.Reward
 	listed     []uint64          // volunteers in the skill directory
 	building   map[uint64]uint64 // user → home building
+	household  map[uint64]uint64 // user → household (0: none)
 	original   map[uint64]uint64 // building → its latest issue not a duplicate
 	issuing    uint64
 	spending   uint64
@@ -64,8 +67,8 @@ type ledgerOp struct {
 
 // seedHistory is the demo's last step: a year of history in the community of r.
 func (d *Demo) seedHistory(ctx context.Context, r *DemoResult) error {
-	h := &demoHistory{s: d.services, st: d.services.Places.store, rng: rand.New(rand.NewPCG(20240601, 7)),
-		now: d.services.Clock.Now().UTC().Truncate(time.Second), captainOf: map[uint64]uint64{}, building: map[uint64]uint64{},
+	h := &demoHistory{s: d.services, st: d.services.Places.store, rng: rand.New(rand.NewPCG(20240601, 7)), councilRng: rand.New(rand.NewPCG(20240601, 11)),
+		now: d.services.Clock.Now().UTC().Truncate(time.Second), captainOf: map[uint64]uint64{}, building: map[uint64]uint64{}, household: map[uint64]uint64{},
 		account: map[uint64]uint64{}, balance: map[uint64]int64{}, original: map[uint64]uint64{}}
 	if err := h.setup(ctx, r); err != nil {
 		return err
@@ -96,6 +99,13 @@ func (h *demoHistory) setup(ctx context.Context, r *DemoResult) error {
 		if p.Role == DemoResident || p.Role == model.RoleCaptain {
 			h.people = append(h.people, p)
 			h.building[p.UserID] = p.BuildingID
+			hs, err := h.st.UserHouseholds(ctx, p.UserID, cid)
+			if err != nil {
+				return err
+			}
+			if len(hs) > 0 {
+				h.household[p.UserID] = hs[0].ID
+			}
 		}
 		for _, b := range p.BuildingIDs {
 			h.captainOf[b] = p.UserID
@@ -223,6 +233,9 @@ func (h *demoHistory) month(ctx context.Context, tx *model.Store, cid uint64, fr
 	}
 	if from.Month()%5 == 0 {
 		h.correct(cid, h.when(from, to))
+	}
+	if err := h.council(ctx, tx, cid, from, to); err != nil {
+		return err
 	}
 	return h.runOps(ctx, tx, to)
 }
