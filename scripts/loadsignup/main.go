@@ -34,6 +34,7 @@ import (
 
 	"linli/app"
 	"linli/model"
+	"linli/scripts/internal/loadenv"
 )
 
 func main() {
@@ -60,7 +61,7 @@ func run(ctx context.Context) error {
 	if o.n < 1 || o.capacity < 1 || o.conns < 1 || o.buildings < 1 {
 		return errors.New("-n, -capacity, -conns and -buildings must be positive")
 	}
-	cfg, cleanup, backend, err := configure()
+	cfg, cleanup, backend, err := loadenv.Configure()
 	if err != nil {
 		return err
 	}
