@@ -146,6 +146,12 @@ func (c *Config) Validate() error {
 	if tb := c.TimeBank; tb.CreditBatch < 1 || tb.CreditBatch > 1000 {
 		return bad("timebank.credit_batch", "must be between 1 and 1000, got %d", tb.CreditBatch)
 	}
+	if b := c.Certificates.VerifyBaseURL; b != "" {
+		if u, err := url.Parse(b); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return bad("certificates.verify_base_url", "must be an http(s) URL without query, fragment or credentials, got %q", b)
+		}
+	}
 	if c.Dispatch.OfferTTL < time.Minute || c.Dispatch.OfferTTL > 30*24*time.Hour {
 		return bad("dispatch.offer_ttl", "must be between 1m and 720h, got %s", c.Dispatch.OfferTTL)
 	}

@@ -27,6 +27,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0013_held_texts", Migrate: migrateHeldTexts},
 		{ID: "0014_households", Migrate: migrateHouseholds},
 		{ID: "0015_certificates", Migrate: migrateCertificates},
+		{ID: "0018_corrections", Migrate: migrateCorrections},
 	}
 	for _, m := range list {
 		m.Migrate = freshSession(m.Migrate)
