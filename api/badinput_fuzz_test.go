@@ -25,7 +25,7 @@ var requestTypes = []any{
 	ReverseRequest{}, SkillCreateRequest{}, SkillProfileRequest{}, SubscriptionsRequest{}, TeamCreateRequest{},
 	TeamMemberRequest{}, TokenRequest{}, TransferRequest{}, TransitionRequest{}, UpdateAccountRequest{}, UpdateMeRequest{},
 	UpdateRewardRequest{}, VerifyRequest{}, VerifySkillRequest{}, IssuerRequest{}, MyCertificateRequest{}, StaffCertificateRequest{},
-	ConsoleLoginRequest{},
+	ConsoleLoginRequest{}, CorrectionRequest{}, ApproveCorrectionRequest{}, RejectCorrectionRequest{}, RevokeCertificateRequest{},
 }
 
 // FuzzRequestDecoders: whatever the body, binding it into any request type of the API never

@@ -57,7 +57,7 @@ func (tb *TimeBank) RequestCorrection(ctx context.Context, p *Principal, recordI
 	} else if err != nil {
 		return nil, Internal(err)
 	}
-	return &CorrectionView{Correction: *c, Record: *rec}, nil
+	return tb.correctionView(ctx, c.ID)
 }
 
 // Decision is staff's answer to a correction.
