@@ -125,7 +125,7 @@ func (tb *TimeBank) DecideCorrection(ctx context.Context, p *Principal, id uint6
 			return err
 		}
 		notice := Notice{UserID: c.UserID, CommunityID: c.CommunityID, Kind: NoticeCorrectionDecided,
-			Title: "更正申请未通过", Link: "pages/timebank/records",
+			Title: "更正申请未通过", Link: "pages/timebank/ledger",
 			Body: fmt.Sprintf("「%s」的更正申请未通过：%s", clip(r.Content, 60), reason)}
 		if d.Approve {
 			if r.CreditedAt != nil {
