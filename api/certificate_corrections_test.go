@@ -101,9 +101,17 @@ func TestCertificatesVerifyBaseURLConfigured(t *testing.T) {
 // newCertWorldWith is newCertWorld with certificates.verify_base_url set.
 func newCertWorldWith(t *testing.T, base string) *certWorld {
 	t.Helper()
+	w := newBankWorldWith(t, func(c *config.Config) { c.Certificates.VerifyBaseURL = base })
+	w.e.Do("PATCH", "/api/v1/communities/"+w.c.ID, map[string]any{"certificate_issuer": "东亭社区居民委员会"}, tok(w.staff)).Want(t, 200)
+	return &certWorld{w}
+}
+
+// newBankWorldWith is newBankWorld with more configuration.
+func newBankWorldWith(t *testing.T, opt func(*config.Config)) *bankWorld {
+	t.Helper()
 	e := apptest.New(t, func(c *config.Config) {
 		c.Limits.LoginPerIP, c.Limits.LoginPerUser = 0, 0
-		c.Certificates.VerifyBaseURL = base
+		opt(c)
 	})
 	w := &bankWorld{e: e, c: e.MakeCommunity("东亭社区", 1, 2), other: e.MakeCommunity("乙社区", 1, 1)}
 	w.staff = e.MakeStaff(w.c.ID, "tb-staff")
@@ -111,6 +119,5 @@ func newCertWorldWith(t *testing.T, base string) *certWorld {
 	w.bob = e.MakeResident("tb-bob", w.c.BuildingIDs[1], "202")
 	w.outsider = e.MakeResident("tb-outsider", w.other.BuildingIDs[0], "303")
 	w.otherStaff = e.MakeStaff(w.other.ID, "tb-other-staff")
-	w.e.Do("PATCH", "/api/v1/communities/"+w.c.ID, map[string]any{"certificate_issuer": "东亭社区居民委员会"}, tok(w.staff)).Want(t, 200)
-	return &certWorld{w}
+	return w
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"linli/app/apptest"
+	"linli/config"
 	"linli/model"
 )
 
@@ -316,4 +317,45 @@ func (w *bankWorld) inboxWith(t *testing.T, s apptest.Session, kind string) []st
 		}
 	}
 	return out
+}
+
+// TestCorrectionsUnderTheCapAndSpentPoints: the corrected credit's share above the balance cap
+// goes to the community's account, as a first credit would have; a decrease the volunteer has
+// already spent is refused (409) and nothing of the approval stays.
+func TestCorrectionsUnderTheCapAndSpentPoints(t *testing.T) {
+	t.Parallel()
+	w := newBankWorldWith(t, func(c *config.Config) { c.TimeBank.BalanceCap = 2 })
+	w.serve(t, w.alice, 60, 100)
+	rec := w.serve(t, w.alice, 60, 100)
+	if a := w.account(t, w.alice); a.Balance != "2.00" {
+		t.Fatalf("at the cap: %+v", a)
+	}
+	c := w.request(t, w.alice, rec, 120)
+	w.e.Do("POST", "/api/v1/corrections/"+c.ID+"/approve", map[string]any{}, tok(w.staff)).Want(t, 200)
+	// 1.00 reversed (balance 1.00), 2.00 credited: 1.00 to alice up to the cap, 1.00 to the community.
+	if a := w.account(t, w.alice); a.Balance != "2.00" || a.Minutes != 180 || a.Earned != "3.00" {
+		t.Fatalf("after a correction above the cap: %+v", a)
+	}
+	w.checkLedger(t)
+	// Alice gives everything away; a correction down to 0 would take her below zero.
+	w.e.Do("POST", "/api/v1/transfers", map[string]any{"community_id": w.c.ID, "to_user_id": w.bob.UserID, "points": "2"},
+		tok(w.alice)).Want(t, 201)
+	c2 := w.request(t, w.alice, rec, 0)
+	res := w.e.Do("POST", "/api/v1/corrections/"+c2.ID+"/approve", map[string]any{}, tok(w.staff)).Want(t, 409)
+	if m := res.Err(t).Message; !strings.Contains(m, "余额不足") {
+		t.Fatalf("409 message %q", m)
+	}
+	r, err := w.e.App.Store.ServiceRecordByID(context.Background(), rec)
+	if err != nil || r.Minutes != 120 {
+		t.Fatalf("record after a refused approval: %+v %v", r, err)
+	}
+	var page struct{ Items []correctionData }
+	w.e.Do("GET", "/api/v1/communities/"+w.c.ID+"/corrections", nil, tok(w.staff)).Want(t, 200).Data(t, &page)
+	if len(page.Items) != 1 || page.Items[0].ID != c2.ID || page.Items[0].Status != "pending" {
+		t.Fatalf("the refused correction is still pending: %+v", page.Items)
+	}
+	// Staff may still reject it.
+	w.e.Do("POST", "/api/v1/corrections/"+c2.ID+"/reject", map[string]any{"reason": "积分已使用，请线下处理"}, tok(w.staff)).Want(t, 200)
+	w.balanceFromEntries(t, w.alice)
+	w.checkLedger(t)
 }
