@@ -95,19 +95,18 @@ func (tb *TimeBank) DecideCorrection(ctx context.Context, p *Principal, id uint6
 	if err != nil {
 		return nil, Internal(err)
 	}
-	// The accounts a credit of the record moves exist once it is credited; making sure of
-	// them outside the transaction is what Credit does too.
-	issuing, spending, err := tb.systemAccounts(ctx, rec.CommunityID)
-	if err != nil {
-		return nil, Internal(err)
-	}
-	acct, err := tb.residentAccount(ctx, rec.CommunityID, rec.UserID)
-	if err != nil {
-		return nil, Internal(err)
-	}
 	status := model.CorrectionRejected
+	var issuing, spending, acct *model.Account
 	if d.Approve {
 		status = model.CorrectionApproved
+		// The accounts a credit of the record moves exist once it is credited; making sure of
+		// them outside the transaction is what Credit does too.
+		if issuing, spending, err = tb.systemAccounts(ctx, rec.CommunityID); err != nil {
+			return nil, Internal(err)
+		}
+		if acct, err = tb.residentAccount(ctx, rec.CommunityID, rec.UserID); err != nil {
+			return nil, Internal(err)
+		}
 	}
 	var posted []model.Posting
 	err = retryTx(ctx, tb.store, func(tx *model.Store) error {
