@@ -27,6 +27,7 @@ var requestTypes = []any{
 	UpdateRewardRequest{}, VerifyRequest{}, VerifySkillRequest{}, IssuerRequest{}, MyCertificateRequest{}, StaffCertificateRequest{},
 	ConsoleLoginRequest{}, ProposeTopicRequest{}, TopicTransitionRequest{}, TopicCommentRequest{}, OpenVoteRequest{},
 	BallotRequest{}, TopicActionRequest{},
+	CorrectionRequest{}, ApproveCorrectionRequest{}, RejectCorrectionRequest{}, RevokeCertificateRequest{},
 }
 
 // FuzzRequestDecoders: whatever the body, binding it into any request type of the API never

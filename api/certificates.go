@@ -77,6 +77,12 @@ type VerificationDTO struct {
 	From     string     `json:"from,omitempty" format:"date"`
 	To       string     `json:"to,omitempty" format:"date"`
 	IssuedAt *time.Time `json:"issued_at,omitempty"`
+	// RevokedAt is when the certificate was revoked (status revoked).
+	RevokedAt *time.Time `json:"revoked_at,omitempty" description:"作废时间（status=revoked）"`
+	// CorrectedLater: one of its records was corrected after issue; the certificate is
+	// verified as issued, and Note says so.
+	CorrectedLater bool   `json:"corrected_later" description:"出具后其中的服务记录有更正（证明本身仍按出具时的内容核验）"`
+	Note           string `json:"note,omitempty" example:"本证明出具后，其中的服务记录有更正，以最新记录为准"`
 }
 
 func (a *API) certificateRoutes() error {
@@ -167,7 +173,9 @@ func (a *API) issue(c *gin.Context, r service.IssueRequest) error {
 	if err != nil {
 		return err
 	}
-	r.VerifyBase = publicBase(c)
+	if r.VerifyBase = a.deps.Config.Certificates.VerifyBaseURL; r.VerifyBase == "" {
+		r.VerifyBase = publicBase(c)
+	}
 	v, err := a.deps.Certificates.Issue(c.Request.Context(), p, r)
 	if err != nil {
 		return err
@@ -177,7 +185,8 @@ func (a *API) issue(c *gin.Context, r service.IssueRequest) error {
 }
 
 // publicBase is the scheme and host the client reached us at (behind a trusted proxy, what
-// it forwarded), the base of the verification address printed on a certificate.
+// it forwarded): the base of the verification address printed on a certificate unless
+// certificates.verify_base_url is configured.
 func publicBase(c *gin.Context) string {
 	scheme := "http"
 	if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
@@ -228,13 +237,7 @@ func (a *API) verifyCertificate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := VerificationDTO{Status: v.Status, Valid: v.Status == "valid", Serial: v.Serial, Holder: v.HolderName,
-		Issuer: v.Issuer, From: v.From, To: v.To}
-	if v.Status != "unknown" {
-		out.Hours = service.Hours(v.Minutes)
-		t := Time(v.IssuedAt)
-		out.IssuedAt = &t
-	}
+	out := verificationDTO(v)
 	c.Header("Cache-Control", "no-store")
 	if c.NegotiateFormat(gin.MIMEJSON, gin.MIMEHTML) == gin.MIMEHTML && !strings.Contains(c.GetHeader("Accept"), "json") {
 		c.Status(http.StatusOK)
@@ -245,13 +248,25 @@ func (a *API) verifyCertificate(c *gin.Context) error {
 	return nil
 }
 
+func verificationDTO(v *service.Verification) VerificationDTO {
+	out := VerificationDTO{Status: v.Status, Valid: v.Status == "valid", Serial: v.Serial, Holder: v.HolderName,
+		Issuer: v.Issuer, From: v.From, To: v.To, RevokedAt: TimePtr(v.RevokedAt), CorrectedLater: v.CorrectedLater,
+		Note: v.Note}
+	if v.Status != "unknown" {
+		out.Hours = service.Hours(v.Minutes)
+		t := Time(v.IssuedAt)
+		out.IssuedAt = &t
+	}
+	return out
+}
+
 // verifyPage is the small page a browser gets from GET /verify/:code.
 var verifyPage = template.Must(template.New("verify").Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>志愿服务证明核验</title>
 <style>body{font-family:sans-serif;max-width:30em;margin:2em auto;padding:0 1em;color:#222}
 .s{font-size:1.4em;font-weight:bold}.valid{color:#18794e}.revoked,.unknown{color:#b42318}
-dt{color:#666;margin-top:.6em}dd{margin:0}</style></head><body>
+dt{color:#666;margin-top:.6em}dd{margin:0}.note{color:#9a6700;margin-top:1.2em}</style></head><body>
 <h1>志愿服务证明核验</h1>
 {{if eq .Status "valid"}}<p class="s valid">✔ 证明有效</p>
 {{else if eq .Status "revoked"}}<p class="s revoked">✘ 该证明已作废</p>
@@ -263,7 +278,8 @@ dt{color:#666;margin-top:.6em}dd{margin:0}</style></head><body>
 <dt>累计服务时长</dt><dd>{{.Hours}} 小时</dd>
 <dt>出具单位</dt><dd>{{.Issuer}}</dd>
 <dt>出具日期</dt><dd>{{if .IssuedAt}}{{.IssuedAt.Format "2006-01-02"}}{{end}}</dd>
-</dl>{{end}}
+{{if .RevokedAt}}<dt>作废日期</dt><dd>{{.RevokedAt.Format "2006-01-02"}}</dd>{{end}}
+</dl>{{if .CorrectedLater}}<p class="note">注：{{.Note}}</p>{{end}}{{end}}
 </body></html>
 `))
 

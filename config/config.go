@@ -34,6 +34,8 @@ type Config struct {
 	Activities Activities `koanf:"activities"`
 	// TimeBank configures the time bank (时间银行) and its leaderboards.
 	TimeBank TimeBank `koanf:"timebank"`
+	// Certificates configures volunteer certificates (志愿服务证明).
+	Certificates Certificates `koanf:"certificates"`
 	// MemoryLimit is the Go runtime's soft memory limit (GOMEMLIMIT), in bytes or with a unit
 	// (B, KiB, MiB, GiB, TiB: "768MiB"); "" or "0" leaves Go's default (none). A GOMEMLIMIT
 	// environment variable, when set, wins. See memory.go.
@@ -209,6 +211,16 @@ type TimeBank struct {
 	CreditInterval time.Duration `koanf:"credit_interval"`
 	// CreditBatch is how many service records one run credits at most.
 	CreditBatch int `koanf:"credit_batch"`
+}
+
+// Certificates configures volunteer certificates (志愿服务证明).
+type Certificates struct {
+	// VerifyBaseURL is the public address the verification path (/verify/<code>) is appended to
+	// on a certificate's QR code, e.g. https://linli.example.cn. Empty: the scheme and host the
+	// issuing request reached the server at (what a trusted proxy forwarded). The config has
+	// no other public base URL to derive it from; set it when clients reach the API under an
+	// address that strangers scanning a paper certificate cannot.
+	VerifyBaseURL string `koanf:"verify_base_url"`
 }
 
 // Dispatch configures skill dispatch (派单).

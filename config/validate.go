@@ -152,6 +152,12 @@ func (c *Config) Validate() error {
 	if c.Council.PublishFor < time.Hour || c.Council.PublishFor > 90*24*time.Hour {
 		return bad("council.publish_for", "must be between 1h and 2160h, got %s", c.Council.PublishFor)
 	}
+	if b := c.Certificates.VerifyBaseURL; b != "" {
+		if u, err := url.Parse(b); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return bad("certificates.verify_base_url", "must be an http(s) URL without query, fragment or credentials, got %q", b)
+		}
+	}
 	if c.Dispatch.OfferTTL < time.Minute || c.Dispatch.OfferTTL > 30*24*time.Hour {
 		return bad("dispatch.offer_ttl", "must be between 1m and 720h, got %s", c.Dispatch.OfferTTL)
 	}

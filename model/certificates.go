@@ -46,7 +46,11 @@ type Certificate struct {
 	VerifyURL    string `gorm:"size:300;not null"`
 	IssuedBy     uint64 `gorm:"not null"`
 	IssuedAt     time.Time
+	// RevokedAt, RevokedBy and RevokeReason: staff withdrew the certificate (作废); the
+	// verification page says so.
 	RevokedAt    *time.Time
+	RevokedBy    *uint64
+	RevokeReason string `gorm:"size:200;not null;default:''"`
 }
 
 // SetRealName stores the encrypted real name of a user (insert or replace).

@@ -28,6 +28,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0014_households", Migrate: migrateHouseholds},
 		{ID: "0015_certificates", Migrate: migrateCertificates},
 		{ID: "0016_council", Migrate: migrateCouncil},
+		{ID: "0018_corrections", Migrate: migrateCorrections},
 	}
 	for _, m := range list {
 		m.Migrate = freshSession(m.Migrate)

@@ -19,16 +19,17 @@ import (
 // name, the community's recording unit, and immutable snapshots of service records that
 // anyone can verify by their code.
 type Certificates struct {
-	store   *model.Store
-	secrets *Secrets
-	uploads *Uploads
-	safety  *Safety
-	now     func() time.Time
+	store    *model.Store
+	secrets  *Secrets
+	uploads  *Uploads
+	safety   *Safety
+	notifier *Notifier
+	now      func() time.Time
 }
 
-// NewCertificates builds the certificate service.
-func NewCertificates(store *model.Store, secrets *Secrets, uploads *Uploads, safety *Safety) *Certificates {
-	return &Certificates{store: store, secrets: secrets, uploads: uploads, safety: safety,
+// NewCertificates builds the certificate service; the notifier tells holders of revocations.
+func NewCertificates(store *model.Store, secrets *Secrets, uploads *Uploads, safety *Safety, notifier *Notifier) *Certificates {
+	return &Certificates{store: store, secrets: secrets, uploads: uploads, safety: safety, notifier: notifier,
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
@@ -301,34 +302,6 @@ func (s *Certificates) view(c *model.Certificate) (*CertificateView, error) {
 	v := &CertificateView{Certificate: *c, HolderName: name}
 	if err := json.Unmarshal([]byte(c.Records), &v.Items); err != nil {
 		return nil, Internal(fmt.Errorf("certificate %d: records: %w", c.ID, err))
-	}
-	return v, nil
-}
-
-// Verification is what anyone may learn of a certificate by its code.
-type Verification struct {
-	Status     string // valid, revoked, unknown
-	Serial     string
-	HolderName string // masked
-	Minutes    int
-	Issuer     string
-	IssuedAt   time.Time
-	From, To   string
-}
-
-// Verify looks a code up for the public verification page; an unknown code is no error.
-func (s *Certificates) Verify(ctx context.Context, code string) (*Verification, error) {
-	c, err := s.store.CertificateByCode(ctx, strings.ToLower(strings.TrimSpace(code)))
-	if errors.Is(err, model.ErrNotFound) {
-		return &Verification{Status: "unknown"}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	v := &Verification{Status: "valid", Serial: c.Serial, HolderName: c.HolderMasked, Minutes: c.Minutes,
-		Issuer: c.Issuer, IssuedAt: c.IssuedAt, From: c.PeriodFrom, To: c.PeriodTo}
-	if c.RevokedAt != nil {
-		v.Status = "revoked"
 	}
 	return v, nil
 }

@@ -145,7 +145,7 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.TimeBank = NewTimeBank(store, s.Notifier, s.Leaderboards, s.Safety, TimeBankOptions{BalanceCap: Points(tb.BalanceCap * 100),
 		CollectiveDonateOnly: tb.CollectiveDonateOnly, CreditBatch: tb.CreditBatch}, log)
 	s.Rewards = NewRewards(store, s.TimeBank, s.Notifier)
-	s.Certificates = NewCertificates(store, secrets, s.Uploads, s.Safety)
+	s.Certificates = NewCertificates(store, secrets, s.Uploads, s.Safety, s.Notifier)
 	s.Council = NewCouncil(store, s.Places, s.Households, s.Safety, s.Notifier, s.Users,
 		CouncilOptions{Threshold: cfg.Council.SecondThreshold, PublishFor: cfg.Council.PublishFor}, log)
 	s.Dashboard = NewDashboard(store, r, DashboardOptions{}, log)
