@@ -10,7 +10,10 @@ if ! command -v npm >/dev/null; then
   if [ "${CI:-}" = "true" ]; then echo "contract: npm is required in CI"; exit 1; fi
   echo "== skipping the contract check: npm is not installed"; exit 0
 fi
-go run ../.. openapi >openapi.json
+# The command builds the server to describe it: its state goes to a temporary directory.
+data=$(mktemp -d)
+trap 'rm -rf "$data"' EXIT
+LINLI_DATA_DIR="$data" go run ../.. openapi >openapi.json
 [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error
 npx --no-install spectral lint --ruleset .spectral.yaml --fail-severity=warn --display-only-failures openapi.json
 npx --no-install openapi-typescript openapi.json -o client/schema.d.ts --silent
