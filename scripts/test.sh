@@ -42,7 +42,7 @@ CLUSTER_TESTS='Identity|Session|Login|Logout|Limit|Flood|Signup|SignUp|Memo|Lead
 # suite NAME [FLAGS...]: go test over every package (or those of $PKGS) with FLAGS, counting
 # tests from -v output.
 suite() {
-  local name=$1 log="$logdir/$1.log" rc=0
+  local name=$1 log="$logdir/$1.log" rc=0 start=$SECONDS
   shift
   echo "== go test $* ($name)"
   # shellcheck disable=SC2086 # PKGS is a list of packages
@@ -55,9 +55,13 @@ suite() {
   if [ "$rc" -ne 0 ]; then
     echo "---- failures ($name) ----"
     grep -B2 -A30 -E -- '--- FAIL|^panic|DATA RACE' "$log" | head -400 || true
+    # With -v the messages of parallel subtests are printed where they happen, far from the
+    # --- FAIL summary: show every message line of a test file too.
+    echo "---- test messages ($name) ----"
+    grep -E -- '^\s+[A-Za-z0-9_]+_test\.go:[0-9]+: ' "$log" | head -120 || true
   fi
   grep -h -A1 -- '--- SKIP' "$log" | grep -v -- '--- SKIP' | sed 's/^ */skip: /' | sort | uniq -c | head -20 || true
-  echo "$name: $p passed, $f failed, $s skipped"
+  echo "$name: $p passed, $f failed, $s skipped, $((SECONDS - start)) s"
   total_pass=$((total_pass + p)) total_fail=$((total_fail + f)) total_skip=$((total_skip + s))
   return "$rc"
 }
