@@ -25,7 +25,7 @@ var requestTypes = []any{
 	ReverseRequest{}, SkillCreateRequest{}, SkillProfileRequest{}, SubscriptionsRequest{}, TeamCreateRequest{},
 	TeamMemberRequest{}, TokenRequest{}, TransferRequest{}, TransitionRequest{}, UpdateAccountRequest{}, UpdateMeRequest{},
 	UpdateRewardRequest{}, VerifyRequest{}, VerifySkillRequest{}, IssuerRequest{}, MyCertificateRequest{}, StaffCertificateRequest{},
-	ConsoleLoginRequest{}, ProposeTopicRequest{}, TopicTransitionRequest{}, TopicCommentRequest{}, OpenVoteRequest{},
+	ConsoleLoginRequest{}, ProposeTopicRequest{}, PublishAnnouncementRequest{}, TopicTransitionRequest{}, TopicCommentRequest{}, OpenVoteRequest{},
 	BallotRequest{}, TopicActionRequest{},
 	CorrectionRequest{}, ApproveCorrectionRequest{}, RejectCorrectionRequest{}, RevokeCertificateRequest{},
 }

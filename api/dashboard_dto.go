@@ -200,7 +200,9 @@ type DashboardDTO struct {
 	Skills      DashSkillsDTO       `json:"skills"`
 	TimeBank    DashTimeBankDTO     `json:"timebank"`
 	Council     DashCouncilDTO      `json:"council"`
-	Trend       []DashTrendDTO      `json:"trend" description:"此前 11 个月（由远及近）的核心指标，口径与本月相同"`
+	// Announcements are the month's notices (公告).
+	Announcements DashAnnouncementsDTO `json:"announcements"`
+	Trend         []DashTrendDTO       `json:"trend" description:"此前 11 个月（由远及近）的核心指标，口径与本月相同"`
 }
 
 // dashboardDTO converts a view for the response.
@@ -210,7 +212,8 @@ func dashboardDTO(v *service.DashboardView) DashboardDTO {
 	out := DashboardDTO{CommunityID: ID(v.CommunityID), Community: v.CommunityName, Month: f.Month, From: Time(from),
 		To: Time(to), ComputedAt: Time(f.ComputedAt), Final: f.Final, Issues: dashIssuesDTO(f.Issues),
 		Volunteer: dashVolunteeringDTO(f.Volunteering, v.Volunteers), Skills: dashSkillsDTO(f.Skills),
-		TimeBank: dashTimeBankDTO(f.TimeBank), Council: dashCouncilDTO(f.Council), Trend: []DashTrendDTO{}}
+		TimeBank: dashTimeBankDTO(f.TimeBank), Council: dashCouncilDTO(f.Council),
+		Announcements: DashAnnouncementsDTO{Published: f.Announcements.Published, Reach24h: f.Announcements.Reach24h()}, Trend: []DashTrendDTO{}}
 	for _, h := range v.Trend {
 		out.Trend = append(out.Trend, DashTrendDTO{Month: h.Month, IssuesReported: h.Reported, IssuesResolved: h.Resolved,
 			ResolutionRate: h.ResolutionRate, AckP50Minutes: h.AckP50Minutes, ResolveP50Minutes: h.ResolveP50Minutes,
@@ -281,6 +284,12 @@ func dashTimeBankDTO(f service.TimeBankFigures) DashTimeBankDTO {
 			Redemptions: r.Redemptions, Points: p(r.Points)})
 	}
 	return out
+}
+
+// DashAnnouncementsDTO is the month's announcements (公告).
+type DashAnnouncementsDTO struct {
+	Published int64    `json:"published" description:"本月发布的公告（含议事厅表决结果公示）"`
+	Reach24h  *float64 `json:"reach_24h" description:"24 小时到达率：发布后 24 小时内有人读过的户数 ÷ 范围内户数，各公告的平均（0–1）；本月没有发给任何户的公告为 null"`
 }
 
 // DashCouncilDTO is the month's council (议事厅).

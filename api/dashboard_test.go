@@ -178,7 +178,7 @@ func TestDashboardExportMatchesJSON(t *testing.T) {
 func checkWorkbook(t *testing.T, e *apptest.Env, w workbook, d api.DashboardDTO) {
 	t.Helper()
 	want := []string{service.SheetAbout, service.SheetIssues, service.SheetIssueList, service.SheetVolunteering,
-		service.SheetSkills, service.SheetTimeBank, service.SheetCouncil, service.SheetTrend}
+		service.SheetSkills, service.SheetTimeBank, service.SheetCouncil, service.SheetAnnouncement, service.SheetTrend}
 	if got := w.f.GetSheetList(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("sheets %v, want %v", got, want)
 	}
@@ -207,6 +207,8 @@ func checkWorkbook(t *testing.T, e *apptest.Env, w workbook, d api.DashboardDTO)
 	figures(service.SheetCouncil, []fig{{"提出议题", "count", cn.Raised}, {"列入议程", "count", cn.OnAgenda},
 		{"完成表决", "count", cn.Decided}, {"落实完毕", "count", cn.Resolved}, {"表决场次", "count", cn.VotesClosed},
 		{"投票数", "count", cn.Ballots}, {"参与率", "rate", cn.Turnout}})
+	an := d.Announcements
+	figures(service.SheetAnnouncement, []fig{{"发布公告", "count", an.Published}, {"24 小时到达率", "rate", an.Reach24h}})
 	figures(service.SheetIssues, []fig{{"新报事", "count", is.Reported}, {"受理", "count", is.Acknowledged},
 		{"解决", "count", is.Resolved}, {"关闭", "count", is.Closed}, {"驳回", "count", is.Rejected},
 		{"重复", "count", is.Duplicates}, {"重开", "count", is.Reopened}, {"月末未办结", "count", is.OpenAtEnd},

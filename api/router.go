@@ -144,7 +144,7 @@ func (a *API) routes() error {
 	for _, register := range []func() error{a.identityRoutes, a.placesRoutes, a.residencyRoutes, a.rolesRoutes,
 		a.notificationRoutes, a.issueRoutes, a.skillRoutes, a.dispatchRoutes,
 		a.activityRoutes, a.timeBankRoutes, a.rewardRoutes, a.leaderboardRoutes, a.dashboardRoutes, a.auditRoutes, a.householdRoutes,
-		a.certificateRoutes, a.councilRoutes, a.correctionRoutes, a.consoleRoutes} {
+		a.certificateRoutes, a.councilRoutes, a.announcementRoutes, a.correctionRoutes, a.consoleRoutes} {
 		if err := register(); err != nil {
 			return err
 		}

@@ -30,6 +30,8 @@ type Config struct {
 	Dispatch Dispatch `koanf:"dispatch"`
 	// Council configures the council (议事厅).
 	Council Council `koanf:"council"`
+	// Announcements configures announcements (公告).
+	Announcements Announcements `koanf:"announcements"`
 	// Activities configures volunteer activities and sign-ups (志愿活动).
 	Activities Activities `koanf:"activities"`
 	// TimeBank configures the time bank (时间银行) and its leaderboards.
@@ -241,6 +243,17 @@ type Council struct {
 	PublishFor time.Duration `koanf:"publish_for"`
 }
 
+// Announcements configures announcements (公告).
+type Announcements struct {
+	// DefaultFor is how long an announcement published without an expiry stays up.
+	DefaultFor time.Duration `koanf:"default_for"`
+	// DeliverEvery is how often the delivery job looks for announcements to deliver: a new
+	// announcement's inbox notices start within this long of publishing.
+	DeliverEvery time.Duration `koanf:"deliver_every"`
+	// DeliverBatch is how many residents one delivery step tells (one transaction).
+	DeliverBatch int `koanf:"deliver_batch"`
+}
+
 // Log configures the structured logger.
 type Log struct {
 	// Level is debug, info, warn or error.
@@ -360,7 +373,8 @@ func Default() Config {
 		Activities: Activities{CheckinEarly: 30 * time.Minute, CheckoutGrace: 2 * time.Hour,
 			ReminderBefore: 2 * time.Hour, CancelBefore: 2 * time.Hour, NoShowLimit: 3,
 			NoShowWindow: 90 * 24 * time.Hour, ListCacheTTL: 30 * time.Second},
-		Council: Council{SecondThreshold: 5, PublishFor: 7 * 24 * time.Hour},
+		Council:       Council{SecondThreshold: 5, PublishFor: 7 * 24 * time.Hour},
+		Announcements: Announcements{DefaultFor: 30 * 24 * time.Hour, DeliverEvery: 2 * time.Second, DeliverBatch: 500},
 		Dispatch: Dispatch{OfferTTL: 24 * time.Hour,
 			MaxOpenPerVolunteer: 3},
 		TimeBank: TimeBank{BalanceCap: 1500, CollectiveDonateOnly: true, CreditInterval: 5 * time.Second,

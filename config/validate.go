@@ -152,6 +152,15 @@ func (c *Config) Validate() error {
 	if c.Council.PublishFor < time.Hour || c.Council.PublishFor > 90*24*time.Hour {
 		return bad("council.publish_for", "must be between 1h and 2160h, got %s", c.Council.PublishFor)
 	}
+	if an := c.Announcements; an.DefaultFor < time.Hour || an.DefaultFor > 366*24*time.Hour {
+		return bad("announcements.default_for", "must be between 1h and 8784h, got %s", an.DefaultFor)
+	}
+	if an := c.Announcements; an.DeliverEvery < 100*time.Millisecond || an.DeliverEvery > time.Minute {
+		return bad("announcements.deliver_every", "must be between 100ms and 1m, got %s", an.DeliverEvery)
+	}
+	if an := c.Announcements; an.DeliverBatch < 1 || an.DeliverBatch > 5000 {
+		return bad("announcements.deliver_batch", "must be between 1 and 5000, got %d", an.DeliverBatch)
+	}
 	if b := c.Certificates.VerifyBaseURL; b != "" {
 		if u, err := url.Parse(b); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 			u.RawQuery != "" || u.Fragment != "" || u.User != nil {

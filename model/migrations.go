@@ -29,6 +29,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0015_certificates", Migrate: migrateCertificates},
 		{ID: "0016_council", Migrate: migrateCouncil},
 		{ID: "0018_corrections", Migrate: migrateCorrections},
+		{ID: "0019_announcements", Migrate: migrateAnnouncements},
 	}
 	for _, m := range list {
 		m.Migrate = freshSession(m.Migrate)

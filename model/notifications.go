@@ -116,6 +116,14 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, userID uint64, ids []
 	return res.RowsAffected, translate(res.Error)
 }
 
+// MarkNoticesReadByLink marks the user's unread notifications of the kind that link to the
+// page read (opening an announcement reads its inbox notice).
+func (s *Store) MarkNoticesReadByLink(ctx context.Context, userID uint64, kind, link string, at time.Time) error {
+	return translate(s.db.WithContext(ctx).Model(&Notification{}).
+		Where("user_id = ? AND read_at IS NULL AND kind = ? AND link = ?", userID, kind, link).
+		Update("read_at", at.UTC()).Error)
+}
+
 // CreateGrants records one-time subscription grants.
 func (s *Store) CreateGrants(ctx context.Context, gs []SubscriptionGrant) error {
 	if len(gs) == 0 {

@@ -34,6 +34,7 @@ func (s *Services) useClock(c clock.Clock) {
 	s.Residencies.now = micro
 	s.Households.now = micro
 	s.Council.now = micro
+	s.Announcements.now = micro
 	s.Teams.now = micro
 	s.Activities.useClock(c.Now)
 	s.TimeBank.now = utc

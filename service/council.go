@@ -120,33 +120,14 @@ func (c *Council) Propose(ctx context.Context, p *Principal, in Proposal) (*mode
 
 // placeTopic checks the topic's scope and sets its estate and building.
 func (c *Council) placeTopic(ctx context.Context, t *model.Topic, scopeID uint64) error {
-	switch t.Scope {
-	case model.CouncilScopeCommunity:
-		if scopeID != 0 && scopeID != t.CommunityID {
-			return Invalid("scope_id", "社区范围的议题，scope_id 应为空或本社区")
-		}
-	case model.CouncilScopeEstate:
-		e, err := c.store.EstateByID(ctx, scopeID)
-		if errors.Is(err, model.ErrNotFound) || (err == nil && e.CommunityID != t.CommunityID) {
-			return Invalid("scope_id", "小区不存在或不属于本社区")
-		}
-		if err != nil {
-			return err
-		}
-		t.EstateID = e.ID
-	case model.CouncilScopeBuilding:
-		b, err := c.store.BuildingByID(ctx, scopeID)
-		if errors.Is(err, model.ErrNotFound) || (err == nil && b.CommunityID != t.CommunityID) {
-			return Invalid("scope_id", "楼栋不存在或不属于本社区")
-		}
-		if err != nil {
-			return err
-		}
-		t.EstateID, t.BuildingID = b.EstateID, b.ID
-	default:
-		return Invalid("scope", "范围应为 community、estate 或 building")
-	}
-	return nil
+	sc, err := resolveScope(ctx, c.store, t.CommunityID, t.Scope, scopeID, "scope", "scope_id")
+	t.EstateID, t.BuildingID = sc.EstateID, sc.BuildingID
+	return err
+}
+
+// topicScope is where the topic is.
+func topicScope(t *model.Topic) placeScope {
+	return placeScope{CommunityID: t.CommunityID, Kind: t.Scope, EstateID: t.EstateID, BuildingID: t.BuildingID}
 }
 
 // topic returns a topic p may see with p's role in it; 404 otherwise.

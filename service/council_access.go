@@ -40,28 +40,7 @@ func (c *Council) roleIn(ctx context.Context, p *Principal, t *model.Topic) (cou
 // inScope reports whether one of the buildings (building → community) is in the topic's
 // scope.
 func (c *Council) inScope(ctx context.Context, buildings map[uint64]uint64, t *model.Topic) (bool, error) {
-	for b, comm := range buildings {
-		if comm != t.CommunityID {
-			continue
-		}
-		switch t.Scope {
-		case model.CouncilScopeCommunity:
-			return true, nil
-		case model.CouncilScopeBuilding:
-			if b == t.BuildingID {
-				return true, nil
-			}
-		case model.CouncilScopeEstate:
-			bv, err := c.places.Building(ctx, b)
-			if err != nil {
-				return false, err
-			}
-			if bv.EstateID == t.EstateID {
-				return true, nil
-			}
-		}
-	}
-	return false, nil
+	return anyInScope(ctx, c.places, buildings, topicScope(t))
 }
 
 // need turns a missing role into the error to answer: 404 to someone with no relation to

@@ -293,14 +293,7 @@ func (c *Council) announce(ctx context.Context, id uint64) error {
 	if c.opt.Publish == nil {
 		return nil
 	}
-	sc := model.HouseholdScope{CommunityID: t.CommunityID}
-	switch t.Scope {
-	case model.CouncilScopeEstate:
-		sc.EstateID = t.EstateID
-	case model.CouncilScopeBuilding:
-		sc.BuildingID = t.BuildingID
-	}
-	return c.opt.Publish(ctx, sc, clip("表决结果公示："+t.Title, 40), body, c.now().Add(c.opt.PublishFor))
+	return c.opt.Publish(ctx, topicScope(t).households(), clip("表决结果公示："+t.Title, 40), body, c.now().Add(c.opt.PublishFor))
 }
 
 // ResultText writes a closed vote's result for people: the question, each option's count,

@@ -30,6 +30,7 @@ func (d *Dashboard) compute(ctx context.Context, communityID uint64, month strin
 		func() error { return d.skillFigures(ctx, communityID, from, to, &f.Skills) },
 		func() error { return d.timeBankFigures(ctx, communityID, from, to, prev, &f.TimeBank) },
 		func() error { return d.councilFigures(ctx, communityID, from, to, &f.Council) },
+		func() error { return d.announcementFigures(ctx, communityID, from, to, &f.Announcements) },
 	}
 	errs := make([]error, len(sections))
 	var wg sync.WaitGroup
@@ -377,6 +378,13 @@ func (d *Dashboard) timeBankFigures(ctx context.Context, cid uint64, from, to ti
 			Points: r.Points})
 	}
 	return nil
+}
+
+// announcementFigures: see AnnouncementFigures.
+func (d *Dashboard) announcementFigures(ctx context.Context, cid uint64, from, to time.Time, f *AnnouncementFigures) error {
+	a, err := d.store.DashAnnouncementsMonth(ctx, cid, from, to)
+	*f = AnnouncementFigures{Published: a.Published, Measured: a.Measured, ReachSum: a.Reach24h}
+	return err
 }
 
 // councilFigures: see CouncilFigures.

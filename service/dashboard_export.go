@@ -48,6 +48,7 @@ const (
 	SheetSkills       = "能人库与派单"
 	SheetTimeBank     = "时间银行"
 	SheetCouncil      = "议事厅"
+	SheetAnnouncement = "公告"
 	SheetTrend        = "趋势"
 )
 
@@ -196,6 +197,7 @@ func buildWorkbook(v *DashboardView, issues []model.DashIssueListRow) ([]byte, e
 		{SheetSkills, []float64{18, 12, 40}, func(s *sheet) { writeSkills(s, v.Figures.Skills) }},
 		{SheetTimeBank, []float64{16, 20, 36, 10}, func(s *sheet) { writeTimeBank(s, v.Figures.TimeBank) }},
 		{SheetCouncil, []float64{18, 12, 40}, func(s *sheet) { writeCouncil(s, v.Figures.Council) }},
+		{SheetAnnouncement, []float64{18, 12, 44}, func(s *sheet) { writeAnnouncements(s, v.Figures.Announcements) }},
 		{SheetTrend, []float64{10, 8, 8, 8, 14, 14, 8, 8, 8, 10, 10, 8, 8, 10, 10, 10}, func(s *sheet) { writeTrend(s, v) }},
 	}
 	for i, sh := range sheets {

@@ -14,7 +14,7 @@ import (
 
 // figuresVersion numbers the definitions of the figures: a rollup of another version is
 // computed again when it is next read. Raise it whenever a definition changes.
-const figuresVersion = 2
+const figuresVersion = 3
 
 // MonthFigures are one month of one community's dashboard.
 type MonthFigures struct {
@@ -29,6 +29,28 @@ type MonthFigures struct {
 	Skills       SkillFigures        `json:"skills"`
 	TimeBank     TimeBankFigures     `json:"timebank"`
 	Council      CouncilFigures      `json:"council"`
+	// Announcements are the month's notices (公告).
+	Announcements AnnouncementFigures `json:"announcements"`
+}
+
+// AnnouncementFigures are the month's announcements (公告): how many were published (by
+// staff, captains and the council's 公示), and of those addressed to at least one household
+// (Measured), the sum of the shares of their households reached within 24 hours of
+// publication (ReachSum; a household is reached when any member has read it).
+type AnnouncementFigures struct {
+	Published int64   `json:"published"`
+	Measured  int64   `json:"measured"`
+	ReachSum  float64 `json:"reach_sum"`
+}
+
+// Reach24h is the average household reach within 24 hours (0–1, four decimals); nil without
+// announcements to households.
+func (f AnnouncementFigures) Reach24h() *float64 {
+	if f.Measured == 0 {
+		return nil
+	}
+	r := math.Round(f.ReachSum*10000/float64(f.Measured)) / 10000
+	return &r
 }
 
 // CouncilFigures are the month's council (议事厅): topics raised, put on the agenda (by

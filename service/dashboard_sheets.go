@@ -216,3 +216,9 @@ func writeCouncil(s *sheet, f CouncilFigures) {
 		s.line(false, text(r.label), r.c, text(r.def))
 	}
 }
+
+func writeAnnouncements(s *sheet, f AnnouncementFigures) {
+	s.header("指标", "数值", "口径")
+	s.line(false, text("发布公告"), count(f.Published), text("本月发布的公告（含议事厅表决结果公示）"))
+	s.line(false, text("24 小时到达率"), percent(f.Reach24h()), text("发布后 24 小时内已读户数 ÷ 范围内户数，各公告的平均"))
+}

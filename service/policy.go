@@ -55,6 +55,12 @@ const (
 	ActCouncilPropose Action = "council.propose"
 	// ActCouncilVote (open a vote, 表决, on a topic on the agenda): staff of the community, admin.
 	ActCouncilVote Action = "council.vote"
+	// ActAnnouncementPublish (publish a 公告): staff of the community, admin, to any audience;
+	// a captain to a building they captain (BuildingID).
+	ActAnnouncementPublish Action = "announcement.publish"
+	// ActAnnouncementManage (see every announcement and its receipts, release held ones,
+	// withdraw anyone's): staff of the community, admin.
+	ActAnnouncementManage Action = "announcement.manage"
 )
 
 // Scope is where an action happens. CommunityID is always set; BuildingID when the resource
@@ -125,7 +131,7 @@ func (p *Principal) Can(action Action, s Scope) bool {
 	switch action {
 	case ActCommunityCreate:
 		return false
-	case ActPlacesManage, ActRolesManage, ActSkillsManage, ActHouseholdsManage, ActCouncilVote:
+	case ActPlacesManage, ActRolesManage, ActSkillsManage, ActHouseholdsManage, ActCouncilVote, ActAnnouncementManage:
 		return staff
 	case ActHouseholdView:
 		return staff || (s.BuildingID != 0 && p.Captain[s.BuildingID] == s.CommunityID)
@@ -146,7 +152,7 @@ func (p *Principal) Can(action Action, s Scope) bool {
 		return p.Related(s.CommunityID)
 	case ActCouncilPropose:
 		return staff || p.captainIn(s.CommunityID) || inCommunity(p.Resident, s.CommunityID)
-	case ActActivityOrganise:
+	case ActActivityOrganise, ActAnnouncementPublish:
 		return staff || (s.BuildingID != 0 && p.Captain[s.BuildingID] == s.CommunityID)
 	case ActTimeBankManage:
 		return staff

@@ -28,6 +28,8 @@ type Services struct {
 	Places *Places
 	// Council is the council (议事厅): topics, seconds, household votes, follow-up items.
 	Council *Council
+	// Announcements are the community's notices (公告) with household read receipts.
+	Announcements *Announcements
 	// Households is the register of households (房屋台账) and its workbook import.
 	Households *Households
 	// Residencies runs residency claims and their decisions.
@@ -148,6 +150,10 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.Certificates = NewCertificates(store, secrets, s.Uploads, s.Safety, s.Notifier)
 	s.Council = NewCouncil(store, s.Places, s.Households, s.Safety, s.Notifier, s.Users,
 		CouncilOptions{Threshold: cfg.Council.SecondThreshold, PublishFor: cfg.Council.PublishFor}, log)
+	an := cfg.Announcements
+	s.Announcements = NewAnnouncements(store, s.Places, s.Safety, s.Uploads, s.Notifier,
+		AnnouncementOptions{DefaultFor: an.DefaultFor, Batch: an.DeliverBatch}, log)
+	s.Council.SetPublisher(s.Announcements.publishResult)
 	s.Dashboard = NewDashboard(store, r, DashboardOptions{}, log)
 	s.Audit = NewAudit(store, log)
 	s.useClock(clock.Or(clk))

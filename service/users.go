@@ -247,3 +247,24 @@ func (u *Users) checkAvatar(raw string) (string, error) {
 	}
 	return raw, nil
 }
+
+// Names returns the nicknames of users (authors, actors of a timeline) as other people see
+// them; a deleted user has "已注销用户", id 0 (the system) none.
+func (u *Users) Names(ctx context.Context, ids []uint64) (map[uint64]string, error) {
+	users, err := u.store.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uint64]string, len(ids))
+	for _, id := range ids {
+		u, ok := users[id]
+		switch {
+		case id == 0:
+		case !ok || u.DeletedAt != nil:
+			out[id] = "已注销用户"
+		default:
+			out[id] = u.Nickname
+		}
+	}
+	return out, nil
+}

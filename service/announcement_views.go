@@ -1,0 +1,129 @@
+package service
+
+import (
+	"context"
+
+	"linli/model"
+)
+
+// AnnouncementList asks for a page of a community's announcements.
+type AnnouncementList struct {
+	CommunityID uint64
+	After       *model.AnnouncementCursor
+	Limit       int
+}
+
+// AnnouncementItem is an announcement as a reader sees it in a list.
+type AnnouncementItem struct {
+	model.Announcement
+	Read bool
+}
+
+// List returns the unexpired announcements addressed to p in the community, pinned first,
+// then newest: to the whole community, to an estate or building where p lives or captains,
+// and p's own in any state; staff see all of them. more is true when another page follows.
+// 404 to someone with no relation to the community.
+func (s *Announcements) List(ctx context.Context, p *Principal, q AnnouncementList) (items []AnnouncementItem, more bool, err error) {
+	if _, err := s.places.Community(ctx, q.CommunityID); err != nil {
+		return nil, false, err
+	}
+	if !p.Related(q.CommunityID) {
+		return nil, false, Errorf(KindNotFound, "社区不存在或无权查看")
+	}
+	f := model.AnnouncementFilter{CommunityID: q.CommunityID, AuthorID: p.UserID, Now: s.now(),
+		All: p.Can(ActAnnouncementManage, Scope{CommunityID: q.CommunityID})}
+	if !f.All {
+		if f.BuildingID, f.EstateIDs, err = s.buildingsOf(ctx, p, q.CommunityID); err != nil {
+			return nil, false, err
+		}
+	}
+	rows, err := s.store.Announcements(ctx, f, q.After, q.Limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(rows) > q.Limit {
+		rows, more = rows[:q.Limit], true
+	}
+	ids := make([]uint64, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	read, err := s.store.ReadAnnouncements(ctx, p.UserID, ids)
+	if err != nil {
+		return nil, false, err
+	}
+	items = make([]AnnouncementItem, len(rows))
+	for i := range rows {
+		items[i] = AnnouncementItem{Announcement: rows[i], Read: read[rows[i].ID]}
+	}
+	return items, more, nil
+}
+
+// buildingsOf lists the buildings of the community p lives in or captains, and their estates.
+func (s *Announcements) buildingsOf(ctx context.Context, p *Principal, communityID uint64) (buildings, estates []uint64, err error) {
+	seen := map[uint64]bool{}
+	for _, m := range []map[uint64]uint64{p.Resident, p.Captain} {
+		for b, c := range m {
+			if c != communityID || seen[b] {
+				continue
+			}
+			seen[b] = true
+			bv, err := s.places.Building(ctx, b)
+			if err != nil {
+				return nil, nil, err
+			}
+			buildings = append(buildings, b)
+			estates = append(estates, bv.EstateID)
+		}
+	}
+	return buildings, estates, nil
+}
+
+// AnnouncementDetail is one announcement with its photos, whether p has read it and whether
+// p may see its receipts.
+type AnnouncementDetail struct {
+	model.Announcement
+	Photos      []Photo
+	Read        bool
+	MayReceipts bool
+}
+
+// Peek returns an announcement p may see, without marking it read (the answer to its author
+// after publishing, releasing or withdrawing).
+func (s *Announcements) Peek(ctx context.Context, p *Principal, id uint64) (*AnnouncementDetail, error) {
+	a, err := s.visible(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &AnnouncementDetail{Announcement: *a,
+		MayReceipts: a.AuthorID == p.UserID || p.Can(ActAnnouncementManage, Scope{CommunityID: a.CommunityID})}
+	photos, err := s.uploads.Photos(ctx, PhotoAnnouncement, []uint64{a.ID})
+	if err != nil {
+		return nil, err
+	}
+	d.Photos = photos[a.ID]
+	read, err := s.store.ReadAnnouncements(ctx, p.UserID, []uint64{a.ID})
+	if err != nil {
+		return nil, err
+	}
+	d.Read = read[a.ID]
+	return d, nil
+}
+
+// Get returns an announcement p may see and, when it is published, marks it read for p (the
+// first reading stands) with its inbox notice.
+func (s *Announcements) Get(ctx context.Context, p *Principal, id uint64) (*AnnouncementDetail, error) {
+	d, err := s.Peek(ctx, p, id)
+	if err != nil || d.Status != model.AnnouncementPublished || d.Read {
+		return d, err
+	}
+	now := s.now()
+	if _, err := s.store.MarkAnnouncementRead(ctx, d.ID, p.UserID, now); err != nil {
+		return nil, err
+	}
+	d.Read = true
+	if err := s.store.MarkNoticesReadByLink(ctx, p.UserID, NoticeAnnouncement, announcementLink(d.ID), now); err != nil {
+		s.log.Warn("announcements: inbox notice not marked read", "announcement", d.ID, "err", err)
+	}
+	return d, nil
+}
