@@ -357,3 +357,58 @@ func TestCouncilBadInputAndHeldText(t *testing.T) {
 	f.e.Do("POST", "/api/v1/topics/"+held.ID+"/comments", map[string]any{"body": "还讨论吗"}, apptest.Token(r.Token)).Want(t, 409)
 	f.e.Do("POST", "/api/v1/topics/"+held.ID+"/transitions", map[string]any{"action": "accept"}, apptest.Token(f.staff.Token)).Want(t, 409)
 }
+
+// An overdue follow-up item reminds its assignee once; a finished one never.
+func TestCouncilOverdueActionRemindsOnce(t *testing.T) {
+	f := newCouncilFixture(t)
+	id := f.buildingTopic(t)
+	f.onAgenda(t, id)
+	v := f.openVote(t, id, nil)
+	f.ballot(f.residents[0], v.ID, 0).Want(t, 201)
+	f.closeVotes(t)
+	due := f.e.Clock.Now().Add(24 * time.Hour).Format(time.RFC3339)
+	var late, done struct {
+		ID string `json:"id"`
+	}
+	f.e.Do("POST", "/api/v1/topics/"+id+"/actions", map[string]any{"title": "物业采购声控灯", "due_at": due,
+		"assignee_id": f.residents[2].UserID}, apptest.Token(f.captain.Token)).Want(t, 201).Data(t, &late)
+	f.e.Do("POST", "/api/v1/topics/"+id+"/actions", map[string]any{"title": "通知各单元", "due_at": due,
+		"assignee_id": f.residents[3].UserID}, apptest.Token(f.captain.Token)).Want(t, 201).Data(t, &done)
+	f.e.Do("POST", "/api/v1/actions/"+done.ID+"/done", nil, apptest.Token(f.residents[3].Token)).Want(t, 200)
+	remind := func() int {
+		t.Helper()
+		n, err := f.e.App.Services.Council.RemindOverdue(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := remind(); n != 0 {
+		t.Fatalf("%d reminders before the due date", n)
+	}
+	f.e.Clock.Add(25 * time.Hour)
+	if n := remind(); n != 1 {
+		t.Fatalf("%d reminders after the due date, want 1", n)
+	}
+	if n := remind(); n != 0 {
+		t.Fatalf("reminded again: %d", n)
+	}
+	count := func(s apptest.Session) int {
+		var page struct {
+			Items []struct {
+				Kind string `json:"kind"`
+			} `json:"items"`
+		}
+		f.e.Do("GET", "/api/v1/me/notifications?limit=100", nil, apptest.Token(s.Token)).Want(t, 200).Data(t, &page)
+		n := 0
+		for _, it := range page.Items {
+			if it.Kind == "council_action_overdue" {
+				n++
+			}
+		}
+		return n
+	}
+	if count(f.residents[2]) != 1 || count(f.residents[3]) != 0 {
+		t.Fatalf("overdue notices: assignee %d, finished item's assignee %d", count(f.residents[2]), count(f.residents[3]))
+	}
+}

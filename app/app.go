@@ -132,6 +132,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		_, err := s.Council.CloseDue(ctx)
 		return err
 	})
+	a.Jobs.Add("council.remind", 10*time.Minute, func(ctx context.Context) error {
+		_, err := s.Council.RemindOverdue(ctx)
+		return err
+	})
 	a.Jobs.Add("announcements.deliver", cfg.Announcements.DeliverEvery, func(ctx context.Context) error {
 		_, err := s.Announcements.DeliverDue(ctx)
 		return err

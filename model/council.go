@@ -180,6 +180,8 @@ type TopicAction struct {
 	CreatedBy  uint64 `gorm:"not null"`
 	DoneAt     *time.Time
 	DoneBy     *uint64
+	// RemindedAt is when its assignee was reminded that it is overdue (once; 0020).
+	RemindedAt *time.Time
 	CreatedAt  time.Time
 }
 

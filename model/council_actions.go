@@ -1,6 +1,9 @@
 package model
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // AddTopicAction adds an item to a decided topic's follow-up list, with a line in its
 // timeline; ErrNotFound when the topic is not decided (resolved topics take no new items).
@@ -57,4 +60,21 @@ func (s *Store) FinishTopicAction(ctx context.Context, a *TopicAction, by uint64
 		return err
 	})
 	return done, resolved, err
+}
+
+// OverdueActions lists up to limit unfinished items with an assignee that were due before t
+// and whose assignee has not been reminded.
+func (s *Store) OverdueActions(ctx context.Context, t time.Time, limit int) ([]TopicAction, error) {
+	var out []TopicAction
+	err := s.db.WithContext(ctx).Where("done_at IS NULL AND reminded_at IS NULL AND assignee_id IS NOT NULL AND due_at < ?", t).
+		Order("id").Limit(limit).Find(&out).Error
+	return out, translate(err)
+}
+
+// MarkActionReminded records the reminder of an overdue item at t; false when it was
+// recorded already (another worker) or the item is done.
+func (s *Store) MarkActionReminded(ctx context.Context, id uint64, t time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&TopicAction{}).Where("id = ? AND reminded_at IS NULL AND done_at IS NULL", id).
+		Update("reminded_at", t)
+	return res.RowsAffected == 1, translate(res.Error)
 }

@@ -38,3 +38,12 @@ func migrateAnnouncements(tx *gorm.DB) error {
 	}
 	return tx.Table("announcement_reads").Migrator().CreateTable(&AnnouncementRead{})
 }
+
+// migrateActionReminders records the reminder of an overdue council follow-up item
+// (0020_action_reminders).
+func migrateActionReminders(tx *gorm.DB) error {
+	type TopicAction struct {
+		RemindedAt *time.Time
+	}
+	return tx.Table("council_actions").Migrator().AddColumn(&TopicAction{}, "RemindedAt")
+}

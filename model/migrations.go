@@ -30,6 +30,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0016_council", Migrate: migrateCouncil},
 		{ID: "0018_corrections", Migrate: migrateCorrections},
 		{ID: "0019_announcements", Migrate: migrateAnnouncements},
+		{ID: "0020_action_reminders", Migrate: migrateActionReminders},
 	}
 	for _, m := range list {
 		m.Migrate = freshSession(m.Migrate)

@@ -113,3 +113,31 @@ func (c *Council) FinishAction(ctx context.Context, p *Principal, id uint64) (*m
 	}
 	return a, t, nil
 }
+
+// RemindOverdue tells the assignee of every unfinished follow-up item past its due date, once
+// (the reminder is recorded in the transaction that writes the notice, so two instances never
+// remind twice). It returns how many were reminded. The council.remind job runs it.
+func (c *Council) RemindOverdue(ctx context.Context) (int, error) {
+	now := c.now()
+	items, err := c.store.OverdueActions(ctx, now, 200)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range items {
+		err := c.store.Tx(ctx, func(tx *model.Store) error {
+			ok, err := tx.MarkActionReminded(ctx, a.ID, now)
+			if err != nil || !ok {
+				return err
+			}
+			n++
+			return c.notify.Enqueue(ctx, tx, Notice{UserID: *a.AssigneeID, Kind: NoticeCouncilActionOverdue,
+				Title: "落实事项已逾期", Body: fmt.Sprintf("「%s」已过完成期限，请尽快完成并标记完成", a.Title),
+				Link: fmt.Sprintf("pages/council/topic?id=%d", a.TopicID)})
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
