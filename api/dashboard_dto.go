@@ -95,6 +95,7 @@ type DashVolunteeringDTO struct {
 	Services         int64              `json:"services" description:"上述服务记录条数"`
 	ActiveVolunteers int64              `json:"active_volunteers" description:"活跃志愿者：本月至少有一条服务记录的人数"`
 	NewVolunteers    int64              `json:"new_volunteers" description:"新志愿者：在本社区的第一条服务记录在本月的人数"`
+	UnsettledLate    int64              `json:"unsettled_late" description:"逾期未结算：结束超过 10 个工作日（周一至周五，不计法定节假日调整）仍未结算、未录入服务记录的活动，截至月末（本月为现在）；民政部令第67号第十一条"`
 	TopVolunteers    []DashVolunteerDTO `json:"top_volunteers" description:"本月服务时长前 10 名（同时长按次数、再按用户 ID）"`
 	TopTeams         []DashTeamDTO      `json:"top_teams" description:"本月服务时长前 10 的服务队：其活动产生的服务记录"`
 }
@@ -251,8 +252,9 @@ func dashVolunteeringDTO(f service.VolunteeringFigures, names map[uint64]string)
 	out := DashVolunteeringDTO{Activities: f.Activities, Signups: f.Signups, Cancelled: f.Cancelled, Waitlisted: f.Waitlisted,
 		Attended: f.Attended, NoShows: f.NoShows, Unmarked: f.Unmarked, AttendanceRate: f.AttendanceRate(),
 		MinutesServed: f.MinutesServed, HoursServed: service.HoursString(f.MinutesServed), Services: f.Services,
-		ActiveVolunteers: f.ActiveVolunteers, NewVolunteers: f.NewVolunteers, TopVolunteers: []DashVolunteerDTO{},
-		TopTeams: []DashTeamDTO{}}
+		ActiveVolunteers: f.ActiveVolunteers, NewVolunteers: f.NewVolunteers, UnsettledLate: f.UnsettledLate,
+		TopVolunteers: []DashVolunteerDTO{},
+		TopTeams:      []DashTeamDTO{}}
 	for i, t := range f.TopVolunteers {
 		out.TopVolunteers = append(out.TopVolunteers, DashVolunteerDTO{Rank: i + 1, UserID: ID(t.UserID),
 			Nickname: names[t.UserID], Minutes: t.Minutes, Services: t.Services})

@@ -19,6 +19,16 @@ func (s *Store) DashActivitiesHeld(ctx context.Context, communityID uint64, from
 	return n, err
 }
 
+// DashUnsettledLate counts the community's activities, not cancelled, that ended before cutoff
+// and were not settled (their service records entered) by at.
+func (s *Store) DashUnsettledLate(ctx context.Context, communityID uint64, cutoff, at time.Time) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Activity{}).
+		Where("community_id = ? AND status IN ? AND end_at < ? AND (settled_at IS NULL OR settled_at > ?)",
+			communityID, []string{ActivityPublished, ActivityFinished}, cutoff, at).Count(&n).Error
+	return n, err
+}
+
 // DashSignupCount counts sign-ups of one status and attendance.
 type DashSignupCount struct {
 	Status     string

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"linli/clock"
 	"linli/model"
 )
 
@@ -26,6 +27,7 @@ func (d *Dashboard) compute(ctx context.Context, communityID uint64, month strin
 	sections := []func() error{
 		func() error { return d.issueFigures(ctx, communityID, from, to, now, &f.Issues) },
 		func() error { return d.signupFigures(ctx, communityID, from, to, &f.Volunteering) },
+		func() error { return d.lateFigures(ctx, communityID, to, now, &f.Volunteering) },
 		func() error { return d.serviceFigures(ctx, communityID, from, to, &f.Volunteering) },
 		func() error { return d.skillFigures(ctx, communityID, from, to, &f.Skills) },
 		func() error { return d.timeBankFigures(ctx, communityID, from, to, prev, &f.TimeBank) },
@@ -378,6 +380,33 @@ func (d *Dashboard) timeBankFigures(ctx context.Context, cid uint64, from, to ti
 			Points: r.Points})
 	}
 	return nil
+}
+
+// lateFigures: see VolunteeringFigures.UnsettledLate. Its own field of the section, so it
+// runs beside the others.
+func (d *Dashboard) lateFigures(ctx context.Context, cid uint64, to, now time.Time, f *VolunteeringFigures) error {
+	at := to
+	if now.Before(at) {
+		at = now
+	}
+	n, err := d.store.DashUnsettledLate(ctx, cid, WorkingDaysBefore(at, 10), at)
+	f.UnsettledLate = n
+	return err
+}
+
+// WorkingDaysBefore is the instant n working days (Monday to Friday in China) before t: t
+// moved back a day at a time until n of the days it lands on are working days. Public
+// holidays and their swapped working weekends (调休) are not known to it: they are set by the
+// State Council each year, and a weekday holiday only makes the figure stricter.
+func WorkingDaysBefore(t time.Time, n int) time.Time {
+	d := t.In(clock.China)
+	for n > 0 {
+		d = d.AddDate(0, 0, -1)
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			n--
+		}
+	}
+	return d.UTC()
 }
 
 // announcementFigures: see AnnouncementFigures.

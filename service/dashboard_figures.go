@@ -180,18 +180,22 @@ type VolunteeringFigures struct {
 	Activities int64 `json:"activities"`
 	// Signups counts confirmed places; Cancelled and Waitlisted the other sign-ups of the
 	// month's activities.
-	Signups          int64          `json:"signups"`
-	Cancelled        int64          `json:"cancelled"`
-	Waitlisted       int64          `json:"waitlisted"`
-	Attended         int64          `json:"attended"`
-	NoShows          int64          `json:"no_shows"`
-	Unmarked         int64          `json:"unmarked"`
-	MinutesServed    int64          `json:"minutes_served"`
-	Services         int64          `json:"services"`
-	ActiveVolunteers int64          `json:"active_volunteers"`
-	NewVolunteers    int64          `json:"new_volunteers"`
-	TopVolunteers    []VolunteerTop `json:"top_volunteers"`
-	TopTeams         []TeamTop      `json:"top_teams"`
+	Signups          int64 `json:"signups"`
+	Cancelled        int64 `json:"cancelled"`
+	Waitlisted       int64 `json:"waitlisted"`
+	Attended         int64 `json:"attended"`
+	NoShows          int64 `json:"no_shows"`
+	Unmarked         int64 `json:"unmarked"`
+	MinutesServed    int64 `json:"minutes_served"`
+	Services         int64 `json:"services"`
+	ActiveVolunteers int64 `json:"active_volunteers"`
+	NewVolunteers    int64 `json:"new_volunteers"`
+	// UnsettledLate counts activities that ended more than 10 working days before the month's
+	// end (or the reading, in a running month) and were not settled by then (民政部令第67号,
+	// art. 11: records are entered within 10 working days).
+	UnsettledLate int64          `json:"unsettled_late"`
+	TopVolunteers []VolunteerTop `json:"top_volunteers"`
+	TopTeams      []TeamTop      `json:"top_teams"`
 }
 
 // AttendanceRate is Attended of the sign-ups whose attendance was recorded.

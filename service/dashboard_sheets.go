@@ -112,6 +112,7 @@ func writeVolunteering(s *sheet, f VolunteeringFigures, names map[uint64]string)
 		{"服务记录", count(f.Services), "上述服务记录条数"},
 		{"活跃志愿者", count(f.ActiveVolunteers), "本月至少服务一次的人数"},
 		{"新志愿者", count(f.NewVolunteers), "第一次服务在本月的人数"},
+		{"逾期未结算活动", count(f.UnsettledLate), "结束超过 10 个工作日仍未结算（录入服务记录）的活动，截至月末或现在"},
 	} {
 		s.line(false, text(r.label), r.c, text(r.def))
 	}
