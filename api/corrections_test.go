@@ -88,6 +88,23 @@ func TestCorrectionsApproveAdjustsRecordAndLedger(t *testing.T) {
 	if m := res.Err(t).Message; !strings.Contains(m, "待处理") {
 		t.Fatalf("409 message %q", m)
 	}
+	// Staff are told, once, by an inbox notice.
+	var inbox struct {
+		Items []struct {
+			Kind string `json:"kind"`
+			Body string `json:"body"`
+		} `json:"items"`
+	}
+	w.e.Do("GET", "/api/v1/me/notifications", nil, tok(w.staff)).Want(t, 200).Data(t, &inbox)
+	told := 0
+	for _, n := range inbox.Items {
+		if n.Kind == "correction_requested" && strings.Contains(n.Body, "1.50") {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Fatalf("staff inbox: %+v", inbox.Items)
+	}
 	// Staff see it in the queue.
 	var page struct {
 		Items      []correctionData `json:"items"`

@@ -52,12 +52,35 @@ func (tb *TimeBank) RequestCorrection(ctx context.Context, p *Principal, recordI
 	}
 	c := &model.Correction{CommunityID: rec.CommunityID, RecordID: rec.ID, UserID: rec.UserID, OldMinutes: rec.Minutes,
 		Minutes: minutes, Reason: reason, CreatedAt: tb.now()}
-	if err := tb.store.AddCorrection(ctx, c); errors.Is(err, model.ErrConflict) {
+	err = tb.store.Tx(ctx, func(tx *model.Store) error {
+		if err := tx.AddCorrection(ctx, c); err != nil {
+			return err
+		}
+		return tb.tellStaff(ctx, tx, c, rec)
+	})
+	if errors.Is(err, model.ErrConflict) {
 		return nil, Errorf(KindConflict, "这条服务记录已有待处理的更正申请，请等待社区工作者处理")
 	} else if err != nil {
 		return nil, Internal(err)
 	}
 	return tb.correctionView(ctx, c.ID)
+}
+
+// tellStaff notifies the staff of the record's community of a new correction request, in the
+// transaction that records it.
+func (tb *TimeBank) tellStaff(ctx context.Context, tx *model.Store, c *model.Correction, rec *model.ServiceRecord) error {
+	staff, err := tx.StaffOf(ctx, c.CommunityID)
+	if err != nil {
+		return err
+	}
+	notices := make([]Notice, len(staff))
+	for i, u := range staff {
+		notices[i] = Notice{UserID: u, CommunityID: c.CommunityID, Kind: NoticeCorrectionRequested, Title: "新的服务记录更正申请",
+			Body: fmt.Sprintf("「%s」申请由 %s 小时更正为 %s 小时：%s", clip(rec.Content, 40), HoursString(int64(c.OldMinutes)),
+				HoursString(int64(c.Minutes)), clip(c.Reason, 80)),
+			Link: fmt.Sprintf("pages/staff/corrections?id=%d", c.ID)}
+	}
+	return tb.notifier.Enqueue(ctx, tx, notices...)
 }
 
 // Decision is staff's answer to a correction.

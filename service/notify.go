@@ -44,6 +44,8 @@ const (
 	NoticePointsReceived   = "points_received"   // someone transferred points to the recipient
 	NoticePointsCorrected  = "points_corrected"  // staff reversed a posting on the recipient's account
 	NoticeVoucherCancelled = "voucher_cancelled" // staff cancelled the recipient's voucher (points refunded)
+	// NoticeCorrectionRequested: a volunteer of the recipient's community asks to correct a record.
+	NoticeCorrectionRequested = "correction_requested"
 	// Council (议事厅).
 	NoticeCouncilActionOverdue = "council_action_overdue" // a follow-up item assigned to the recipient is past due
 )
