@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"linli/model"
+	"linli/config"
 	"linli/service"
 )
 
@@ -77,8 +78,9 @@ func (a *API) correctionRoutes() error {
 		{route{op: "requestCorrection", method: "POST", path: "/service-records/:id/corrections", tag: "志愿服务证明",
 			summary: "申请更正自己的服务记录", auth: true, req: new(CorrectionRequest), resp: data[CorrectionDTO](), status: 201,
 			description: "志愿者本人申请更正一条服务记录的时长（民政部令第67号：志愿者可申请更正记录），由本社区工作者审核。" +
-				"不是自己的记录 → 404；这条记录已有待处理的更正申请 → 409；时长超出 0～1440 分钟或与现有相同 → 400。",
-			errors: []int{400, 404, 409, 422}}, []gin.HandlerFunc{auth, a.h(a.requestCorrection)}},
+				"不是自己的记录 → 404；这条记录已有待处理的更正申请 → 409；时长超出 0～1440 分钟或与现有相同 → 400；" +
+				"与评论共用频率限制 → 429。",
+			errors: []int{400, 404, 409, 422, 429}}, []gin.HandlerFunc{auth, a.rate(config.ActionComment), a.h(a.requestCorrection)}},
 		{route{op: "approveCorrection", method: "POST", path: "/corrections/:id/approve", tag: "志愿服务证明",
 			summary: "批准更正申请（本社区工作者）", auth: true, req: new(ApproveCorrectionRequest), resp: data[CorrectionDTO](),
 			description: "在一个事务中更正服务记录的时长；记录已入账时，冲正原入账并按更正后的时长重新入账（两笔记账）。" +
