@@ -6,8 +6,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"linli/model"
 	"linli/config"
+	"linli/model"
 	"linli/service"
 )
 
