@@ -6,10 +6,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"linli/app/apptest"
 	"linli/config"
 	"linli/model"
+	"linli/service"
 )
 
 type correctionData struct {
@@ -375,4 +377,42 @@ func TestCorrectionsUnderTheCapAndSpentPoints(t *testing.T) {
 	w.e.Do("POST", "/api/v1/corrections/"+c2.ID+"/reject", map[string]any{"reason": "积分已使用，请线下处理"}, tok(w.staff)).Want(t, 200)
 	w.balanceFromEntries(t, w.alice)
 	w.checkLedger(t)
+}
+
+// An approved correction of a record of a finished month makes that month's dashboard count the
+// new minutes (its rollup is computed again).
+func TestCorrectionsRecomputeTheMonthsDashboard(t *testing.T) {
+	t.Parallel()
+	w := newBankWorld(t)
+	served := w.e.Clock.Now().AddDate(0, -2, 0)
+	r := &model.ServiceRecord{CommunityID: w.e.ParseID(w.c.ID), UserID: w.e.ParseID(w.alice.UserID), SourceKind: model.SourceDispatch,
+		SourceID: 1, Content: "维修楼道灯", Place: "3栋2单元", ServedAt: served, Minutes: 60, PointsPerHour: 100,
+		OrganiserID: w.e.ParseID(w.staff.UserID), ConfirmerID: w.e.ParseID(w.staff.UserID)}
+	if _, err := w.e.App.Store.AddServiceRecord(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	month := service.MonthOf(served)
+	minutes := func() int64 {
+		var d struct {
+			Final     bool `json:"final"`
+			Volunteer struct {
+				MinutesServed int64 `json:"minutes_served"`
+			} `json:"volunteering"`
+		}
+		w.e.Do("GET", "/api/v1/communities/"+w.c.ID+"/dashboard?month="+month, nil, tok(w.staff)).Want(t, 200).Data(t, &d)
+		if !d.Final {
+			t.Fatalf("%s is not final", month)
+		}
+		return d.Volunteer.MinutesServed
+	}
+	if m := minutes(); m != 60 {
+		t.Fatalf("before: %d minutes", m)
+	}
+	c := w.request(t, w.alice, r.ID, 90)
+	w.e.Do("POST", "/api/v1/corrections/"+c.ID+"/approve", map[string]any{}, tok(w.staff)).Want(t, 200)
+	// Instances keep a dashboard they served for a few seconds of the clock (dashboard_memory.go).
+	w.e.Clock.Add(time.Minute)
+	if m := minutes(); m != 90 {
+		t.Fatalf("after the correction: %d minutes", m)
+	}
 }

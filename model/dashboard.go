@@ -46,6 +46,13 @@ func (s *Store) SaveDashboardRollup(ctx context.Context, r *DashboardRollup) err
 	}).Create(r).Error)
 }
 
+// DropDashboardRollup deletes the community's rollup of the month (YYYY-MM): the month is
+// computed again when it is next read.
+func (s *Store) DropDashboardRollup(ctx context.Context, communityID uint64, month string) error {
+	return translate(s.db.WithContext(ctx).Where("community_id = ? AND month = ?", communityID, month).
+		Delete(&DashboardRollup{}).Error)
+}
+
 // CommunityIDs lists the ids of every community above after, up to limit, ascending.
 func (s *Store) CommunityIDs(ctx context.Context, after uint64, limit int) ([]uint64, error) {
 	var out []uint64

@@ -158,6 +158,12 @@ func (tb *TimeBank) DecideCorrection(ctx context.Context, p *Principal, id uint6
 			if err := tx.SetServiceRecordMinutes(ctx, r.ID, c.Minutes); err != nil {
 				return err
 			}
+			// The month the service happened in counts other minutes now: its dashboard rollup is
+			// computed again when next read (the ledger's correction is posted now, so other
+			// months' figures stand).
+			if err := tx.DropDashboardRollup(ctx, r.CommunityID, MonthOf(r.ServedAt)); err != nil {
+				return err
+			}
 			notice.Title = "服务记录已更正"
 			notice.Body = fmt.Sprintf("「%s」的服务时长已由 %s 小时更正为 %s 小时", clip(r.Content, 60),
 				HoursString(int64(r.Minutes)), HoursString(int64(c.Minutes)))

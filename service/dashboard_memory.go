@@ -11,7 +11,9 @@ import (
 // refreshing a dashboard cost neither Redis nor the database. A month not settled yet is
 // already served from Redis for CacheTTL (its answer may be that old); memory adds at most
 // dashMemoryTTL to that, and never serves it past the moment the month settles (its rollup is
-// served from then on). A settled month's figures never change once rolled up.
+// served from then on). A settled month's figures change only when an approved correction of
+// one of its service records drops its rollup; an instance may serve the old ones for at most
+// dashMemoryTTL after that.
 // The views are a cache.Memo without a channel; each is served until a time of the service's
 // clock (the month's settling may come sooner than the TTL).
 type dashMemory struct {
