@@ -70,8 +70,10 @@ func printDemo(w io.Writer, r *service.DemoResult) {
 			len(r.BuildingIDs()), r.Households, len(r.People), claims[false], claims[true])
 		if h := r.History; h != nil {
 			fmt.Fprintf(w, "seed: and %d months of history: %d issues, %d activities with %d sign-ups, %d dispatches, "+
-				"%d service records, %d redemptions, %d postings, %d council topics with %d votes (see the dashboard: GET /api/v1/communities/%d/dashboard)\n",
-				h.Months, h.Issues, h.Activities, h.Signups, h.Dispatches, h.Records, h.Redemptions, h.Postings, h.Topics, h.Votes, r.CommunityID)
+				"%d service records, %d redemptions, %d postings, %d council topics with %d votes, %d announcements "+
+				"(see the dashboard: GET /api/v1/communities/%d/dashboard)\n",
+				h.Months, h.Issues, h.Activities, h.Signups, h.Dispatches, h.Records, h.Redemptions, h.Postings, h.Topics, h.Votes,
+				h.Announcements, r.CommunityID)
 		}
 	}
 	fmt.Fprintln(w, `Log in as any of them (dev mode): POST /api/v1/auth/dev-login {"openid": "<openid>"}`)

@@ -137,15 +137,22 @@ func TestDashboardExportMatchesJSON(t *testing.T) {
 	e.Do("GET", "/api/v1/communities", nil).Want(t, 200).Data(t, &communities)
 	base := "/api/v1/communities/" + communities.Items[0].ID + "/dashboard"
 	// The demo's year has a council: topics every month, and votes by household.
-	var raised, votes, ballots int64
+	// And announcements, which its people read.
+	var raised, votes, ballots, notices int64
+	reached := false
 	for m := 1; m <= 12; m++ {
 		var d api.DashboardDTO
 		e.Do("GET", base+"?month="+service.MonthOf(e.Clock.Now().AddDate(0, -m, 0)), nil, apptest.Token(staff.Token)).
 			Want(t, 200).Data(t, &d)
 		raised, votes, ballots = raised+d.Council.Raised, votes+d.Council.VotesClosed, ballots+d.Council.Ballots
+		notices += d.Announcements.Published
+		reached = reached || (d.Announcements.Reach24h != nil && *d.Announcements.Reach24h > 0)
 	}
 	if raised < 12 || votes == 0 || ballots == 0 {
 		t.Errorf("the demo's council over a year: %d topics, %d votes, %d ballots", raised, votes, ballots)
+	}
+	if notices < 24 || !reached {
+		t.Errorf("the demo's announcements over a year: %d, reached anyone within 24 h: %v", notices, reached)
 	}
 	for _, month := range []string{service.MonthOf(e.Clock.Now().AddDate(0, -1, 0)), ""} {
 		var d api.DashboardDTO

@@ -41,3 +41,10 @@ func (s *Store) CountAudience(ctx context.Context, a *Announcement) (int64, erro
 	err := s.audienceResidents(ctx, a).Distinct("residencies.user_id").Count(&n).Error
 	return n, translate(err)
 }
+
+// SetAnnouncementDelivered records a delivery finished at once (the demo's history): the last
+// user told and how many were.
+func (s *Store) SetAnnouncementDelivered(ctx context.Context, id, through uint64, told int) error {
+	return translate(s.db.WithContext(ctx).Model(&Announcement{}).Where("id = ?", id).
+		Updates(map[string]any{"delivered_through": through, "recipients": told, "delivering": false}).Error)
+}

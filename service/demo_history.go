@@ -14,7 +14,7 @@ import (
 
 // DemoHistory counts what the demo's year of history holds.
 type DemoHistory struct {
-	Months, Issues, Activities, Signups, Dispatches, Records, Redemptions, Postings, Topics, Votes int
+	Months, Issues, Activities, Signups, Dispatches, Records, Redemptions, Postings, Topics, Votes, Announcements int
 }
 
 // demoHistory writes a year of the demo community's life, so that its dashboard, passbooks and
@@ -34,7 +34,9 @@ type demoHistory struct {
 	rng *rand.Rand
 	// councilRng draws the council's history, so that adding it left the rest as it was.
 	councilRng *rand.Rand
-	now        time.Time
+	// announceRng draws the announcements, for the same reason.
+	announceRng *rand.Rand
+	now         time.Time
 
 	staff      uint64
 	people     []DemoPerson // approved residents and captains: reporters and volunteers
@@ -68,7 +70,8 @@ type ledgerOp struct {
 // seedHistory is the demo's last step: a year of history in the community of r.
 func (d *Demo) seedHistory(ctx context.Context, r *DemoResult) error {
 	h := &demoHistory{s: d.services, st: d.services.Places.store, rng: rand.New(rand.NewPCG(20240601, 7)), councilRng: rand.New(rand.NewPCG(20240601, 11)),
-		now: d.services.Clock.Now().UTC().Truncate(time.Second), captainOf: map[uint64]uint64{}, building: map[uint64]uint64{}, household: map[uint64]uint64{},
+		announceRng: rand.New(rand.NewPCG(20240601, 13)),
+		now:         d.services.Clock.Now().UTC().Truncate(time.Second), captainOf: map[uint64]uint64{}, building: map[uint64]uint64{}, household: map[uint64]uint64{},
 		account: map[uint64]uint64{}, balance: map[uint64]int64{}, original: map[uint64]uint64{}}
 	if err := h.setup(ctx, r); err != nil {
 		return err
@@ -235,6 +238,9 @@ func (h *demoHistory) month(ctx context.Context, tx *model.Store, cid uint64, fr
 		h.correct(cid, h.when(from, to))
 	}
 	if err := h.council(ctx, tx, cid, from, to); err != nil {
+		return err
+	}
+	if err := h.announcements(ctx, tx, cid, from, to); err != nil {
 		return err
 	}
 	return h.runOps(ctx, tx, to)
