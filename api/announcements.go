@@ -143,22 +143,11 @@ func (a *API) listAnnouncements(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]uint64, len(items))
-	for i := range items {
-		ids[i] = items[i].AuthorID
-	}
-	names, err := a.deps.Users.Names(ctx, ids)
-	if err != nil {
-		return err
-	}
 	page := Page[AnnouncementDTO]{Items: make([]AnnouncementDTO, len(items))}
 	for i := range items {
 		an := &items[i].Announcement
-		name, err := a.deps.Announcements.AudienceName(ctx, an)
-		if err != nil {
-			return err
-		}
-		page.Items[i] = announcementDTO(an, names, name, p.UserID, items[i].Read)
+		page.Items[i] = announcementDTO(an, map[uint64]string{an.AuthorID: items[i].AuthorName}, items[i].AudienceName,
+			p.UserID, items[i].Read)
 	}
 	if more {
 		page.NextCursor = announcementCursor(&items[len(items)-1].Announcement)

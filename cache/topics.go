@@ -21,6 +21,7 @@ const (
 	famBoard      = "lb"   // a community's leaderboards and their cards
 	famDirectory  = "dir"  // the skill directory (listings, skills, dispatch order)
 	famCategories = "cat"  // a community's issue categories
+	famNotices    = "ann"  // a community's published announcements
 )
 
 func topic(family string, id uint64) Topic { return Topic(family + ":" + strconv.FormatUint(id, 10)) }
@@ -58,6 +59,9 @@ const DirectoryTopic = Topic(famDirectory + ":all")
 
 // CategoriesTopic is a community's issue categories.
 func CategoriesTopic(communityID uint64) Topic { return topic(famCategories, communityID) }
+
+// AnnouncementsTopic is a community's published announcements (publish, release, withdraw).
+func AnnouncementsTopic(communityID uint64) Topic { return topic(famNotices, communityID) }
 
 // family is the topic that stands for every topic of t's family ("u:*" for "u:12").
 func (t Topic) family() (Topic, bool) {

@@ -59,12 +59,13 @@ func (AnnouncementRead) TableName() string { return "announcement_reads" }
 
 // AnnouncementFilter selects the announcements a person sees in a community: those addressed
 // to the whole community, to one of EstateIDs or BuildingIDs, and (with All, for staff)
-// every one; AuthorID's own are seen in any state. Unexpired ones only, at Now.
+// every one; AuthorID's own are seen in any state. Published selects every published one
+// (a community's board). Unexpired ones only, at Now.
 type AnnouncementFilter struct {
 	CommunityID           uint64
 	EstateIDs, BuildingID []uint64
 	AuthorID              uint64
-	All                   bool
+	All, Published        bool
 	Now                   time.Time
 }
 
@@ -94,7 +95,10 @@ func (s *Store) AnnouncementByID(ctx context.Context, id uint64) (*Announcement,
 func (s *Store) Announcements(ctx context.Context, f AnnouncementFilter, after *AnnouncementCursor, limit int) ([]Announcement, error) {
 	q := s.db.WithContext(ctx).Where("community_id = ? AND status <> ? AND expires_at > ?",
 		f.CommunityID, AnnouncementWithdrawn, f.Now)
-	if !f.All {
+	switch {
+	case f.Published:
+		q = q.Where("status = ?", AnnouncementPublished)
+	case !f.All:
 		vis := s.db.Where("audience = ? AND status = ?", AudienceCommunity, AnnouncementPublished).
 			Or("author_id = ? AND author_id <> 0", f.AuthorID)
 		if len(f.EstateIDs) > 0 {

@@ -13,10 +13,13 @@ type AnnouncementList struct {
 	Limit       int
 }
 
-// AnnouncementItem is an announcement as a reader sees it in a list.
+// AnnouncementItem is an announcement as a reader sees it in a list: whether they read it,
+// and its author's name (empty for the system's).
 type AnnouncementItem struct {
 	model.Announcement
-	Read bool
+	Read         bool
+	AuthorName   string
+	AudienceName string
 }
 
 // List returns the unexpired announcements addressed to p in the community, pinned first,
@@ -37,24 +40,43 @@ func (s *Announcements) List(ctx context.Context, p *Principal, q AnnouncementLi
 			return nil, false, err
 		}
 	}
-	rows, err := s.store.Announcements(ctx, f, q.After, q.Limit+1)
-	if err != nil {
+	var rows []model.Announcement
+	b, complete := (*board)(nil), false
+	if !f.All && !p.captainIn(q.CommunityID) { // a resident authors nothing: the board is all they see
+		if b, complete, err = s.boardOf(ctx, q.CommunityID); err != nil {
+			return nil, false, err
+		}
+	}
+	if complete {
+		rows = b.page(f.EstateIDs, f.BuildingID, q.After, f.Now, q.Limit)
+	} else if rows, err = s.store.Announcements(ctx, f, q.After, q.Limit+1); err != nil {
 		return nil, false, err
 	}
 	if len(rows) > q.Limit {
 		rows, more = rows[:q.Limit], true
 	}
-	ids := make([]uint64, len(rows))
+	ids, authors := make([]uint64, len(rows)), make([]uint64, len(rows))
 	for i := range rows {
-		ids[i] = rows[i].ID
+		ids[i], authors[i] = rows[i].ID, rows[i].AuthorID
 	}
 	read, err := s.store.ReadAnnouncements(ctx, p.UserID, ids)
 	if err != nil {
 		return nil, false, err
 	}
+	var names map[uint64]string
+	if complete {
+		names = b.names
+	} else if names, err = s.users.Names(ctx, authors); err != nil {
+		return nil, false, err
+	}
 	items = make([]AnnouncementItem, len(rows))
 	for i := range rows {
-		items[i] = AnnouncementItem{Announcement: rows[i], Read: read[rows[i].ID]}
+		items[i] = AnnouncementItem{Announcement: rows[i], Read: read[rows[i].ID], AuthorName: names[rows[i].AuthorID]}
+		if complete {
+			items[i].AudienceName = b.audiences[rows[i].ID]
+		} else if items[i].AudienceName, err = s.AudienceName(ctx, &rows[i]); err != nil {
+			return nil, false, err
+		}
 	}
 	return items, more, nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"linli/cache"
 	"linli/model"
 )
 
@@ -27,6 +28,9 @@ type Announcements struct {
 	safety  *Safety
 	uploads *Uploads
 	notify  *Notifier
+	users   *Users
+	inval   *cache.Invalidations
+	boards  *cache.Memo[uint64, *board] // see announcement_memory.go
 	opt     AnnouncementOptions
 	log     *slog.Logger
 	now     func() time.Time
@@ -43,7 +47,7 @@ type AnnouncementOptions struct {
 
 // NewAnnouncements builds the announcements service.
 func NewAnnouncements(store *model.Store, places *Places, safety *Safety, uploads *Uploads, notify *Notifier,
-	opt AnnouncementOptions, log *slog.Logger) *Announcements {
+	users *Users, inval *cache.Invalidations, opt AnnouncementOptions, log *slog.Logger) *Announcements {
 	if opt.DefaultFor <= 0 {
 		opt.DefaultFor = 30 * 24 * time.Hour
 	}
@@ -54,6 +58,7 @@ func NewAnnouncements(store *model.Store, places *Places, safety *Safety, upload
 		opt.Batch = 500
 	}
 	return &Announcements{store: store, places: places, safety: safety, uploads: uploads, notify: notify,
+		users: users, inval: inval, boards: cache.NewMemo[uint64, *board](inval, boardMemoSize, boardMemoTTL),
 		opt: opt, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -133,6 +138,9 @@ func (s *Announcements) Publish(ctx context.Context, p *Principal, in Announce) 
 	if err != nil {
 		return nil, err
 	}
+	if a.Status == model.AnnouncementPublished {
+		s.changed(ctx, a.CommunityID)
+	}
 	return a, nil
 }
 
@@ -186,6 +194,9 @@ func (s *Announcements) PublishSystem(ctx context.Context, n SystemNotice) (uint
 		}
 		return s.publish(ctx, tx, a, now)
 	})
+	if err == nil {
+		s.changed(ctx, a.CommunityID)
+	}
 	return a.ID, err
 }
 
@@ -206,6 +217,7 @@ func (s *Announcements) Release(ctx context.Context, p *Principal, id uint64) (*
 	if err != nil {
 		return nil, err
 	}
+	s.changed(ctx, a.CommunityID)
 	return a, nil
 }
 
@@ -226,6 +238,7 @@ func (s *Announcements) Withdraw(ctx context.Context, p *Principal, id uint64) (
 	if !ok {
 		return nil, Errorf(KindConflict, "该公告已撤回")
 	}
+	s.changed(ctx, a.CommunityID)
 	return s.store.AnnouncementByID(ctx, id)
 }
 

@@ -151,7 +151,7 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.Council = NewCouncil(store, s.Places, s.Households, s.Safety, s.Notifier, s.Users,
 		CouncilOptions{Threshold: cfg.Council.SecondThreshold, PublishFor: cfg.Council.PublishFor}, log)
 	an := cfg.Announcements
-	s.Announcements = NewAnnouncements(store, s.Places, s.Safety, s.Uploads, s.Notifier,
+	s.Announcements = NewAnnouncements(store, s.Places, s.Safety, s.Uploads, s.Notifier, s.Users, r.Invalidations(log),
 		AnnouncementOptions{DefaultFor: an.DefaultFor, Batch: an.DeliverBatch}, log)
 	s.Council.SetPublisher(s.Announcements.publishResult)
 	s.Dashboard = NewDashboard(store, r, DashboardOptions{}, log)
