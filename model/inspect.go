@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Tables lists the application's tables (without the migrations table).
+// Tables lists the application's tables (without the migrations table and the migration lock).
 func (s *Store) Tables() ([]string, error) {
 	all, err := s.db.Migrator().GetTables()
 	if err != nil {
@@ -13,7 +13,7 @@ func (s *Store) Tables() ([]string, error) {
 	}
 	out := all[:0]
 	for _, t := range all {
-		if t != "schema_migrations" && t != "sqlite_sequence" {
+		if t != "schema_migrations" && t != "schema_lock" && t != "sqlite_sequence" {
 			out = append(out, t)
 		}
 	}

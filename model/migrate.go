@@ -2,28 +2,30 @@ package model
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
 	"github.com/go-gormigrate/gormigrate/v2"
-	"gorm.io/gorm"
 )
-
-// migrationLock names the MySQL advisory lock that keeps two starting instances from
-// migrating at once. SQLite needs none: its migrations run in one IMMEDIATE transaction.
-const migrationLock = "linli_migrate"
 
 // Migrate applies every pending migration in order and records each in schema_migrations.
 // It is safe to run on a database that already holds data and on one already up to date;
-// a database migrated by a newer release (an unknown migration id) is refused.
+// a database migrated by a newer release (an unknown migration id) is refused. Instances that
+// start together take turns by the migration lock (migrate_lock.go); on SQLite each migration
+// also runs in its own IMMEDIATE transaction.
 func (s *Store) Migrate(ctx context.Context) error {
-	db := s.db
 	list := migrations()
 	if len(list) == 0 {
 		return nil
 	}
-	run := func(conn *gorm.DB) error {
+	lock, err := acquireMigrationLock(ctx, s.db, lockWait)
+	if err != nil {
+		return err
+	}
+	// A failed release leaves the row to expire: the next instance takes it over after the lease.
+	defer func() { _ = lock.release(ctx) }()
+	return lock.hold(ctx, func(ctx context.Context) error {
+		conn := s.db.WithContext(ctx)
 		m := gormigrate.New(conn, &gormigrate.Options{
 			TableName:                 "schema_migrations",
 			IDColumnName:              "id",
@@ -38,31 +40,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate: %w", err)
 		}
 		return nil
-	}
-	db = db.WithContext(ctx)
-	if db.Dialector.Name() != "mysql" {
-		return run(db)
-	}
-	// The advisory lock lives on a connection of its own, held while the migrations run
-	// on the pool.
-	sqlDB, err := db.DB()
-	if err != nil {
-		return err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	defer conn.Close()
-	var got sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 120)", migrationLock).Scan(&got); err != nil {
-		return fmt.Errorf("migrate: lock: %w", err)
-	}
-	if got.Int64 != 1 {
-		return errors.New("migrate: another instance held the migration lock for 2 minutes")
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK(?)", migrationLock)
-	return run(db)
+	})
 }
 
 // PendingMigrations lists the ids of migrations not yet applied.

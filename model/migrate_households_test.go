@@ -18,6 +18,15 @@ import (
 // MySQL/MariaDB server of LINLI_TEST_MYSQL_DSN (dropped at the end).
 func testStore(t *testing.T) *Store {
 	t.Helper()
+	cfg, dir := testDatabase(t)
+	return openTestStore(t, cfg, dir)
+}
+
+// testDatabase makes an empty database and returns how to open it: a temporary directory for
+// SQLite, or a fresh schema on the MySQL/MariaDB server of LINLI_TEST_MYSQL_DSN (dropped at the
+// end). Several stores opened on it stand for several instances sharing one database.
+func testDatabase(t *testing.T) (config.DB, string) {
+	t.Helper()
 	cfg := config.DB{Driver: "sqlite", MaxOpenConns: 4, MaxIdleConns: 2}
 	if dsn := os.Getenv("LINLI_TEST_MYSQL_DSN"); dsn != "" {
 		c, err := mysql.ParseDSN(dsn)
@@ -41,7 +50,13 @@ func testStore(t *testing.T) *Store {
 			t.Fatal(err)
 		}
 	}
-	s, err := Open(context.Background(), cfg, t.TempDir())
+	return cfg, t.TempDir()
+}
+
+// openTestStore opens a store on a database of testDatabase, closed at the end.
+func openTestStore(t *testing.T, cfg config.DB, dir string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), cfg, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
