@@ -226,6 +226,11 @@ func TestAnnouncementsAudiencesOrderAndReceipts(t *testing.T) {
 	if !d.Read || d.MayReceipts {
 		t.Fatalf("detail as resident 0 read it: %+v", d)
 	}
+	for _, a := range f.list(t, f.residents[0], 20) { // the list (kept in memory) knows at once
+		if a.Read != (a.ID == water.ID) {
+			t.Fatalf("list after reading %s: %+v", water.ID, a)
+		}
+	}
 	if _, unread := f.inbox(t, f.residents[0]); unread != 3 {
 		t.Fatalf("opening the announcement left its notice unread: %d unread", unread)
 	}

@@ -22,6 +22,7 @@ const (
 	famDirectory  = "dir"  // the skill directory (listings, skills, dispatch order)
 	famCategories = "cat"  // a community's issue categories
 	famNotices    = "ann"  // a community's published announcements
+	famReads      = "annr" // the announcements a user has read
 )
 
 func topic(family string, id uint64) Topic { return Topic(family + ":" + strconv.FormatUint(id, 10)) }
@@ -62,6 +63,9 @@ func CategoriesTopic(communityID uint64) Topic { return topic(famCategories, com
 
 // AnnouncementsTopic is a community's published announcements (publish, release, withdraw).
 func AnnouncementsTopic(communityID uint64) Topic { return topic(famNotices, communityID) }
+
+// ReadsTopic is the announcements a user has read.
+func ReadsTopic(userID uint64) Topic { return topic(famReads, userID) }
 
 // family is the topic that stands for every topic of t's family ("u:*" for "u:12").
 func (t Topic) family() (Topic, bool) {

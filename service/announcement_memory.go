@@ -22,7 +22,11 @@ type board struct {
 	audiences map[uint64]string // announcement → its audience's name
 }
 
+// readKey is a reader in a community: the memo of what they read of its board.
+type readKey struct{ user, community uint64 }
+
 const (
+	readMemoSize  = 100000 // readers × the communities they read
 	boardMemoSize = 4096
 	boardMemoTTL  = 30 * time.Second
 	// boardMax is the most announcements a board holds; a community with more unexpired ones
@@ -108,10 +112,37 @@ func addressedTo(a *model.Announcement, estates, buildings []uint64) bool {
 	return true
 }
 
+// readOnBoard returns which announcements of the community's board the user has read, from
+// memory when it may be used (it depends on the board and on the user's readings).
+func (s *Announcements) readOnBoard(ctx context.Context, userID uint64, b *board, communityID uint64) (map[uint64]bool, error) {
+	key := readKey{userID, communityID}
+	if r, ok := s.reads.Lookup(key); ok {
+		return r, nil
+	}
+	t := s.reads.Begin()
+	ids := make([]uint64, len(b.items))
+	for i := range b.items {
+		ids[i] = b.items[i].ID
+	}
+	r, err := s.store.ReadAnnouncements(ctx, userID, ids)
+	if err != nil {
+		return nil, err
+	}
+	s.reads.Keep(t, key, r, cache.AnnouncementsTopic(communityID), cache.ReadsTopic(userID))
+	return r, nil
+}
+
 // changed tells every instance that the community's published announcements changed; if
 // Redis cannot pass it on, other instances show their board for boardMemoTTL at most.
 func (s *Announcements) changed(ctx context.Context, communityID uint64) {
 	if err := s.inval.Publish(context.WithoutCancel(ctx), cache.AnnouncementsTopic(communityID)); err != nil {
 		s.log.WarnContext(ctx, "tell other instances that announcements changed", "error", err.Error())
+	}
+}
+
+// readChanged tells every instance that the user read an announcement.
+func (s *Announcements) readChanged(ctx context.Context, userID uint64) {
+	if err := s.inval.Publish(context.WithoutCancel(ctx), cache.ReadsTopic(userID)); err != nil {
+		s.log.WarnContext(ctx, "tell other instances that an announcement was read", "error", err.Error())
 	}
 }

@@ -59,7 +59,12 @@ func (s *Announcements) List(ctx context.Context, p *Principal, q AnnouncementLi
 	for i := range rows {
 		ids[i], authors[i] = rows[i].ID, rows[i].AuthorID
 	}
-	read, err := s.store.ReadAnnouncements(ctx, p.UserID, ids)
+	var read map[uint64]bool
+	if complete {
+		read, err = s.readOnBoard(ctx, p.UserID, b, q.CommunityID)
+	} else {
+		read, err = s.store.ReadAnnouncements(ctx, p.UserID, ids)
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -143,6 +148,7 @@ func (s *Announcements) Get(ctx context.Context, p *Principal, id uint64) (*Anno
 	if _, err := s.store.MarkAnnouncementRead(ctx, d.ID, p.UserID, now); err != nil {
 		return nil, err
 	}
+	s.readChanged(ctx, p.UserID)
 	d.Read = true
 	if err := s.store.MarkNoticesReadByLink(ctx, p.UserID, NoticeAnnouncement, announcementLink(d.ID), now); err != nil {
 		s.log.Warn("announcements: inbox notice not marked read", "announcement", d.ID, "err", err)

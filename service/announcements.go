@@ -31,6 +31,7 @@ type Announcements struct {
 	users   *Users
 	inval   *cache.Invalidations
 	boards  *cache.Memo[uint64, *board] // see announcement_memory.go
+	reads   *cache.Memo[readKey, map[uint64]bool]
 	opt     AnnouncementOptions
 	log     *slog.Logger
 	now     func() time.Time
@@ -59,7 +60,8 @@ func NewAnnouncements(store *model.Store, places *Places, safety *Safety, upload
 	}
 	return &Announcements{store: store, places: places, safety: safety, uploads: uploads, notify: notify,
 		users: users, inval: inval, boards: cache.NewMemo[uint64, *board](inval, boardMemoSize, boardMemoTTL),
-		opt: opt, log: log, now: func() time.Time { return time.Now().UTC() }}
+		reads: cache.NewMemo[readKey, map[uint64]bool](inval, readMemoSize, boardMemoTTL),
+		opt:   opt, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // Announce is an announcement a person publishes.
