@@ -69,7 +69,7 @@ func newActivityWorld(t *testing.T, prefix string, opts ...apptest.Option) *acti
 		ID, Name      string
 		PointsPerHour string `json:"points_per_hour"`
 	}
-	e.Do("GET", "/api/v1/communities/"+w.c.ID+"/activity-types", nil, apptest.Token(w.r1.Token)).Want(t, 200).Data(t, &types)
+	onePage(t, e.Do("GET", "/api/v1/communities/"+w.c.ID+"/activity-types", nil, apptest.Token(w.r1.Token)).Want(t, 200), &types)
 	if len(types) != 6 || types[0].Name != "巡逻" || types[0].PointsPerHour != "1.00" {
 		t.Fatalf("default types: %+v", types)
 	}
