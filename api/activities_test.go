@@ -69,7 +69,7 @@ func newActivityWorld(t *testing.T, prefix string, opts ...apptest.Option) *acti
 		ID, Name      string
 		PointsPerHour string `json:"points_per_hour"`
 	}
-	e.Do("GET", "/api/v1/communities/"+w.c.ID+"/activity-types", nil, apptest.Token(w.r1.Token)).Want(t, 200).Data(t, &types)
+	onePage(t, e.Do("GET", "/api/v1/communities/"+w.c.ID+"/activity-types", nil, apptest.Token(w.r1.Token)).Want(t, 200), &types)
 	if len(types) != 6 || types[0].Name != "巡逻" || types[0].PointsPerHour != "1.00" {
 		t.Fatalf("default types: %+v", types)
 	}
@@ -214,13 +214,16 @@ func TestActivityLifecycle(t *testing.T) {
 	e.Do("DELETE", "/api/v1/activities/"+id+"/signups/me", nil, apptest.Token(w.r1.Token)).Want(t, 200)
 
 	// The roster: staff see full phone numbers, others of the community may not read it.
-	var roster []struct {
-		Status string
-		Phone  string
-		User   struct{ Nickname string }
+	var roster struct {
+		Items []struct {
+			Status string
+			Phone  string
+			User   struct{ Nickname string }
+		}
+		NextCursor string `json:"next_cursor"`
 	}
 	e.Do("GET", "/api/v1/activities/"+id+"/signups", nil, apptest.Token(w.staff.Token)).Want(t, 200).Data(t, &roster)
-	if len(roster) != 2 || roster[0].Status != "confirmed" {
+	if len(roster.Items) != 2 || roster.Items[0].Status != "confirmed" || roster.NextCursor != "" {
 		t.Fatalf("roster %+v", roster)
 	}
 	e.Do("GET", "/api/v1/activities/"+id+"/signups", nil, apptest.Token(w.r3.Token)).Want(t, 403)

@@ -49,8 +49,8 @@ func (a *API) activityTypeRoutes() error {
 		h  gin.HandlerFunc
 	}{
 		{route{op: "listActivityTypes", method: "GET", path: "/communities/:id/activity-types", tag: "志愿活动", summary: "社区的活动类型与积分规则（本社区用户）",
-			description: "首次读取时创建默认类型（巡逻、助老、环境整治、文明养犬、课程、其他，均为每小时 1 分）。",
-			auth:        true, req: new(ActivityTypeListQuery), resp: data[[]ActivityTypeDTO](), errors: []int{403, 404}}, a.listActivityTypes},
+			description: "首次读取时创建默认类型（巡逻、助老、环境整治、文明养犬、课程、其他，均为每小时 1 分）。类型不多：一次返回全部，next_cursor 恒为空。",
+			auth:        true, req: new(ActivityTypeListQuery), resp: data[Page[ActivityTypeDTO]](), errors: []int{403, 404}}, a.listActivityTypes},
 		{route{op: "createActivityType", method: "POST", path: "/communities/:id/activity-types", tag: "志愿活动", summary: "新增活动类型（社区工作者）",
 			auth: true, req: new(ActivityTypeRequest), resp: data[ActivityTypeDTO](), status: 201, errors: []int{403, 404, 409}}, a.createActivityType},
 		{route{op: "updateActivityType", method: "PATCH", path: "/communities/:id/activity-types/:type_id", tag: "志愿活动", summary: "修改活动类型或积分规则（社区工作者）", description: "只改请求中给出的字段。类型不属于该社区 → 404；同名 → 409；非本社区工作者 → 403。已结算的活动按结算时的规则，不受修改影响。",
@@ -88,11 +88,12 @@ func (a *API) listActivityTypes(c *gin.Context) {
 		fail(c, a.log, err)
 		return
 	}
-	out := make([]ActivityTypeDTO, len(types))
+	// A community has a handful of activity types: they all fit in one page.
+	page := Page[ActivityTypeDTO]{Items: make([]ActivityTypeDTO, len(types))}
 	for i := range types {
-		out[i] = activityTypeDTO(&types[i])
+		page.Items[i] = activityTypeDTO(&types[i])
 	}
-	ok(c, http.StatusOK, out)
+	ok(c, http.StatusOK, page)
 }
 
 func (a *API) createActivityType(c *gin.Context) {

@@ -287,7 +287,7 @@ func TestDispatchOfAnIssue(t *testing.T) {
 	liu := w.electrician(t, "liu", b[1], "", "community", saturday)
 	reporter := w.person(t, "reporter", b[0], "13800005555")
 	var cats []struct{ ID string }
-	e.Do("GET", "/api/v1/communities/"+w.c.ID+"/issue-categories", nil, apptest.Token(reporter.Token)).Want(t, 200).Data(t, &cats)
+	onePage(t, e.Do("GET", "/api/v1/communities/"+w.c.ID+"/issue-categories", nil, apptest.Token(reporter.Token)).Want(t, 200), &cats)
 	var is struct{ ID, Status string }
 	e.Do("POST", "/api/v1/issues", map[string]any{"building_id": b[0], "category_id": cats[0].ID, "description": "楼道灯不亮",
 		"anonymous": true}, apptest.Token(reporter.Token)).Want(t, 201).Data(t, &is)

@@ -189,8 +189,8 @@ func (a *API) issueRoutes() error {
 		h  gin.HandlerFunc
 	}{
 		{route{op: "listCategories", method: "GET", path: "/communities/:id/issue-categories", tag: "报事", summary: "社区的报事类别（本社区居民、楼栋长、社区工作者）",
-			description: "首次读取时创建默认类别（照明、供水、供暖、环境卫生、宠物扰民、安全隐患、公共设施、邻里纠纷、其他）。",
-			auth:        true, req: new(CategoryListQuery), resp: data[[]CategoryDTO](), errors: []int{404}}, a.h(a.listCategories)},
+			description: "首次读取时创建默认类别（照明、供水、供暖、环境卫生、宠物扰民、安全隐患、公共设施、邻里纠纷、其他）。类别不多：一次返回全部，next_cursor 恒为空。",
+			auth:        true, req: new(CategoryListQuery), resp: data[Page[CategoryDTO]](), errors: []int{404}}, a.h(a.listCategories)},
 		{route{op: "createCategory", method: "POST", path: "/communities/:id/issue-categories", tag: "报事", summary: "新增报事类别（社区工作者）",
 			auth: true, req: new(CategoryRequest), resp: data[CategoryDTO](), status: 201, errors: []int{403, 404, 409}}, a.h(a.createCategory)},
 		{route{op: "updateCategory", method: "PATCH", path: "/communities/:id/issue-categories/:category_id", tag: "报事", summary: "修改报事类别（社区工作者）", description: "只改请求中给出的字段（名称、排序、停用）。类别不属于该社区 → 404；同名 → 409；非本社区工作者 → 403。",
@@ -265,11 +265,12 @@ func (a *API) listCategories(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]CategoryDTO, len(cats))
+	// A community has a handful of categories: they all fit in one page.
+	page := Page[CategoryDTO]{Items: make([]CategoryDTO, len(cats))}
 	for i, cat := range cats {
-		out[i] = categoryDTO(cat)
+		page.Items[i] = categoryDTO(cat)
 	}
-	ok(c, http.StatusOK, out)
+	ok(c, http.StatusOK, page)
 	return nil
 }
 

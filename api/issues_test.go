@@ -73,7 +73,7 @@ func newIssueWorldNamed(t *testing.T, prefix string, opts ...apptest.Option) *is
 	w.foreignStaff = e.MakeStaff(w.other.ID, "foreign-staff")
 	w.foreignResident = e.MakeResident(prefix+"foreign-resident", w.other.BuildingIDs[0], "101")
 	var cats []struct{ ID, Name string }
-	e.Do("GET", "/api/v1/communities/"+w.c.ID+"/issue-categories", nil, apptest.Token(w.reporter.Token)).Want(t, 200).Data(t, &cats)
+	onePage(t, e.Do("GET", "/api/v1/communities/"+w.c.ID+"/issue-categories", nil, apptest.Token(w.reporter.Token)).Want(t, 200), &cats)
 	if len(cats) != 9 || cats[0].Name != "照明" {
 		t.Fatalf("default categories: %+v", cats)
 	}

@@ -74,9 +74,9 @@ func TestCommunityLimitOverrides(t *testing.T) {
 	a := e.MakeResident("strict-a", strict.BuildingIDs[0], "101")
 	b := e.MakeResident("lax-b", lax.BuildingIDs[0], "101")
 	var cats []struct{ ID string }
-	e.Do("GET", "/api/v1/communities/"+strict.ID+"/issue-categories", nil, tok(a)).Want(t, 200).Data(t, &cats)
+	onePage(t, e.Do("GET", "/api/v1/communities/"+strict.ID+"/issue-categories", nil, tok(a)).Want(t, 200), &cats)
 	var laxCats []struct{ ID string }
-	e.Do("GET", "/api/v1/communities/"+lax.ID+"/issue-categories", nil, tok(b)).Want(t, 200).Data(t, &laxCats)
+	onePage(t, e.Do("GET", "/api/v1/communities/"+lax.ID+"/issue-categories", nil, tok(b)).Want(t, 200), &laxCats)
 	report := func(s apptest.Session, building, category string) *apptest.Response {
 		return e.Do("POST", "/api/v1/issues", map[string]any{"building_id": building, "category_id": category,
 			"description": "楼道堆物"}, tok(s))
@@ -136,7 +136,7 @@ func TestLimiterFailsOpenWithoutRedis(t *testing.T) {
 	staff := e.MakeStaff(c.ID, "nr-staff")
 	r := e.MakeResident("nr-resident", c.BuildingIDs[0], "101")
 	var cats []struct{ ID string }
-	e.Do("GET", "/api/v1/communities/"+c.ID+"/issue-categories", nil, tok(r)).Want(t, 200).Data(t, &cats)
+	onePage(t, e.Do("GET", "/api/v1/communities/"+c.ID+"/issue-categories", nil, tok(r)).Want(t, 200), &cats)
 	for range 3 {
 		e.Do("POST", "/api/v1/issues", map[string]any{"building_id": c.BuildingIDs[0], "category_id": cats[0].ID,
 			"description": "路灯不亮"}, tok(r)).Want(t, 201)

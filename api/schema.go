@@ -86,7 +86,7 @@ func nullableRefs(params jsonschema.InterceptPropParams) error {
 }
 
 // defName names the document's schemas as a client reads them: IssueDTO, not ApiIssueDTO;
-// EnvelopePageIssueDTO for Envelope[Page[IssueDTO]], EnvelopeCategoryDTOList for a bare list.
+// EnvelopePageIssueDTO for Envelope[Page[IssueDTO]], EnvelopeIssueDTOList for a bare list.
 func defName(t reflect.Type, def string) string {
 	if t.PkgPath() != "linli/api" {
 		return def

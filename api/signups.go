@@ -82,8 +82,9 @@ func (a *API) signupRoutes() error {
 			description: "已确认者须在取消截止时间前（之后 → 409）；名额在同一事务内按顺序递补给第一位候补并通知。候补者在活动开始前可随时退出。",
 			auth:        true, req: new(ActivityPath), resp: data[SignupDTO](), errors: []int{404, 409}}, a.cancelSignup},
 		{route{op: "listSignups", method: "GET", path: "/activities/:id/signups", tag: "志愿活动", summary: "报名名单（组织者）",
-			description: "确认参加者在前（按报名顺序），候补按位次在后。", auth: true,
-			req: new(ActivityPath), resp: data[[]RosterEntryDTO](), errors: []int{403, 404}}, a.roster},
+			description: "确认参加者在前（按报名顺序），候补按位次在后；分页（limit 默认 20，最多 100），用上一页的 next_cursor 读下一页。" +
+				"cursor 无效 → 400。", auth: true,
+			req: new(RosterQuery), resp: data[Page[RosterEntryDTO]](), errors: []int{403, 404}}, a.h(a.roster)},
 		{route{op: "checkinCode", method: "GET", path: "/activities/:id/checkin-code", tag: "志愿活动", summary: "签到小程序码（组织者）",
 			description: "已发布活动的签到码：微信模式下返回 getwxacodeunlimit 生成的小程序码图片（Content-Type: image/jpeg，scene 为签名令牌）；" +
 				"开发模式或 format=json 时返回令牌本身（如下）。令牌随活动过期（结束后 activities.checkout_grace）。",
@@ -153,28 +154,6 @@ func (a *API) cancelSignup(c *gin.Context) {
 		return
 	}
 	ok(c, http.StatusOK, signupDTO(su))
-}
-
-func (a *API) roster(c *gin.Context) {
-	p, id, good := a.withActivity(c)
-	if !good {
-		return
-	}
-	rows, fullPhones, err := a.deps.Activities.Roster(c.Request.Context(), p, id)
-	if err != nil {
-		fail(c, a.log, err)
-		return
-	}
-	out := make([]RosterEntryDTO, len(rows))
-	for i := range rows {
-		r := &rows[i]
-		out[i] = RosterEntryDTO{SignupDTO: signupDTO(&r.Signup), User: PersonDTO{ID: ID(r.UserID), Nickname: r.Nickname},
-			Phone: r.PhoneMasked}
-		if fullPhones {
-			out[i].Phone = a.deps.Activities.PhoneOf(r)
-		}
-	}
-	ok(c, http.StatusOK, out)
 }
 
 func (a *API) checkinCode(c *gin.Context) {

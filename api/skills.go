@@ -137,8 +137,8 @@ func (a *API) skillRoutes() error {
 		h  gin.HandlerFunc
 	}{
 		{route{op: "listSkills", method: "GET", path: "/communities/:id/skills", tag: "能人库", summary: "社区的技能列表",
-			description: "首次读取时创建默认技能（电工、水暖、开锁修锁、家电维修、电脑手机、理发、护理、法律咨询、心理疏导、辅导功课、缝补、其他）。本社区居民、楼栋长、社区工作者可读。",
-			auth:        true, req: new(CategoryPath), resp: data[[]SkillDTO](), errors: []int{404}}, a.listSkills},
+			description: "首次读取时创建默认技能（电工、水暖、开锁修锁、家电维修、电脑手机、理发、护理、法律咨询、心理疏导、辅导功课、缝补、其他）。本社区居民、楼栋长、社区工作者可读。技能不多：一次返回全部，next_cursor 恒为空。",
+			auth:        true, req: new(CategoryPath), resp: data[Page[SkillDTO]](), errors: []int{404}}, a.listSkills},
 		{route{op: "createSkill", method: "POST", path: "/communities/:id/skills", tag: "能人库", summary: "新增技能（社区工作者）",
 			auth: true, req: new(SkillCreateRequest), resp: data[SkillDTO](), status: 201, errors: []int{403, 404, 409}}, a.createSkill},
 		{route{op: "getSkillProfile", method: "GET", path: "/me/skill-profile", tag: "能人库", summary: "我的技能登记", description: "只有本人可见完整登记（含未展示的内容与核实状态）。没有登记 → 404。",
@@ -219,11 +219,12 @@ func (a *API) listSkills(c *gin.Context) {
 		fail(c, a.log, err)
 		return
 	}
-	out := make([]SkillDTO, len(list))
+	// A community has a few dozen skills at most: they all fit in one page.
+	page := Page[SkillDTO]{Items: make([]SkillDTO, len(list))}
 	for i, s := range list {
-		out[i] = SkillDTO{ID: ID(s.ID), Name: s.Name}
+		page.Items[i] = SkillDTO{ID: ID(s.ID), Name: s.Name}
 	}
-	ok(c, http.StatusOK, out)
+	ok(c, http.StatusOK, page)
 }
 
 func (a *API) createSkill(c *gin.Context) {

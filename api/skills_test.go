@@ -37,7 +37,7 @@ func newSkillWorld(t *testing.T, opts ...apptest.Option) *skillWorld {
 	w.foreignCaptain = e.MakeCaptain(w.other.ID, "captain-yuhu", w.other.BuildingIDs[0])
 	w.foreignStaff = e.MakeStaff(w.other.ID, "staff-yuhu")
 	var list []struct{ ID, Name string }
-	e.Do("GET", "/api/v1/communities/"+w.c.ID+"/skills", nil, apptest.Token(w.captain.Token)).Want(t, 200).Data(t, &list)
+	onePage(t, e.Do("GET", "/api/v1/communities/"+w.c.ID+"/skills", nil, apptest.Token(w.captain.Token)).Want(t, 200), &list)
 	w.skills = map[string]string{}
 	for _, s := range list {
 		w.skills[s.Name] = s.ID
@@ -134,7 +134,7 @@ func TestSkillListDefaultsAndStaffAdds(t *testing.T) {
 	e.Do("POST", path, map[string]string{"name": "修自行车"}, apptest.Token(w.staff.Token)).Want(t, 201)
 	e.Do("POST", path, map[string]string{"name": "修自行车"}, apptest.Token(w.staff.Token)).Want(t, 409)
 	var list []struct{ Name string }
-	e.Do("GET", path, nil, apptest.Token(resident.Token)).Want(t, 200).Data(t, &list)
+	onePage(t, e.Do("GET", path, nil, apptest.Token(resident.Token)).Want(t, 200), &list)
 	if len(list) != 13 || list[12].Name != "修自行车" {
 		t.Fatalf("after adding: %+v", list)
 	}

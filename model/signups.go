@@ -221,16 +221,41 @@ type SignupRow struct {
 	PhoneCipher []byte
 }
 
-// Roster lists the live sign-ups of an activity: confirmed first (in sign-up order), then the
-// waitlist in order.
-func (s *Store) Roster(ctx context.Context, activityID uint64) ([]SignupRow, error) {
-	var out []SignupRow
-	err := s.db.WithContext(ctx).Table("signups").
+// RosterCursor is a position in a roster's order: the confirmed (position 0) by id, then the
+// waitlisted by position, then id. The zero value is the start.
+type RosterCursor struct {
+	Waitlisted bool
+	Position   int
+	ID         uint64
+}
+
+// Cursor is the row's position in the roster.
+func (r *SignupRow) Cursor() RosterCursor {
+	return RosterCursor{Waitlisted: r.Status == SignupWaitlisted, Position: r.Position, ID: r.ID}
+}
+
+// Roster lists up to limit (0: all) live sign-ups of an activity after the cursor: confirmed
+// first (in sign-up order), then the waitlist in order. A live sign-up is confirmed or
+// waitlisted, and a confirmed one has position 0, so the order is (waitlisted, position, id)
+// and the keyset below follows it exactly.
+func (s *Store) Roster(ctx context.Context, activityID uint64, after RosterCursor, limit int) ([]SignupRow, error) {
+	q := s.db.WithContext(ctx).Table("signups").
 		Select("signups.*, users.nickname AS nickname, users.phone_masked AS phone_masked, users.phone_cipher AS phone_cipher").
 		Joins("JOIN users ON users.id = signups.user_id").
-		Where("signups.activity_id = ? AND signups.live = ?", activityID, true).
-		Order("CASE WHEN signups.status = '" + SignupConfirmed + "' THEN 0 ELSE 1 END, signups.position, signups.id").
-		Scan(&out).Error
+		Where("signups.activity_id = ? AND signups.live = ?", activityID, true)
+	switch {
+	case after.Waitlisted:
+		q = q.Where("(signups.status = ? AND (signups.position > ? OR (signups.position = ? AND signups.id > ?)))",
+			SignupWaitlisted, after.Position, after.Position, after.ID)
+	case after.ID != 0:
+		q = q.Where("((signups.status = ? AND signups.id > ?) OR signups.status = ?)", SignupConfirmed, after.ID, SignupWaitlisted)
+	}
+	q = q.Order("CASE WHEN signups.status = '" + SignupConfirmed + "' THEN 0 ELSE 1 END, signups.position, signups.id")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	var out []SignupRow
+	err := q.Scan(&out).Error
 	return out, err
 }
 

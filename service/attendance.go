@@ -235,18 +235,35 @@ func (s *Activities) MarkAttendance(ctx context.Context, p *Principal, id uint64
 	return cur, nil
 }
 
-// Roster lists the activity's live sign-ups for those who manage it; phone numbers are shown
-// in full only to the community's staff (who may have to call), masked to other organisers.
-func (s *Activities) Roster(ctx context.Context, p *Principal, id uint64) ([]model.SignupRow, bool, error) {
-	a, err := s.managed(ctx, p, id)
+// RosterPage asks for a page of an activity's roster.
+type RosterPage struct {
+	ActivityID uint64
+	After      model.RosterCursor
+	Limit      int
+}
+
+// RosterResult is a page of the roster; FullPhones says whether the caller sees the
+// volunteers' numbers in full.
+type RosterResult struct {
+	Rows       []model.SignupRow
+	More       bool
+	FullPhones bool
+}
+
+// Roster lists a page of the activity's live sign-ups (confirmed first in sign-up order, then
+// the waitlist by position) for those who manage it; phone numbers are shown in full only to
+// the community's staff (who may have to call), masked to other organisers.
+func (s *Activities) Roster(ctx context.Context, p *Principal, q RosterPage) (*RosterResult, error) {
+	a, err := s.managed(ctx, p, q.ActivityID)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	rows, err := s.store.Roster(ctx, id)
+	rows, err := s.store.Roster(ctx, q.ActivityID, q.After, q.Limit+1)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return rows, p.Staff[a.CommunityID], nil
+	rows, more := trimPage(rows, q.Limit)
+	return &RosterResult{Rows: rows, More: more, FullPhones: p.Staff[a.CommunityID]}, nil
 }
 
 // PhoneOf decrypts a volunteer's phone number for the roster.

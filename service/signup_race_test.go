@@ -100,7 +100,7 @@ func (w *rushWorld) activity(t *testing.T, capacity int) *model.Activity {
 // roster reads every live sign-up of the activity.
 func (w *rushWorld) roster(t *testing.T, id uint64) (confirmed []uint64, waitlist map[uint64]int) {
 	t.Helper()
-	rows, err := w.e.App.Store.Roster(w.ctx, id)
+	rows, err := w.e.App.Store.Roster(w.ctx, id, model.RosterCursor{}, 0)
 	mustNil(t, err)
 	waitlist = map[uint64]int{}
 	for _, r := range rows {

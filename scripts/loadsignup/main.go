@@ -210,7 +210,7 @@ func verify(ctx context.Context, store *model.Store, activityID uint64, o option
 	if err != nil {
 		return err
 	}
-	rows, err := store.Roster(ctx, activityID)
+	rows, err := store.Roster(ctx, activityID, model.RosterCursor{}, 0)
 	if err != nil {
 		return err
 	}
