@@ -89,8 +89,9 @@ type DashAnnouncements struct {
 func (s *Store) DashAnnouncementsMonth(ctx context.Context, communityID uint64, from, to time.Time) (DashAnnouncements, error) {
 	var out DashAnnouncements
 	var as []Announcement
-	err := s.db.WithContext(ctx).Where("community_id = ? AND published_at >= ? AND published_at < ? AND status <> ?",
-		communityID, from, to, AnnouncementWithdrawn).Order("id").Find(&as).Error
+	c, args := s.timeCond("published_at", from, to)
+	err := s.db.WithContext(ctx).Where("community_id = ? AND status <> ?", communityID, AnnouncementWithdrawn).
+		Where(c, args...).Order("id").Find(&as).Error
 	if err != nil {
 		return out, translate(err)
 	}

@@ -102,10 +102,10 @@ func (s *Announcements) Publish(ctx context.Context, p *Principal, in Announce) 
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
+	now := s.stamp()
 	expires := now.Add(s.opt.DefaultFor)
 	if in.ExpiresAt != nil {
-		expires = in.ExpiresAt.UTC()
+		expires = in.ExpiresAt.UTC().Truncate(time.Second)
 		if !expires.After(now) {
 			return nil, Invalid("expires_at", "有效期须晚于现在")
 		}
@@ -145,6 +145,11 @@ func (s *Announcements) Publish(ctx context.Context, p *Principal, in Announce) 
 	}
 	return a, nil
 }
+
+// stamp is the time announcements are written with: the service's clock in whole seconds, so
+// that their times compare as text the same as in time on SQLite (which keeps "…:00Z" after
+// "…:00.5Z") and the list's order and cursors agree on both back ends.
+func (s *Announcements) stamp() time.Time { return s.now().UTC().Truncate(time.Second) }
 
 // publish moves a held announcement to published and starts its delivery, inside tx.
 func (s *Announcements) publish(ctx context.Context, tx *model.Store, a *model.Announcement, now time.Time) error {
@@ -186,10 +191,10 @@ func (s *Announcements) PublishSystem(ctx context.Context, n SystemNotice) (uint
 	case n.Audience.EstateID != 0:
 		sc.Kind, sc.EstateID = model.AudienceEstate, n.Audience.EstateID
 	}
-	now := s.now()
+	now := s.stamp()
 	a := &model.Announcement{CommunityID: sc.CommunityID, Audience: sc.Kind, EstateID: sc.EstateID, BuildingID: sc.BuildingID,
 		Title: clip(noticeLine(n.Title), 40), Body: clip(n.Body, 2000), Pinned: n.Pinned, Status: model.AnnouncementPendingReview,
-		ExpiresAt: n.ExpiresAt.UTC(), CreatedAt: now, UpdatedAt: now}
+		ExpiresAt: n.ExpiresAt.UTC().Truncate(time.Second), CreatedAt: now, UpdatedAt: now}
 	err := s.store.Tx(ctx, func(tx *model.Store) error {
 		if err := tx.CreateAnnouncement(ctx, a); err != nil {
 			return err
@@ -215,7 +220,7 @@ func (s *Announcements) Release(ctx context.Context, p *Principal, id uint64) (*
 	if a.Status != model.AnnouncementPendingReview {
 		return nil, Errorf(KindConflict, "该公告不在待审核状态")
 	}
-	err = s.store.Tx(ctx, func(tx *model.Store) error { return s.publish(ctx, tx, a, s.now()) })
+	err = s.store.Tx(ctx, func(tx *model.Store) error { return s.publish(ctx, tx, a, s.stamp()) })
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,7 @@ func (h *demoHistory) announcements(ctx context.Context, tx *model.Store, cid ui
 }
 
 func (h *demoHistory) announcement(ctx context.Context, tx *model.Store, cid uint64, at time.Time) error {
+	at = at.UTC().Truncate(time.Second) // as the service writes them (Announcements.stamp)
 	text := pick(h.rng, demoNotices)
 	a := &model.Announcement{CommunityID: cid, Audience: model.AudienceCommunity, AuthorID: h.staff, Title: text[0],
 		Body: text[1], Status: model.AnnouncementPublished, Pinned: h.rng.IntN(5) == 0,
@@ -79,7 +80,7 @@ func (h *demoHistory) announcement(ctx context.Context, tx *model.Store, cid uin
 		nt := model.Notification{UserID: p.UserID, CommunityID: cid, Kind: NoticeAnnouncement, Title: a.Title,
 			Body: clip(a.Body, maxNoticeBody), Link: announcementLink(a.ID), CreatedAt: at}
 		if h.rng.IntN(10) < 7 {
-			read := h.after(at, 180)
+			read := h.after(at, 180).UTC()
 			if read.Before(h.now) {
 				nt.ReadAt = &read
 				if _, err := tx.MarkAnnouncementRead(ctx, a.ID, p.UserID, read); err != nil {
