@@ -20,12 +20,15 @@ func (s *Store) DashActivitiesHeld(ctx context.Context, communityID uint64, from
 }
 
 // DashUnsettledLate counts the community's activities, not cancelled, that ended before cutoff
-// and were not settled (their service records entered) by at.
+// and were not settled (their service records entered) by at: still published, or finished
+// after at (a finished activity without its settling time counts as settled).
 func (s *Store) DashUnsettledLate(ctx context.Context, communityID uint64, cutoff, at time.Time) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&Activity{}).
-		Where("community_id = ? AND status IN ? AND end_at < ? AND (settled_at IS NULL OR settled_at > ?)",
-			communityID, []string{ActivityPublished, ActivityFinished}, cutoff, at).Count(&n).Error
+	ended, args := s.timeCond("end_at", time.Time{}, cutoff.Truncate(time.Second))
+	later, largs := s.timeCond("settled_at", at.Truncate(time.Second), time.Time{})
+	err := s.db.WithContext(ctx).Model(&Activity{}).Where("community_id = ?", communityID).Where(ended, args...).
+		Where("status = ? OR (status = ? AND "+later+")", append([]any{ActivityPublished, ActivityFinished}, largs...)...).
+		Count(&n).Error
 	return n, err
 }
 
