@@ -57,12 +57,18 @@ suite() {
   s=$(grep -c -- '^\s*--- SKIP' "$log" || true)
   grep -E '^(ok|FAIL|---|panic|\?)\s' "$log" | grep -v -- '--- PASS' | grep -v -- '--- SKIP' || true
   if [ "$rc" -ne 0 ]; then
+    # With -v the messages of parallel subtests are printed where they happen, far from the
+    # --- FAIL summary: show the messages of each failed test, found by the last === line
+    # naming a test before them.
+    echo "---- messages of the failed tests ($name) ----"
+    awk '/^=== (RUN|CONT|NAME|PAUSE)/ { cur = $3; next }
+      /^[ \t]*--- FAIL: / { failed[$3] = 1; next }
+      /^[ \t]+[A-Za-z0-9_]+_test\.go:[0-9]+: / || (/^[ \t]{8,}/ && cur in seen) {
+        if (cur != "") { msg[cur] = msg[cur] $0 "\n"; seen[cur] = 1 }; next }
+      { delete seen }
+      END { for (t in failed) if (t in msg) printf "%s:\n%s", t, msg[t] }' "$log" | head -300 || true
     echo "---- failures ($name) ----"
     grep -B2 -A30 -E -- '--- FAIL|^panic|DATA RACE' "$log" | head -400 || true
-    # With -v the messages of parallel subtests are printed where they happen, far from the
-    # --- FAIL summary: show every message line of a test file too.
-    echo "---- test messages ($name) ----"
-    grep -E -- '^\s+[A-Za-z0-9_]+_test\.go:[0-9]+: ' "$log" | head -120 || true
   fi
   grep -h -A1 -- '--- SKIP' "$log" | grep -v -- '--- SKIP' | sed 's/^ */skip: /' | sort | uniq -c | head -20 || true
   echo "$name: $p passed, $f failed, $s skipped, $((SECONDS - start)) s"
