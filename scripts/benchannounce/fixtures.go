@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"strconv"
 	"sync"
 
 	"linli/model"
@@ -32,40 +30,9 @@ func setUp(ctx context.Context, s *service.Services, o options) (*fixture, error
 	if err != nil {
 		return nil, err
 	}
-	var rows []service.RegisterRow
-	for b := 1; len(rows) < o.households; b++ {
-		for u := 1; u <= 2 && len(rows) < o.households; u++ {
-			for f := 1; f <= 9 && len(rows) < o.households; f++ {
-				for r := 1; r <= 6 && len(rows) < o.households; r++ {
-					rows = append(rows, service.RegisterRow{Estate: fmt.Sprintf("%d区", 1+b/15), Building: fmt.Sprintf("%d栋", b),
-						Unit: strconv.Itoa(u), Room: fmt.Sprintf("%d%02d", f, r)})
-				}
-			}
-		}
-	}
-	wb, err := service.RegisterWorkbook(rows)
+	households, err := loadenv.ImportRegister(ctx, s, c.ID, o.households)
 	if err != nil {
 		return nil, err
-	}
-	if _, err := s.Households.Import(ctx, 0, c.ID, bytes.NewReader(wb), false); err != nil {
-		return nil, err
-	}
-	var households []uint64
-	for after := uint64(0); ; {
-		page, more, err := s.Households.InScope(ctx, model.HouseholdScope{CommunityID: c.ID}, after, 1000)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range page {
-			households = append(households, h.ID)
-		}
-		if !more {
-			break
-		}
-		after = page[len(page)-1].ID
-	}
-	if len(households) != o.households {
-		return nil, fmt.Errorf("register holds %d households, want %d", len(households), o.households)
 	}
 	home := func(i int) uint64 { return households[i*o.households/o.residents] }
 	f := &fixture{communityID: c.ID, readers: make([]string, o.readers)}

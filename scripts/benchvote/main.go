@@ -28,7 +28,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -131,40 +130,9 @@ func setUp(ctx context.Context, s *service.Services, o options) (uint64, []strin
 	if err != nil {
 		return 0, nil, err
 	}
-	var rows []service.RegisterRow
-	for b := 1; len(rows) < o.households; b++ {
-		for u := 1; u <= 2 && len(rows) < o.households; u++ {
-			for f := 1; f <= 9 && len(rows) < o.households; f++ {
-				for r := 1; r <= 6 && len(rows) < o.households; r++ {
-					rows = append(rows, service.RegisterRow{Estate: fmt.Sprintf("%d区", 1+b/15), Building: fmt.Sprintf("%d栋", b),
-						Unit: strconv.Itoa(u), Room: fmt.Sprintf("%d%02d", f, r)})
-				}
-			}
-		}
-	}
-	wb, err := service.RegisterWorkbook(rows)
+	households, err := loadenv.ImportRegister(ctx, s, c.ID, o.households)
 	if err != nil {
 		return 0, nil, err
-	}
-	if _, err := s.Households.Import(ctx, 0, c.ID, bytes.NewReader(wb), false); err != nil {
-		return 0, nil, err
-	}
-	var households []uint64
-	for after := uint64(0); ; {
-		page, more, err := s.Households.InScope(ctx, model.HouseholdScope{CommunityID: c.ID}, after, 1000)
-		if err != nil {
-			return 0, nil, err
-		}
-		for _, h := range page {
-			households = append(households, h.ID)
-		}
-		if !more {
-			break
-		}
-		after = page[len(page)-1].ID
-	}
-	if len(households) != o.households {
-		return 0, nil, fmt.Errorf("register holds %d households, want %d", len(households), o.households)
 	}
 	tokens := make([]string, o.ballots+o.doubles)
 	errs := make(chan error, len(tokens))
