@@ -61,13 +61,13 @@ type ReceiptsDTO struct {
 	Unreached Page[UnreachedHouseholdDTO] `json:"unreached" description:"尚未读到的户（按台账顺序分页），便于上门或电话告知"`
 }
 
-func announcementDTO(a *model.Announcement, names map[uint64]string, audienceName string, viewer uint64, read bool) AnnouncementDTO {
+func announcementDTO(a *model.Announcement, authorName, audienceName string, viewer uint64, read bool) AnnouncementDTO {
 	out := AnnouncementDTO{ID: ID(a.ID), CommunityID: ID(a.CommunityID), Audience: a.Audience, EstateID: idOrNil(a.EstateID),
 		BuildingID: idOrNil(a.BuildingID), AudienceName: audienceName, Title: a.Title, Body: a.Body, Pinned: a.Pinned,
 		Status: a.Status, Mine: a.AuthorID != 0 && a.AuthorID == viewer, Read: read, ExpiresAt: Time(a.ExpiresAt),
 		PublishedAt: TimePtr(a.PublishedAt), CreatedAt: Time(a.CreatedAt)}
 	if a.AuthorID != 0 {
-		out.Author = &PersonDTO{ID: ID(a.AuthorID), Nickname: names[a.AuthorID]}
+		out.Author = &PersonDTO{ID: ID(a.AuthorID), Nickname: authorName}
 	}
 	return out
 }

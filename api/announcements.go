@@ -146,7 +146,7 @@ func (a *API) listAnnouncements(c *gin.Context) error {
 	page := Page[AnnouncementDTO]{Items: make([]AnnouncementDTO, len(items))}
 	for i := range items {
 		an := &items[i].Announcement
-		page.Items[i] = announcementDTO(an, map[uint64]string{an.AuthorID: items[i].AuthorName}, items[i].AudienceName,
+		page.Items[i] = announcementDTO(an, items[i].AuthorName, items[i].AudienceName,
 			p.UserID, items[i].Read)
 	}
 	if more {
@@ -189,7 +189,7 @@ func (a *API) announcementDetailDTO(ctx context.Context, p *service.Principal, d
 		return AnnouncementDetailDTO{}, err
 	}
 	// Staff and the author review what they publish: they see photos still being checked.
-	return AnnouncementDetailDTO{AnnouncementDTO: announcementDTO(&d.Announcement, names, name, p.UserID, d.Read),
+	return AnnouncementDetailDTO{AnnouncementDTO: announcementDTO(&d.Announcement, names[d.AuthorID], name, p.UserID, d.Read),
 		Photos: photoDTOs(d.Photos, d.MayReceipts), MayReceipts: d.MayReceipts}, nil
 }
 

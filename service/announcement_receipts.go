@@ -27,7 +27,7 @@ func (s *Announcements) Receipts(ctx context.Context, p *Principal, id, after ui
 	if err != nil {
 		return nil, err
 	}
-	if a.AuthorID != p.UserID && !p.Can(ActAnnouncementManage, Scope{CommunityID: a.CommunityID}) {
+	if !authorOrStaff(p, a) {
 		return nil, Errorf(KindForbidden, "只有发布人和社区工作者可以查看公告的阅读情况")
 	}
 	reached, households, err := s.store.AnnouncementReach(ctx, a, nil)

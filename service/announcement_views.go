@@ -40,8 +40,11 @@ func (s *Announcements) List(ctx context.Context, p *Principal, q AnnouncementLi
 			return nil, false, err
 		}
 	}
-	var rows []model.Announcement
-	b, complete := (*board)(nil), false
+	var (
+		rows     []model.Announcement
+		b        *board
+		complete bool
+	)
 	if !f.All && !p.captainIn(q.CommunityID) { // a resident authors nothing: the board is all they see
 		if b, complete, err = s.boardOf(ctx, q.CommunityID); err != nil {
 			return nil, false, err
@@ -123,7 +126,7 @@ func (s *Announcements) Peek(ctx context.Context, p *Principal, id uint64) (*Ann
 		return nil, err
 	}
 	d := &AnnouncementDetail{Announcement: *a,
-		MayReceipts: a.AuthorID == p.UserID || p.Can(ActAnnouncementManage, Scope{CommunityID: a.CommunityID})}
+		MayReceipts: authorOrStaff(p, a)}
 	photos, err := s.uploads.Photos(ctx, PhotoAnnouncement, []uint64{a.ID})
 	if err != nil {
 		return nil, err

@@ -180,22 +180,22 @@ type SystemNotice struct {
 // PublishSystem publishes a system announcement to the residents of the scope and returns
 // its id; delivery is the same as anyone's.
 func (s *Announcements) PublishSystem(ctx context.Context, n SystemNotice) (uint64, error) {
-	sc := placeScope{CommunityID: n.Audience.CommunityID, Kind: model.AudienceCommunity}
+	kind, id := model.AudienceCommunity, uint64(0)
 	switch {
 	case n.Audience.BuildingID != 0:
-		b, err := s.places.Building(ctx, n.Audience.BuildingID)
-		if err != nil {
-			return 0, err
-		}
-		sc = placeScope{CommunityID: b.CommunityID, Kind: model.AudienceBuilding, EstateID: b.EstateID, BuildingID: b.ID}
+		kind, id = model.AudienceBuilding, n.Audience.BuildingID
 	case n.Audience.EstateID != 0:
-		sc.Kind, sc.EstateID = model.AudienceEstate, n.Audience.EstateID
+		kind, id = model.AudienceEstate, n.Audience.EstateID
+	}
+	sc, err := resolveScope(ctx, s.store, n.Audience.CommunityID, kind, id, "audience", "audience_id")
+	if err != nil {
+		return 0, err
 	}
 	now := s.stamp()
 	a := &model.Announcement{CommunityID: sc.CommunityID, Audience: sc.Kind, EstateID: sc.EstateID, BuildingID: sc.BuildingID,
 		Title: clip(noticeLine(n.Title), 40), Body: clip(n.Body, 2000), Pinned: n.Pinned, Status: model.AnnouncementPendingReview,
 		ExpiresAt: n.ExpiresAt.UTC().Truncate(time.Second), CreatedAt: now, UpdatedAt: now}
-	err := s.store.Tx(ctx, func(tx *model.Store) error {
+	err = s.store.Tx(ctx, func(tx *model.Store) error {
 		if err := tx.CreateAnnouncement(ctx, a); err != nil {
 			return err
 		}
@@ -235,7 +235,7 @@ func (s *Announcements) Withdraw(ctx context.Context, p *Principal, id uint64) (
 	if err != nil {
 		return nil, err
 	}
-	if a.AuthorID != p.UserID && !p.Can(ActAnnouncementManage, Scope{CommunityID: a.CommunityID}) {
+	if !authorOrStaff(p, a) {
 		return nil, Errorf(KindForbidden, "只有发布人或社区工作者可以撤回公告")
 	}
 	ok, err := s.store.WithdrawAnnouncement(ctx, a.ID, s.now())
@@ -247,6 +247,12 @@ func (s *Announcements) Withdraw(ctx context.Context, p *Principal, id uint64) (
 	}
 	s.changed(ctx, a.CommunityID)
 	return s.store.AnnouncementByID(ctx, id)
+}
+
+// authorOrStaff reports whether p wrote the announcement or is staff of its community: who
+// sees it in any state, its receipts, and may withdraw it.
+func authorOrStaff(p *Principal, a *model.Announcement) bool {
+	return (a.AuthorID != 0 && a.AuthorID == p.UserID) || p.Can(ActAnnouncementManage, Scope{CommunityID: a.CommunityID})
 }
 
 // scopeOf is where the announcement is addressed.
@@ -270,7 +276,7 @@ func (s *Announcements) visible(ctx context.Context, p *Principal, id uint64) (*
 	if err != nil {
 		return nil, err
 	}
-	if p.Can(ActAnnouncementManage, Scope{CommunityID: a.CommunityID}) || (a.AuthorID != 0 && a.AuthorID == p.UserID) {
+	if authorOrStaff(p, a) {
 		return a, nil
 	}
 	if a.Status != model.AnnouncementPublished {
