@@ -23,11 +23,13 @@ type AnnouncementDTO struct {
 	Pinned       bool       `json:"pinned" description:"置顶"`
 	Status       string     `json:"status" enum:"pending_review,published,withdrawn" description:"pending_review：内容待审核，只有发布人与社区工作者可见"`
 	Author       *PersonDTO `json:"author" description:"发布人；系统发布（如议事厅表决结果公示）为 null"`
-	Mine         bool       `json:"mine" description:"我发布的公告"`
-	Read         bool       `json:"read" description:"我已读"`
 	ExpiresAt    time.Time  `json:"expires_at"`
 	PublishedAt  *time.Time `json:"published_at" description:"发布时间；待审核时为 null"`
 	CreatedAt    time.Time  `json:"created_at"`
+	// The reader's part comes last: a list splices it onto the rest, kept encoded
+	// (announcementItems).
+	Mine bool `json:"mine" description:"我发布的公告"`
+	Read bool `json:"read" description:"我已读"`
 }
 
 // AnnouncementDetailDTO is an announcement with its photos.

@@ -18,6 +18,7 @@ import (
 // Staff and captains, who also see what is held for review, read the database.
 type board struct {
 	items     []model.Announcement
+	renders   []cache.Rendered  // items[i]'s encoded form without the reader's part (api)
 	names     map[uint64]string // author → name as others see it
 	audiences map[uint64]string // announcement → its audience's name
 }
@@ -58,7 +59,8 @@ func (s *Announcements) boardOf(ctx context.Context, communityID uint64) (b *boa
 	if err != nil {
 		return nil, false, err
 	}
-	b = &board{items: items, names: names, audiences: make(map[uint64]string, len(items))}
+	b = &board{items: items, renders: make([]cache.Rendered, len(items)), names: names,
+		audiences: make(map[uint64]string, len(items))}
 	for i := range items {
 		if b.audiences[items[i].ID], err = s.AudienceName(ctx, &items[i]); err != nil {
 			return nil, false, err
@@ -68,16 +70,17 @@ func (s *Announcements) boardOf(ctx context.Context, communityID uint64) (b *boa
 	return b, len(items) < boardMax, nil
 }
 
-// page is a resident's page of the board: what is addressed to the estates and buildings,
-// unexpired at now, after the cursor, up to limit+1 (the one more says another page follows).
-func (b *board) page(estates, buildings []uint64, after *model.AnnouncementCursor, now time.Time, limit int) []model.Announcement {
-	var out []model.Announcement
+// page is a resident's page of the board, as indexes of its items: what is addressed to the
+// estates and buildings, unexpired at now, after the cursor, up to limit+1 (the one more says
+// another page follows).
+func (b *board) page(estates, buildings []uint64, after *model.AnnouncementCursor, now time.Time, limit int) []int {
+	var out []int
 	for i := range b.items {
 		a := &b.items[i]
 		if !a.ExpiresAt.After(now) || (after != nil && !listedAfter(a, after)) || !addressedTo(a, estates, buildings) {
 			continue
 		}
-		if out = append(out, *a); len(out) > limit {
+		if out = append(out, i); len(out) > limit {
 			break
 		}
 	}

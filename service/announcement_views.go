@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 
+	"linli/cache"
 	"linli/model"
 )
 
@@ -14,12 +15,15 @@ type AnnouncementList struct {
 }
 
 // AnnouncementItem is an announcement as a reader sees it in a list: whether they read it,
-// and its author's name (empty for the system's).
+// and its author's name (empty for the system's). Rendered, when not nil, is where the
+// instance keeps the item's encoded form without the reader's part (whether it is theirs, and
+// read), shared by every reader while the item is in memory.
 type AnnouncementItem struct {
 	model.Announcement
 	Read         bool
 	AuthorName   string
 	AudienceName string
+	Rendered     *cache.Rendered
 }
 
 // List returns the unexpired announcements addressed to p in the community, pinned first,
@@ -42,6 +46,7 @@ func (s *Announcements) List(ctx context.Context, p *Principal, q AnnouncementLi
 	}
 	var (
 		rows     []model.Announcement
+		onBoard  []int // rows[i] is b.items[onBoard[i]]
 		b        *board
 		complete bool
 	)
@@ -51,7 +56,11 @@ func (s *Announcements) List(ctx context.Context, p *Principal, q AnnouncementLi
 		}
 	}
 	if complete {
-		rows = b.page(f.EstateIDs, f.BuildingID, q.After, f.Now, q.Limit)
+		onBoard = b.page(f.EstateIDs, f.BuildingID, q.After, f.Now, q.Limit)
+		rows = make([]model.Announcement, len(onBoard))
+		for i, j := range onBoard {
+			rows[i] = b.items[j]
+		}
 	} else if rows, err = s.store.Announcements(ctx, f, q.After, q.Limit+1); err != nil {
 		return nil, false, err
 	}
@@ -81,7 +90,7 @@ func (s *Announcements) List(ctx context.Context, p *Principal, q AnnouncementLi
 	for i := range rows {
 		items[i] = AnnouncementItem{Announcement: rows[i], Read: read[rows[i].ID], AuthorName: names[rows[i].AuthorID]}
 		if complete {
-			items[i].AudienceName = b.audiences[rows[i].ID]
+			items[i].AudienceName, items[i].Rendered = b.audiences[rows[i].ID], &b.renders[onBoard[i]]
 		} else if items[i].AudienceName, err = s.AudienceName(ctx, &rows[i]); err != nil {
 			return nil, false, err
 		}
