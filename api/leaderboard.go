@@ -119,7 +119,7 @@ func (a *API) leaderboard(c *gin.Context) {
 		}
 	}
 	// The envelope is encoded without the items, which are then put in place of its null: the
-	// same bytes as encoding it whole (TestLeaderboardEncodingMatches), without re-encoding a
+	// same bytes as encoding it whole (TestLeaderboardOverHTTP), without re-encoding a
 	// ranking that has not changed.
 	body, err := json.Marshal(Envelope[LeaderboardDTO]{Code: 0, Message: "ok", Data: out})
 	if err != nil {
