@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/swaggest/jsonschema-go"
 
 	"linli/config"
 	"linli/model"
@@ -81,7 +82,19 @@ type ExportDTO struct {
 	GeneratedAt time.Time                   `json:"generated_at"`
 	Profile     UserDTO                     `json:"profile"`
 	Phone       string                      `json:"phone" description:"本人的完整手机号（仅本人可见）"`
-	Tables      map[string][]map[string]any `json:"tables" description:"按数据表列出与本人有关的全部记录（令牌散列等密文不导出）"`
+	Tables      map[string][]ExportRecord `json:"tables" description:"按数据表列出与本人有关的全部记录（令牌散列等密文不导出）"`
+}
+
+// ExportRecord is one exported row: its columns by name, each a value or null.
+type ExportRecord map[string]any
+
+// JSONSchema documents a record as an object whose values are any JSON value, null included
+// (an empty schema rejects null in OpenAPI 3.0).
+func (ExportRecord) JSONSchema() (jsonschema.Schema, error) {
+	var value, s jsonschema.Schema
+	value.WithType(jsonschema.Null.Type())
+	s.WithType(jsonschema.Object.Type()).WithAdditionalProperties(value.ToSchemaOrBool())
+	return s, nil
 }
 
 // PhoneRequest carries the code from the getPhoneNumber button.
@@ -228,7 +241,7 @@ func (a *API) exportMe(c *gin.Context) {
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="linli-export.json"`)
-	ok(c, http.StatusOK, ExportDTO{GeneratedAt: Time(a.deps.Clock.Now()), Profile: userDTO(x.Profile), Phone: x.Phone, Tables: x.Tables})
+	ok(c, http.StatusOK, ExportDTO{GeneratedAt: Time(a.deps.Clock.Now()), Profile: userDTO(x.Profile), Phone: x.Phone, Tables: exportTables(x.Tables)})
 }
 
 func (a *API) bindPhone(c *gin.Context) {
@@ -266,4 +279,16 @@ func residencyDTO(r model.ResidencyView) ResidencyDTO {
 	return ResidencyDTO{ID: ID(r.ID), UserID: ID(r.UserID), CommunityID: ID(r.CommunityID), CommunityName: r.CommunityName,
 		EstateID: ID(r.EstateID), EstateName: r.EstateName, BuildingID: ID(r.BuildingID), BuildingName: r.BuildingName,
 		Room: r.Room, HouseholdID: idPtr(r.HouseholdID), RoomHeld: r.RoomHeld, Status: r.Status, Reason: r.Reason, CreatedAt: Time(r.CreatedAt), DecidedAt: TimePtr(r.DecidedAt)}
+}
+
+// exportTables types the export's rows as records.
+func exportTables(t map[string][]map[string]any) map[string][]ExportRecord {
+	out := make(map[string][]ExportRecord, len(t))
+	for name, rows := range t {
+		out[name] = make([]ExportRecord, len(rows))
+		for i, r := range rows {
+			out[name][i] = r
+		}
+	}
+	return out
 }

@@ -164,8 +164,8 @@ func (d *docs) add(rt route) error {
 	if rt.idempotent { // a key reused for another request, or the first still running
 		errs = append(errs, http.StatusConflict, http.StatusUnprocessableEntity)
 	}
-	if rt.auth {
-		errs = append(errs, http.StatusUnauthorized)
+	if rt.auth { // no session; a console cookie without its CSRF header (console.go)
+		errs = append(errs, http.StatusUnauthorized, http.StatusForbidden)
 	}
 	// Any route may meet a bug or an outage of the database or Redis.
 	errs = append(errs, http.StatusInternalServerError, http.StatusServiceUnavailable)

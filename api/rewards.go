@@ -119,8 +119,8 @@ func (a *API) rewardRoutes() error {
 			resp: data[RewardDTO](), status: 201, errors: []int{403, 404}},
 			[]gin.HandlerFunc{auth, a.createReward}},
 		{route{op: "updateReward", method: "PATCH", path: "/rewards/:id", tag: "爱心超市", summary: "修改奖励（本社区工作者）",
-			description: "只改提供的字段；stock 为新的剩余数量。", auth: true, req: new(UpdateRewardRequest),
-			resp: data[RewardDTO](), errors: []int{403, 404}},
+			description: "只改提供的字段；stock 为新的剩余数量；名称或说明未通过内容安全检查 → 422。", auth: true, req: new(UpdateRewardRequest),
+			resp: data[RewardDTO](), errors: []int{403, 404, 422}},
 			[]gin.HandlerFunc{auth, a.updateReward}},
 		{route{op: "redeemReward", method: "POST", path: "/rewards/:id/redeem", tag: "爱心超市", summary: "兑换奖励（本社区认证居民）",
 			description: "在一个事务里检查兑换期、每人限兑、库存与余额，扣减库存与积分并发放唯一的兑换券码；" +

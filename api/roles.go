@@ -33,7 +33,7 @@ func (a *API) rolesRoutes() error {
 		{route{op: "grantRole", method: "POST", path: "/communities/:id/roles", tag: "身份", summary: "授予社区工作者或楼栋长角色（本社区工作者）",
 			description: "新授予 → 201；再次授予楼栋长则以本次的 building_ids 替换其负责楼栋（200），再次授予社区工作者不做改动（200）。" +
 				"楼栋长须指定 1–50 个本社区楼栋，否则 400（building_ids）；用户不存在或已注销 → 404。平台管理员角色只能通过命令行授予。",
-			auth: true, req: new(GrantRoleRequest), resp: data[RoleDTO](), status: 201, errors: []int{403, 404}},
+			auth: true, req: new(GrantRoleRequest), resp: data[RoleDTO](), status: 201, also: []int{http.StatusOK}, errors: []int{403, 404}},
 			[]gin.HandlerFunc{auth, a.grantRole}},
 		{route{op: "revokeRole", method: "DELETE", path: "/communities/:id/roles/:role_id", tag: "身份", summary: "撤销角色（本社区工作者）",
 			description: "撤销本社区的社区工作者或楼栋长角色；其他社区的角色 → 404。", auth: true, req: new(RolePath),

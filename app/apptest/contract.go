@@ -19,7 +19,9 @@ import (
 )
 
 // EnvContract says what Do does with an answer that its route's OpenAPI entry does not allow:
-// "strict" fails the test; anything else (for now the default) does not check.
+// by default the test fails, so every answer of the whole suite, success or error, is checked
+// against the document the server serves; "off" does not check (to look at a behaviour
+// before its document is written, never in CI).
 const EnvContract = "LINLI_TEST_CONTRACT"
 
 // contract is a server's own OpenAPI document, ready to check answers against.
@@ -70,7 +72,7 @@ func (e *Env) contractOf() *contract {
 // document allows: a status it does not list, a header or body that does not match the schema.
 // Requests to paths the document does not describe (files, docs) are not checked.
 func (e *Env) checkContract(req *http.Request, body []byte, res *Response) {
-	if os.Getenv(EnvContract) != "strict" {
+	if os.Getenv(EnvContract) == "off" {
 		return
 	}
 	e.T.Helper()
