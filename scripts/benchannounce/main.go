@@ -20,36 +20,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"slices"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"linli/app"
+	"linli/scripts/internal/apiclient"
 	"linli/scripts/internal/loadenv"
+	"linli/scripts/internal/loadrun"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "benchannounce:", err)
-		os.Exit(1)
-	}
-}
+func main() { loadrun.Main("benchannounce", run) }
 
 type options struct {
 	residents, households, conns    int
@@ -87,7 +71,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer cleanup()
-	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+	a, err := loadenv.App(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -101,17 +85,13 @@ func run(ctx context.Context) error {
 	}
 	fmt.Printf("set-up (register, %d residents, %d logged in): %s\n", o.residents, len(fx.readers)+1, time.Since(t0).Round(time.Millisecond))
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, stopServer, err := loadenv.Serve(ctx, a) // with its jobs: announcements.deliver
 	if err != nil {
 		return err
 	}
-	srvCtx, stopServer := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- a.ServeListener(srvCtx, ln) }() // with its jobs: announcements.deliver
-	defer func() { stopServer(); <-served }()
-	b := &bench{a: a, o: o, fx: fx, base: "http://" + ln.Addr().String(), client: &http.Client{Timeout: 2 * time.Minute,
-		Transport: &http.Transport{MaxConnsPerHost: o.conns, MaxIdleConnsPerHost: o.conns, DisableCompression: true}}}
-	defer b.client.CloseIdleConnections()
+	defer stopServer()
+	b := &bench{a: a, o: o, fx: fx, api: &apiclient.Client{Base: base, HTTP: apiclient.Pooled(o.conns, 2*time.Minute)}}
+	defer b.api.HTTP.CloseIdleConnections()
 
 	var rows []row
 	pub, first, err := b.publishAll(ctx)
@@ -157,113 +137,23 @@ type row struct {
 
 // bench is the running server and what the measurements share.
 type bench struct {
-	a      *app.App
-	o      options
-	fx     *fixture
-	base   string
-	client *http.Client
+	a   *app.App
+	o   options
+	fx  *fixture
+	api *apiclient.Client
 }
 
-// call sends a request with the session and returns the status and body.
-func (b *bench) call(ctx context.Context, method, path, token string, body any) (int, []byte, error) {
-	var in io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
+// drive runs do at o.conns connections, n times in all (n > 0) or for d; a call fails with an
+// error or an answer other than 200.
+func (b *bench) drive(ctx context.Context, n int, d time.Duration, do func(i int) (int, error)) loadrun.Result {
+	return loadrun.Spread(ctx, b.o.conns, n, d, func(i int) error {
+		if status, err := do(i); err != nil || status != http.StatusOK {
+			return fmt.Errorf("HTTP %d %v", status, err)
 		}
-		in = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, b.base+path, in)
-	if err != nil {
-		return 0, nil, err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := b.client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, out, err
+		return nil
+	})
 }
 
-// decode reads the envelope's data into v.
-func decode(raw []byte, v any) error {
-	env := struct {
-		Code    int             `json:"code"`
-		Message string          `json:"message"`
-		Data    json.RawMessage `json:"data"`
-	}{}
-	if err := json.Unmarshal(raw, &env); err != nil {
-		return err
-	}
-	if env.Code != 0 {
-		return fmt.Errorf("code %d: %s", env.Code, env.Message)
-	}
-	return json.Unmarshal(env.Data, v)
-}
-
-// driven is what drive measured: sorted latencies, and the answers other than 200.
-type driven struct {
-	latencies []time.Duration
-	errors    int
-	sample    string
-}
-
-// drive runs do at o.conns connections, n times in all (n > 0) or for d, and returns the
-// latencies and the wall time.
-func (b *bench) drive(ctx context.Context, n int, d time.Duration, do func(i int) (int, error)) (driven, time.Duration) {
-	var next atomic.Int64
-	end := time.Now().Add(d)
-	var mu sync.Mutex
-	var out driven
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range b.o.conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			var bad int
-			var sample string
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if (n > 0 && i >= n) || (n == 0 && !time.Now().Before(end)) {
-					break
-				}
-				t0 := time.Now()
-				status, err := do(i)
-				mine = append(mine, time.Since(t0))
-				if err != nil || status != http.StatusOK {
-					bad, sample = bad+1, fmt.Sprintf("HTTP %d %v", status, err)
-				}
-			}
-			mu.Lock()
-			out.latencies, out.errors = append(out.latencies, mine...), out.errors+bad
-			if sample != "" {
-				out.sample = sample
-			}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	wall := time.Since(start)
-	slices.Sort(out.latencies)
-	return out, wall
-}
-
-func pct(lat []time.Duration, p int) time.Duration {
-	if len(lat) == 0 {
-		return 0
-	}
-	i := (len(lat)*p + 99) / 100
-	return round(lat[min(max(i-1, 0), len(lat)-1)])
-}
+func pct(lat []time.Duration, p int) time.Duration { return round(loadrun.Rank(lat, p)) }
 
 func round(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }

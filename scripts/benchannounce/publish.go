@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"linli/scripts/internal/apiclient"
+
 	"linli/service"
 )
 
@@ -25,7 +27,7 @@ func (b *bench) publishAll(ctx context.Context) (rows []row, first uint64, err e
 		body := map[string]any{"title": fmt.Sprintf("停水通知（第%d次）", i+1), "audience": "community",
 			"body": "因市政管网检修，本周六 8:00–18:00 全社区停水，请提前储水。如有困难请联系居委会。"}
 		t0 := time.Now()
-		status, raw, err := b.call(ctx, http.MethodPost, fmt.Sprintf("/api/v1/communities/%d/announcements", b.fx.communityID), b.fx.staff, body)
+		status, raw, err := b.api.Do(ctx, http.MethodPost, fmt.Sprintf("/api/v1/communities/%d/announcements", b.fx.communityID), b.fx.staff, body)
 		answered := time.Now()
 		if err != nil {
 			return nil, 0, err
@@ -37,7 +39,7 @@ func (b *bench) publishAll(ctx context.Context) (rows []row, first uint64, err e
 		if status != http.StatusCreated {
 			return nil, 0, fmt.Errorf("HTTP %d: %s", status, raw)
 		}
-		if err := decode(raw, &an); err != nil || an.Status != "published" {
+		if err := apiclient.Data(raw, &an); err != nil || an.Status != "published" {
 			return nil, 0, fmt.Errorf("answer %s: %v", raw, err)
 		}
 		answers = append(answers, answered.Sub(t0))

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"linli/scripts/internal/apiclient"
 )
 
 // listAll measures GET /healthz at o.conns connections for 5 s, then, after a first request
@@ -15,47 +17,47 @@ import (
 // residents' list (each checked for 200, every 50th for the announcements published) at the
 // same concurrency.
 func (b *bench) listAll(ctx context.Context) ([]row, error) {
-	ceiling, ceilingWall := b.drive(ctx, 0, 5*time.Second, func(int) (int, error) {
-		status, _, err := b.call(ctx, http.MethodGet, "/healthz", "", nil)
+	ceiling := b.drive(ctx, 0, 5*time.Second, func(int) (int, error) {
+		status, _, err := b.api.Do(ctx, http.MethodGet, "/healthz", "", nil)
 		return status, err
 	})
 	path := fmt.Sprintf("/api/v1/communities/%d/announcements", b.fx.communityID)
 	// Each resident's first request loads their identity into the caches; a resident opening
 	// the list again is the steady state measured.
-	warm, warmWall := b.drive(ctx, min(b.o.lists, len(b.fx.readers)), 0, func(i int) (int, error) {
-		status, _, err := b.call(ctx, http.MethodGet, path, b.fx.readers[i], nil)
+	warm := b.drive(ctx, min(b.o.lists, len(b.fx.readers)), 0, func(i int) (int, error) {
+		status, _, err := b.api.Do(ctx, http.MethodGet, path, b.fx.readers[i], nil)
 		return status, err
 	})
-	if warm.errors > 0 {
-		return nil, fmt.Errorf("warm-up: %d errors (%v)", warm.errors, warm.sample)
+	if warm.Errors > 0 {
+		return nil, fmt.Errorf("warm-up: %d errors (%v)", warm.Errors, warm.FirstError)
 	}
-	fmt.Printf("list, first request of %d residents: %.0f req/s, p50 %s, p99 %s\n", len(warm.latencies),
-		float64(len(warm.latencies))/warmWall.Seconds(), pct(warm.latencies, 50), pct(warm.latencies, 99))
+	fmt.Printf("list, first request of %d residents: %.0f req/s, p50 %s, p99 %s\n", len(warm.Latencies),
+		float64(len(warm.Latencies))/warm.Wall.Seconds(), pct(warm.Latencies, 50), pct(warm.Latencies, 99))
 	var wrong atomic.Int64
 	var sample atomic.Value
-	lat, wall := b.drive(ctx, b.o.lists, 0, func(i int) (int, error) {
-		status, raw, err := b.call(ctx, http.MethodGet, path, b.fx.readers[i%len(b.fx.readers)], nil)
+	lat := b.drive(ctx, b.o.lists, 0, func(i int) (int, error) {
+		status, raw, err := b.api.Do(ctx, http.MethodGet, path, b.fx.readers[i%len(b.fx.readers)], nil)
 		if err == nil && status == http.StatusOK && i%50 == 0 {
 			var page struct {
 				Items []json.RawMessage `json:"items"`
 			}
-			if err := decode(raw, &page); err != nil || len(page.Items) != b.o.publishes {
+			if err := apiclient.Data(raw, &page); err != nil || len(page.Items) != b.o.publishes {
 				wrong.Add(1)
 				sample.Store(fmt.Sprintf("%d items, want %d (%v)", len(page.Items), b.o.publishes, err))
 			}
 		}
 		return status, err
 	})
-	if lat.errors > 0 || wrong.Load() > 0 {
-		return nil, fmt.Errorf("%d errors (%v), %d wrong pages (%v)", lat.errors, lat.sample, wrong.Load(), sample.Load())
+	if lat.Errors > 0 || wrong.Load() > 0 {
+		return nil, fmt.Errorf("%d errors (%v), %d wrong pages (%v)", lat.Errors, lat.FirstError, wrong.Load(), sample.Load())
 	}
-	hz := float64(len(ceiling.latencies)) / ceilingWall.Seconds()
-	rate := float64(len(lat.latencies)) / wall.Seconds()
+	hz := float64(len(ceiling.Latencies)) / ceiling.Wall.Seconds()
+	rate := float64(len(lat.Latencies)) / lat.Wall.Seconds()
 	return []row{
 		{name: fmt.Sprintf("GET /healthz (ceiling, %d conns, 5 s)", b.o.conns),
-			figures: fmt.Sprintf("%.0f req/s, p50 %s, p99 %s", hz, pct(ceiling.latencies, 50), pct(ceiling.latencies, 99))},
-		{name: fmt.Sprintf("residents' list of announcements (%d requests, %d conns)", len(lat.latencies), b.o.conns),
-			figures: fmt.Sprintf("%.0f req/s = %.2f × healthz, p50 %s, p99 %s", rate, rate/hz, pct(lat.latencies, 50), pct(lat.latencies, 99)),
+			figures: fmt.Sprintf("%.0f req/s, p50 %s, p99 %s", hz, pct(ceiling.Latencies, 50), pct(ceiling.Latencies, 99))},
+		{name: fmt.Sprintf("residents' list of announcements (%d requests, %d conns)", len(lat.Latencies), b.o.conns),
+			figures: fmt.Sprintf("%.0f req/s = %.2f × healthz, p50 %s, p99 %s", rate, rate/hz, pct(lat.Latencies, 50), pct(lat.Latencies, 99)),
 			target:  fmt.Sprintf("≥ %.1f × healthz", listRatio), met: rate >= listRatio*hz},
 	}, nil
 }
@@ -65,19 +67,19 @@ func (b *bench) listAll(ctx context.Context) ([]row, error) {
 // households of the audience and those reached.
 func (b *bench) receiptsAll(ctx context.Context, id uint64) ([]row, error) {
 	path := fmt.Sprintf("/api/v1/announcements/%d", id)
-	reads, wall := b.drive(ctx, len(b.fx.readers), 0, func(i int) (int, error) {
-		status, _, err := b.call(ctx, http.MethodGet, path, b.fx.readers[i], nil)
+	reads := b.drive(ctx, len(b.fx.readers), 0, func(i int) (int, error) {
+		status, _, err := b.api.Do(ctx, http.MethodGet, path, b.fx.readers[i], nil)
 		return status, err
 	})
-	if reads.errors > 0 {
-		return nil, fmt.Errorf("reading: %d errors (%v)", reads.errors, reads.sample)
+	if reads.Errors > 0 {
+		return nil, fmt.Errorf("reading: %d errors (%v)", reads.Errors, reads.FirstError)
 	}
-	fmt.Printf("%d residents opened announcement %d in %s: p50 %s, p99 %s\n", len(b.fx.readers), id, round(wall),
-		pct(reads.latencies, 50), pct(reads.latencies, 99))
+	fmt.Printf("%d residents opened announcement %d in %s: p50 %s, p99 %s\n", len(b.fx.readers), id, round(reads.Wall),
+		pct(reads.Latencies, 50), pct(reads.Latencies, 99))
 	var lat []time.Duration
 	for range b.o.reps {
 		t0 := time.Now()
-		status, raw, err := b.call(ctx, http.MethodGet, path+"/receipts", b.fx.staff, nil)
+		status, raw, err := b.api.Do(ctx, http.MethodGet, path+"/receipts", b.fx.staff, nil)
 		lat = append(lat, time.Since(t0))
 		if err != nil {
 			return nil, err
@@ -92,7 +94,7 @@ func (b *bench) receiptsAll(ctx context.Context, id uint64) ([]row, error) {
 		if status != http.StatusOK {
 			return nil, fmt.Errorf("HTTP %d: %s", status, raw)
 		}
-		if err := decode(raw, &r); err != nil {
+		if err := apiclient.Data(raw, &r); err != nil {
 			return nil, err
 		}
 		if r.Households != b.o.households || r.Reached != b.fx.reached || r.Recipients != b.o.residents || r.Delivering ||
