@@ -40,10 +40,9 @@ func Exec(ctx context.Context, dsn, stmt string) error {
 
 // CreateSchema creates the schema name (utf8mb4, utf8mb4_unicode_ci, as the server's
 // connections use) on the server of dsn, and returns a DSN of it and a function that drops it.
-// An unparsable dsn is returned as the driver's error, for the caller to name its source.
 func CreateSchema(ctx context.Context, dsn, name string) (string, func(), error) {
 	if _, err := ServerDSN(dsn); err != nil {
-		return "", nil, err
+		return "", nil, fmt.Errorf("MySQL DSN: %w", err)
 	}
 	if err := Exec(ctx, dsn, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
 		return "", nil, fmt.Errorf("create schema (is MariaDB running?): %w", err)
