@@ -139,21 +139,14 @@ func (e *benchEnv) load(ctx context.Context, o options) error {
 // start builds the binary and runs it as its own process on a free loopback port, with every
 // abuse limit off: all the load comes from one address and a few hundred people.
 func (e *benchEnv) start(ctx context.Context, o options) error {
-	bin, err := benchenv.Build(ctx, "", e.dir)
-	if err != nil {
-		return err
-	}
-	addr, err := benchenv.FreeAddr()
-	if err != nil {
-		return err
-	}
 	more := []string{"LINLI_HTTP_PPROF=" + strconv.FormatBool(o.pprof)}
 	for _, k := range config.Keys() {
 		if strings.HasPrefix(k, "limits.") && strings.Contains(k, "_per_") {
 			more = append(more, config.EnvName(k)+"=0")
 		}
 	}
-	e.server, err = benchenv.Start(e.api.HTTP, bin, addr, benchenv.Environ(e.config(o), addr, more...))
+	var err error
+	e.server, err = benchenv.Launch(ctx, e.api.HTTP, e.dir, e.config(o), more...)
 	if e.server != nil {
 		e.api.Base = e.server.Base
 	}

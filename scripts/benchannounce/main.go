@@ -66,18 +66,14 @@ func run(ctx context.Context) error {
 		o.conns < 1 || o.publishes < 1 || o.lists < 1 || o.reps < 1 {
 		return errors.New("want 1 ≤ households ≤ residents, 1 ≤ readers ≤ residents, and conns, publishes, lists, receipts ≥ 1")
 	}
-	cfg, cleanup, backend, err := loadenv.Configure()
+	env, err := loadenv.Open(ctx)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	a, err := loadenv.App(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	defer env.Close()
+	a := env.App
 	fmt.Printf("back end: %s; %d households, %d residents, %d connections; delivery every %s in batches of %d\n",
-		backend, o.households, o.residents, o.conns, cfg.Announcements.DeliverEvery, cfg.Announcements.DeliverBatch)
+		env.Backend, o.households, o.residents, o.conns, env.Config.Announcements.DeliverEvery, env.Config.Announcements.DeliverBatch)
 	t0 := time.Now()
 	fx, err := setUp(ctx, a.Services, o)
 	if err != nil {

@@ -144,16 +144,8 @@ func (e *benchEnv) seed(ctx context.Context) error {
 
 // start builds the binary and runs it as its own process on a free loopback port.
 func (e *benchEnv) start(ctx context.Context) error {
-	bin, err := benchenv.Build(ctx, "", e.dir)
-	if err != nil {
-		return err
-	}
-	addr, err := benchenv.FreeAddr()
-	if err != nil {
-		return err
-	}
-	e.server, err = benchenv.Start(e.api.HTTP, bin, addr, benchenv.Environ(e.config(), addr,
-		"LINLI_LIMITS_LOGIN_PER_IP=0", "LINLI_LIMITS_LOGIN_PER_USER=0"))
+	var err error
+	e.server, err = benchenv.Launch(ctx, e.api.HTTP, e.dir, e.config(), "LINLI_LIMITS_LOGIN_PER_IP=0", "LINLI_LIMITS_LOGIN_PER_USER=0")
 	if e.server != nil {
 		e.api.Base = e.server.Base
 	}

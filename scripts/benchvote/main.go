@@ -50,18 +50,14 @@ func run(ctx context.Context) error {
 	if o.ballots > o.households || o.doubles > o.ballots || o.conns < 1 {
 		return errors.New("want doubles ≤ ballots ≤ households and conns ≥ 1")
 	}
-	cfg, cleanup, backend, err := loadenv.Configure()
+	env, err := loadenv.Open(ctx)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	a, err := loadenv.App(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	defer env.Close()
+	a := env.App
 	fmt.Printf("back end: %s; %d households, %d ballots (+%d second members) over %s, %d connections\n",
-		backend, o.households, o.ballots, o.doubles, o.over, o.conns)
+		env.Backend, o.households, o.ballots, o.doubles, o.over, o.conns)
 	t0 := time.Now()
 	voteID, tokens, err := setUp(ctx, a.Services, o)
 	if err != nil {

@@ -49,17 +49,13 @@ func run(ctx context.Context) error {
 	if o.n < 1 || o.capacity < 1 || o.conns < 1 || o.buildings < 1 {
 		return errors.New("-n, -capacity, -conns and -buildings must be positive")
 	}
-	cfg, cleanup, backend, err := loadenv.Configure()
+	env, err := loadenv.Open(ctx)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	a, err := loadenv.App(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	fmt.Printf("back end: %s; %d residents, %d places, %d connections\n", backend, o.n, o.capacity, o.conns)
+	defer env.Close()
+	a := env.App
+	fmt.Printf("back end: %s; %d residents, %d places, %d connections\n", env.Backend, o.n, o.capacity, o.conns)
 
 	setupStart := time.Now()
 	activityID, tokens, err := setUp(ctx, a.Services, o)

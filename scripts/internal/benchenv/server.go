@@ -51,6 +51,20 @@ func Environ(cfg config.Config, addr string, more ...string) []string {
 		"LINLI_LOG_LEVEL=warn", "LINLI_HTTP_METRICS_ADDR=127.0.0.1:0"), more...)
 }
 
+// Launch builds the server into dir and runs it on a free loopback port with cfg's environment
+// (and more), as Start does.
+func Launch(ctx context.Context, client *http.Client, dir string, cfg config.Config, more ...string) (*Server, error) {
+	bin, err := Build(ctx, "", dir)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	return Start(client, bin, addr, Environ(cfg, addr, more...))
+}
+
 // Server is the server running as a process of its own.
 type Server struct {
 	// Base is http://addr.

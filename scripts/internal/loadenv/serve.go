@@ -10,9 +10,38 @@ import (
 	"linli/config"
 )
 
-// App builds the complete server on cfg (migrating its database), logging errors only.
-func App(ctx context.Context, cfg config.Config) (*app.App, error) {
-	return app.New(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+// Env is the back end of a load (see Configure) and the complete server built on it.
+type Env struct {
+	App    *app.App
+	Config config.Config
+	// Backend names the database and Redis in use.
+	Backend string
+	cleanup func()
+}
+
+// Open configures the back end as Configure does and builds the complete server on it
+// (migrating its database), logging errors only; Close ends both.
+func Open(ctx context.Context) (*Env, error) {
+	cfg, cleanup, backend, err := Configure()
+	e := &Env{Config: cfg, Backend: backend, cleanup: cleanup}
+	if err == nil {
+		e.App, err = app.New(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+	}
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close closes the server and removes what Configure made.
+func (e *Env) Close() {
+	if e.App != nil {
+		e.App.Close()
+	}
+	if e.cleanup != nil {
+		e.cleanup()
+	}
 }
 
 // Serve serves a, with its jobs, on a free loopback port until stop is called, and returns its

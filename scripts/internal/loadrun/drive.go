@@ -47,68 +47,64 @@ func (c *collector) result(wall time.Duration) Result {
 	return c.out
 }
 
+// connection makes the calls of one connection: next gives each call's index until it says
+// no more, cut tells after a call whether the load had already ended (the call is then not
+// counted).
+func (c *collector) connection(next func() (int, bool), do func(i int) error, cut func() bool) {
+	var lat []time.Duration
+	errors := 0
+	for i, ok := next(); ok; i, ok = next() {
+		t0 := time.Now()
+		err := do(i)
+		if cut() {
+			break
+		}
+		lat = append(lat, time.Since(t0))
+		if err != nil {
+			errors++
+			c.fail(err)
+		}
+	}
+	c.add(lat, errors)
+}
+
+// measure runs conn for every connection of conns at once and returns what they collected.
+func measure(conns int, conn func(c int, col *collector)) Result {
+	var col collector
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range conns {
+		wg.Go(func() { conn(c, &col) })
+	}
+	wg.Wait()
+	return col.result(time.Since(start))
+}
+
 // Drive runs conns connections for d, each calling do again and again (i counts the calls of
 // connection c); a call that returns an error failed. A call cut off by the end of d is not
 // counted: do gets the context that ends with d.
 func Drive(ctx context.Context, conns int, d time.Duration, do func(ctx context.Context, c, i int) error) Result {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	var col collector
-	var wg sync.WaitGroup
-	start := time.Now()
-	for c := range conns {
-		wg.Go(func() {
-			var lat []time.Duration
-			errors := 0
-			for i := 0; ctx.Err() == nil; i++ {
-				t0 := time.Now()
-				err := do(ctx, c, i)
-				if ctx.Err() != nil {
-					break // cut off by the end of the run: not a server error
-				}
-				lat = append(lat, time.Since(t0))
-				if err != nil {
-					errors++
-					col.fail(err)
-				}
-			}
-			col.add(lat, errors)
-		})
-	}
-	wg.Wait()
-	return col.result(time.Since(start))
+	cut := func() bool { return ctx.Err() != nil }
+	return measure(conns, func(c int, col *collector) {
+		i := -1
+		next := func() (int, bool) { i++; return i, ctx.Err() == nil }
+		col.connection(next, func(i int) error { return do(ctx, c, i) }, cut)
+	})
 }
 
 // Spread runs do on conns connections, n calls in all (i from 0 to n-1, shared among the
 // connections) when n > 0, else until d has passed; a call that returns an error failed.
 func Spread(ctx context.Context, conns, n int, d time.Duration, do func(i int) error) Result {
-	var next atomic.Int64
+	var counter atomic.Int64
 	end := time.Now().Add(d)
-	var col collector
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range conns {
-		wg.Go(func() {
-			var lat []time.Duration
-			errors := 0
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if (n > 0 && i >= n) || (n == 0 && !time.Now().Before(end)) {
-					break
-				}
-				t0 := time.Now()
-				err := do(i)
-				lat = append(lat, time.Since(t0))
-				if err != nil {
-					errors++
-					col.fail(err)
-				}
-			}
-			col.add(lat, errors)
-		})
+	next := func() (int, bool) {
+		i := int(counter.Add(1) - 1)
+		return i, ctx.Err() == nil && ((n > 0 && i < n) || (n == 0 && time.Now().Before(end)))
 	}
-	wg.Wait()
-	return col.result(time.Since(start))
+	never := func() bool { return false }
+	return measure(conns, func(_ int, col *collector) { col.connection(next, do, never) })
 }
 
 // Burst calls do(i) for every i of [0, n) on a goroutine of its own, all released at the same
