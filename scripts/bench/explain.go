@@ -8,10 +8,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 
-	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
+	"linli/scripts/internal/dbenv"
 )
 
 // explain records every query the server runs for the list endpoints (MariaDB's general log,
@@ -78,7 +76,7 @@ func explain(ctx context.Context, w io.Writer, e *benchEnv) error {
 	}
 	// The leaderboards are rebuilt from the ledger when Redis lacks them: drop them so that the
 	// rebuild's queries show too.
-	if err := deleteRedisKeys(ctx, e.redisAddr, e.schema+":"+fmt.Sprintf("lb:{c%d}", com.ID)); err != nil {
+	if err := dbenv.DeleteKeys(ctx, e.redisAddr, e.schema+":"+fmt.Sprintf("lb:{c%d}", com.ID)); err != nil {
 		return err
 	}
 	if _, err := db.ExecContext(ctx, "SET GLOBAL log_output = 'TABLE'"); err != nil {
@@ -167,20 +165,4 @@ func explainOne(ctx context.Context, w io.Writer, db *sql.DB, q string) error {
 		fmt.Fprintf(w, "| %s |\n", strings.Join(parts, " | "))
 	}
 	return rows.Err()
-}
-
-// deleteRedisKeys deletes the keys that start with prefix.
-func deleteRedisKeys(ctx context.Context, addr, prefix string) error {
-	c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true,
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}})
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	iter := c.Scan(ctx, 0, prefix+"*", 500).Iterator()
-	for iter.Next(ctx) {
-		if err := c.Del(ctx, iter.Val()).Err(); err != nil {
-			return err
-		}
-	}
-	return iter.Err()
 }

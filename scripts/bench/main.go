@@ -27,19 +27,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
+
+	"linli/scripts/internal/loadrun"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
-	}
-}
+func main() { loadrun.Main("bench", run) }
 
 func run(ctx context.Context) error {
 	o := options{}
@@ -57,8 +50,8 @@ func run(ctx context.Context) error {
 	flag.StringVar(&o.only, "only", "", "run only scenarios whose name contains this (the ceilings always run)")
 	flag.BoolVar(&o.explain, "explain", false, "instead of the load, print every list endpoint's queries with their EXPLAIN (Markdown)")
 	flag.Parse()
-	o.mysqlDSN = envOr("LINLI_BENCH_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/")
-	o.redisAddr = envOr("LINLI_BENCH_REDIS_ADDR", "127.0.0.1:6379")
+	o.mysqlDSN = loadrun.EnvOr("LINLI_BENCH_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/")
+	o.redisAddr = loadrun.EnvOr("LINLI_BENCH_REDIS_ADDR", "127.0.0.1:6379")
 
 	start := time.Now()
 	env, err := prepare(ctx, o)
@@ -95,13 +88,6 @@ type options struct {
 	explain             bool
 	only                string
 	mysqlDSN, redisAddr string
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
 
 func logf(format string, args ...any) {

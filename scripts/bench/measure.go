@@ -1,21 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"linli/scripts/internal/loadrun"
 	"linli/scripts/seedscale/district"
 )
 
@@ -140,67 +138,20 @@ func measure(ctx context.Context, o options, e *benchEnv) ([]result, error) {
 
 // drive runs conns loops of requests for d and collects latencies and errors.
 func (e *benchEnv) drive(ctx context.Context, s scenario, conns int, d time.Duration) result {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	lat := make([][]time.Duration, conns)
-	var errs atomic.Int64
-	var first atomic.Value
-	var wg sync.WaitGroup
-	start := time.Now()
-	for c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ctx.Err() == nil; i++ {
-				method, path, body, token := s.request(e, c, i)
-				t0 := time.Now()
-				status, msg := e.do(ctx, method, path, body, token)
-				if ctx.Err() != nil {
-					return // cut off by the end of the run: not a server error
-				}
-				lat[c] = append(lat[c], time.Since(t0))
-				if status < 200 || status >= 300 {
-					errs.Add(1)
-					first.CompareAndSwap(nil, fmt.Sprintf("%d %s", status, msg))
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	var all []time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
-	}
-	slices.Sort(all)
-	r := result{scenario: s, requests: len(all), errors: int(errs.Load()), rps: float64(len(all)) / elapsed.Seconds()}
-	if len(all) > 0 {
-		r.p50, r.p99 = all[len(all)/2], all[len(all)*99/100]
-	}
-	if v := first.Load(); v != nil {
-		r.firstError = v.(string)
-	}
-	return r
+	r := loadrun.Drive(ctx, conns, d, func(ctx context.Context, c, i int) error {
+		method, path, body, token := s.request(e, c, i)
+		if status, msg := e.do(ctx, method, path, body, token); status < 200 || status >= 300 {
+			return fmt.Errorf("%d %s", status, msg)
+		}
+		return nil
+	})
+	return result{scenario: s, requests: len(r.Latencies), errors: r.Errors, rps: r.RPS(), firstError: r.FirstError,
+		p50: loadrun.Floor(r.Latencies, 50), p99: loadrun.Floor(r.Latencies, 99)}
 }
 
 // do sends one request and returns its status, and the body's start when it failed.
 func (e *benchEnv) do(ctx context.Context, method, path string, body any, token string) (int, string) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, e.base+path, rd)
-	if err != nil {
-		return 0, err.Error()
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := e.client.Do(req)
+	resp, err := e.api.Send(ctx, method, path, token, body)
 	if err != nil {
 		return 0, err.Error()
 	}

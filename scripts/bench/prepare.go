@@ -1,48 +1,35 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"database/sql"
-	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
-	"linli/cache"
 	"linli/config"
-	"linli/model"
+	"linli/scripts/internal/apiclient"
+	"linli/scripts/internal/benchenv"
+	"linli/scripts/internal/dbenv"
+	"linli/scripts/internal/loadrun"
 	"linli/scripts/seedscale/district"
-	"linli/service"
 )
 
 // benchEnv is a loaded district and a running server.
 type benchEnv struct {
-	base      string // http://127.0.0.1:port
-	server    *exec.Cmd
+	server    *benchenv.Server
+	api       *apiclient.Client // the server's API, over the load's connections
 	dir       string
 	schema    string
 	ownSchema bool
-	adminDSN  string
 	dsn       string
 	redisAddr string
 	district  []district.Community
 	// residents are logged in, spread over every community and building; captains and staff
 	// (one per community) too; rushers are the rush's residents, all of the first community.
 	residents, captains, staff, rushers []user
-	client                              *http.Client
 }
 
 // user is a logged-in person.
@@ -53,22 +40,10 @@ type user struct {
 }
 
 func (e *benchEnv) close(o options) {
-	if e.server != nil && e.server.Process != nil {
-		_ = e.server.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = e.server.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(25 * time.Second):
-			_ = e.server.Process.Kill()
-		}
-	}
+	e.server.Stop()
 	if e.ownSchema && !o.keep {
-		if db, err := sql.Open("mysql", e.adminDSN); err == nil {
-			_, _ = db.Exec("DROP DATABASE IF EXISTS `" + e.schema + "`")
-			db.Close()
-		}
-		if err := deleteRedisKeys(context.Background(), o.redisAddr, e.schema+":"); err != nil {
+		dbenv.DropSchema(o.mysqlDSN, e.schema)
+		if err := dbenv.DeleteKeys(context.Background(), o.redisAddr, e.schema+":"); err != nil {
 			logf("delete the run's Redis keys (%s*): %v", e.schema+":", err)
 		}
 	} else if e.schema != "" {
@@ -80,33 +55,23 @@ func (e *benchEnv) close(o options) {
 }
 
 func prepare(ctx context.Context, o options) (*benchEnv, error) {
-	e := &benchEnv{client: &http.Client{Timeout: time.Minute, Transport: &http.Transport{
-		MaxIdleConnsPerHost: o.conns + 10, MaxConnsPerHost: o.conns + 10, DisableCompression: true}}}
+	e := &benchEnv{api: &apiclient.Client{HTTP: &http.Client{Timeout: time.Minute, Transport: &http.Transport{
+		MaxIdleConnsPerHost: o.conns + 10, MaxConnsPerHost: o.conns + 10, DisableCompression: true}}}}
 	var err error
 	if e.dir, err = os.MkdirTemp("", "linli-bench-"); err != nil {
 		return e, err
 	}
-	c, err := mysql.ParseDSN(o.mysqlDSN)
-	if err != nil {
+	if _, err := dbenv.ServerDSN(o.mysqlDSN); err != nil {
 		return e, fmt.Errorf("LINLI_BENCH_MYSQL_DSN: %w", err)
 	}
-	c.DBName = ""
-	e.adminDSN = c.FormatDSN()
-	e.schema, e.redisAddr = o.schema, o.redisAddr
+	e.schema, e.redisAddr, e.dsn = o.schema, o.redisAddr, dbenv.DSN(o.mysqlDSN, o.schema)
 	if e.schema == "" {
-		e.schema, e.ownSchema = fmt.Sprintf("linli_bench_%d", time.Now().Unix()), true
-		admin, err := sql.Open("mysql", e.adminDSN)
-		if err != nil {
+		e.schema = fmt.Sprintf("linli_bench_%d", time.Now().Unix())
+		if e.dsn, _, err = dbenv.CreateSchema(ctx, o.mysqlDSN, e.schema); err != nil {
 			return e, err
 		}
-		_, err = admin.ExecContext(ctx, "CREATE DATABASE `"+e.schema+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-		admin.Close()
-		if err != nil {
-			return e, fmt.Errorf("create schema (is MariaDB running?): %w", err)
-		}
+		e.ownSchema = true
 	}
-	c.DBName = e.schema
-	e.dsn = c.FormatDSN()
 	if err := e.load(ctx, o); err != nil {
 		return e, err
 	}
@@ -118,36 +83,17 @@ func prepare(ctx context.Context, o options) (*benchEnv, error) {
 }
 
 func (e *benchEnv) config(o options) config.Config {
-	cfg := config.Default()
-	cfg.DataDir = e.dir
-	cfg.DB.Driver, cfg.DB.DSN = "mysql", e.dsn
-	cfg.DB.MaxOpenConns, cfg.DB.MaxIdleConns = 32, 32
-	cfg.Redis.Addr, cfg.Redis.Prefix = o.redisAddr, e.schema+":"
-	cfg.SecretKey = "bench-secret-key-0123456789abcdef-0123"
-	return cfg
+	return benchenv.Config(e.dir, e.dsn, o.redisAddr, e.schema+":", 32)
 }
 
 // load migrates the schema, loads the district into a fresh one, and finds its people.
 func (e *benchEnv) load(ctx context.Context, o options) error {
-	cfg := e.config(o)
-	store, err := model.Open(ctx, cfg.DB, cfg.DataDir)
+	s, store, closeAll, err := benchenv.Services(ctx, e.config(o))
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		return err
-	}
+	defer closeAll()
 	if e.ownSchema {
-		r, err := cache.Open(cfg.Redis, cfg.RedisAddrs())
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		s, err := service.NewServices(cfg, store, r, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-		if err != nil {
-			return err
-		}
 		shape := district.Dongting.Scaled(o.fraction)
 		logf("loading %d communities of %d residents, %d households, %d days of history into %s",
 			o.communities, shape.Residents, shape.Households, shape.Days, e.schema)
@@ -193,52 +139,21 @@ func (e *benchEnv) load(ctx context.Context, o options) error {
 // start builds the binary and runs it as its own process on a free loopback port, with every
 // abuse limit off: all the load comes from one address and a few hundred people.
 func (e *benchEnv) start(ctx context.Context, o options) error {
-	bin := filepath.Join(e.dir, "linli")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build: %w", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cfg := e.config(o)
-	env := append(os.Environ(),
-		"LINLI_HTTP_ADDR="+addr, "LINLI_DATA_DIR="+cfg.DataDir, "LINLI_DB_DRIVER=mysql", "LINLI_DB_DSN="+e.dsn,
-		"LINLI_DB_MAX_OPEN_CONNS=32", "LINLI_DB_MAX_IDLE_CONNS=32",
-		"LINLI_REDIS_ADDR="+o.redisAddr, "LINLI_REDIS_PREFIX="+cfg.Redis.Prefix, "LINLI_SECRET_KEY="+cfg.SecretKey,
-		"LINLI_LOG_LEVEL=warn", "LINLI_HTTP_PPROF="+strconv.FormatBool(o.pprof),
-		// Not the fixed default port, which another server on this machine may hold.
-		"LINLI_HTTP_METRICS_ADDR=127.0.0.1:0")
+	more := []string{"LINLI_HTTP_PPROF=" + strconv.FormatBool(o.pprof)}
 	for _, k := range config.Keys() {
 		if strings.HasPrefix(k, "limits.") && strings.Contains(k, "_per_") {
-			env = append(env, config.EnvName(k)+"=0")
+			more = append(more, config.EnvName(k)+"=0")
 		}
 	}
-	e.server = exec.Command(bin)
-	e.server.Env = env
-	e.server.Stderr = os.Stderr
-	if err := e.server.Start(); err != nil {
-		return err
+	var err error
+	e.server, err = benchenv.Launch(ctx, e.api.HTTP, e.dir, e.config(o), more...)
+	if e.server != nil {
+		e.api.Base = e.server.Base
 	}
-	e.base = "http://" + addr
-	for range 100 {
-		if resp, err := e.client.Get(e.base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				if o.pprof {
-					logf("profiler: go tool pprof '%s/debug/pprof/profile?seconds=15'", e.base)
-				}
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err == nil && o.pprof {
+		logf("profiler: go tool pprof '%s/debug/pprof/profile?seconds=15'", e.api.Base)
 	}
-	return fmt.Errorf("server did not answer /healthz")
+	return err
 }
 
 // logins logs everyone in through dev login, 16 at a time.
@@ -247,75 +162,22 @@ func (e *benchEnv) logins(ctx context.Context, o options) error {
 	logf("logging in %d residents, %d captains, %d staff and %d rush residents",
 		len(e.residents), len(e.captains), len(e.staff), len(e.rushers))
 	type job struct{ list, i int }
-	jobs := make(chan job)
-	errs := make(chan error, 16)
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				tok, err := e.login(ctx, lists[j.list][j.i].OpenID)
-				if err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
-					continue
-				}
-				lists[j.list][j.i].token = tok
-			}
-		}()
-	}
+	var jobs []job
 	for l, list := range lists {
 		for i := range list {
-			jobs <- job{l, i}
+			jobs = append(jobs, job{l, i})
 		}
 	}
-	close(jobs)
-	wg.Wait()
-	select {
-	case err := <-errs:
+	err := loadrun.Parallel(ctx, 16, len(jobs), func(k int) (err error) {
+		j := jobs[k]
+		lists[j.list][j.i].token, err = e.api.DevLogin(ctx, lists[j.list][j.i].OpenID)
 		return err
-	default:
+	})
+	if err != nil {
+		return err
 	}
 	if len(e.residents) == 0 || len(e.captains) == 0 || len(e.staff) == 0 {
 		return fmt.Errorf("the district has no residents, captains or staff to log in")
 	}
 	return nil
-}
-
-func (e *benchEnv) login(ctx context.Context, openid string) (string, error) {
-	body, _ := json.Marshal(map[string]string{"openid": openid})
-	req, _ := http.NewRequestWithContext(ctx, "POST", e.base+"/api/v1/auth/dev-login", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Data struct {
-			Token string `json:"token"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Data.Token == "" {
-		return "", fmt.Errorf("dev login %s: status %d", openid, resp.StatusCode)
-	}
-	return out.Data.Token, nil
-}
-
-// peakRSS is the server's peak resident set (VmHWM) in MiB.
-func (e *benchEnv) peakRSS() float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", e.server.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }

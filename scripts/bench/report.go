@@ -50,7 +50,7 @@ func report(w io.Writer, o options, e *benchEnv, results []result, ceiling float
 				ms(r.p99), r.requests, r.errors, r.ceiling, ratio, basis, r.target, basis, yes(ratio >= r.target && r.errors == 0))
 		}
 	}
-	rss := e.peakRSS()
+	rss := e.server.PeakRSS()
 	fmt.Fprintf(w, "| server peak RSS (VmHWM) | %.0f MiB | | | | | | | < %d MiB | %s |\n", rss, rssTarget, yes(rss > 0 && rss < rssTarget))
 	fmt.Fprintln(w)
 	for _, r := range results {

@@ -1,15 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
-	"sync"
 	"time"
+
+	"linli/scripts/internal/apiclient"
+	"linli/scripts/internal/loadrun"
 )
 
 const rushName = "sign-up rush"
@@ -31,40 +31,28 @@ func (e *benchEnv) rushScenario(ctx context.Context, o options) result {
 		return r
 	}
 	logf("scenario %s: activity %s, %d connections", r.name, id, o.conns)
-	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{
-		MaxConnsPerHost: o.conns, MaxIdleConnsPerHost: o.conns, DisableCompression: true}}
-	defer client.CloseIdleConnections()
+	client := &apiclient.Client{Base: e.api.Base, HTTP: apiclient.Pooled(o.conns, 2*time.Minute)}
+	defer client.HTTP.CloseIdleConnections()
 	type answer struct {
 		status  string
 		err     string
 		latency time.Duration
 	}
 	answers := make([]answer, len(e.rushers))
-	gate := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, u := range e.rushers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gate
-			t0 := time.Now()
-			var out struct {
-				Status string `json:"status"`
-			}
-			status, err := e.call(ctx, client, "POST", "/api/v1/activities/"+id+"/signups", nil, u.token, &out)
-			answers[i] = answer{status: out.Status, latency: time.Since(t0)}
-			if err == nil && status != http.StatusCreated {
-				err = fmt.Errorf("HTTP %d", status)
-			}
-			if err != nil {
-				answers[i].err = err.Error()
-			}
-		}()
-	}
-	start := time.Now()
-	close(gate)
-	wg.Wait()
-	wall := time.Since(start)
+	wall := loadrun.Burst(len(e.rushers), func(i int) {
+		t0 := time.Now()
+		var out struct {
+			Status string `json:"status"`
+		}
+		status, err := call(ctx, client, "POST", "/api/v1/activities/"+id+"/signups", nil, e.rushers[i].token, &out)
+		answers[i] = answer{status: out.Status, latency: time.Since(t0)}
+		if err == nil && status != http.StatusCreated {
+			err = fmt.Errorf("HTTP %d", status)
+		}
+		if err != nil {
+			answers[i].err = err.Error()
+		}
+	})
 	var lat []time.Duration
 	for _, a := range answers {
 		lat = append(lat, a.latency)
@@ -102,7 +90,7 @@ func (e *benchEnv) rushActivity(ctx context.Context, capacity int) (string, erro
 	var created struct {
 		ID string `json:"id"`
 	}
-	status, err := e.call(ctx, e.client, "POST", "/api/v1/activities", map[string]any{
+	status, err := call(ctx, e.api, "POST", "/api/v1/activities", map[string]any{
 		"community_id": fmt.Sprint(com.ID), "type_id": fmt.Sprint(com.Types[0]), "title": "压测：周末平安巡逻",
 		"place": "东门岗亭", "capacity": capacity, "start_at": now.Add(2 * time.Hour).Format(time.RFC3339),
 		"end_at": now.Add(4 * time.Hour).Format(time.RFC3339), "signup_opens_at": now.Add(-time.Minute).Format(time.RFC3339),
@@ -110,7 +98,7 @@ func (e *benchEnv) rushActivity(ctx context.Context, capacity int) (string, erro
 	if err != nil || status != http.StatusCreated {
 		return "", fmt.Errorf("create the rush's activity: %d %v", status, err)
 	}
-	if status, err = e.call(ctx, e.client, "POST", "/api/v1/activities/"+created.ID+"/publish", nil, staff.token, nil); err != nil || status >= 300 {
+	if status, err = call(ctx, e.api, "POST", "/api/v1/activities/"+created.ID+"/publish", nil, staff.token, nil); err != nil || status >= 300 {
 		return "", fmt.Errorf("publish the rush's activity: %d %v", status, err)
 	}
 	return created.ID, nil
@@ -118,37 +106,16 @@ func (e *benchEnv) rushActivity(ctx context.Context, capacity int) (string, erro
 
 // call sends a JSON request and decodes the envelope's data into out (when not nil); the error
 // carries the message of a failed answer.
-func (e *benchEnv) call(ctx context.Context, client *http.Client, method, path string, body any, token string, out any) (int, error) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, e.base+path, rd)
+func call(ctx context.Context, client *apiclient.Client, method, path string, body any, token string, out any) (int, error) {
+	status, env, err := client.Call(ctx, method, path, token, body)
 	if err != nil {
-		return 0, err
+		return status, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	var env struct {
-		Message string          `json:"message"`
-		Data    json.RawMessage `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil && resp.StatusCode != http.StatusNoContent {
-		return resp.StatusCode, err
-	}
-	if resp.StatusCode >= 300 {
-		return resp.StatusCode, fmt.Errorf("HTTP %d: %s", resp.StatusCode, env.Message)
+	if status >= 300 {
+		return status, fmt.Errorf("HTTP %d: %s", status, env.Message)
 	}
 	if out != nil && len(env.Data) > 0 {
-		return resp.StatusCode, json.Unmarshal(env.Data, out)
+		return status, json.Unmarshal(env.Data, out)
 	}
-	return resp.StatusCode, nil
+	return status, nil
 }

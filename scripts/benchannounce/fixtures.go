@@ -3,10 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
 
-	"linli/model"
 	"linli/scripts/internal/loadenv"
+	"linli/scripts/internal/loadrun"
 	"linli/service"
 )
 
@@ -42,38 +41,20 @@ func setUp(ctx context.Context, s *service.Services, o options) (*fixture, error
 			seen[home(i)], f.reached = true, f.reached+1
 		}
 	}
-	errs := make(chan error, o.residents)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				var token *string
-				if i < o.readers {
-					token = &f.readers[i]
-				}
-				if err := resident(ctx, s, fmt.Sprintf("announce-%d", i), home(i), token); err != nil {
-					errs <- fmt.Errorf("resident %d: %w", i, err)
-				}
-			}
-		}()
-	}
-	for i := range o.residents {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return nil, err
-	}
-	staffUser, err := s.Auth.EnsureUser(ctx, "announce-staff")
+	err = loadrun.Parallel(ctx, 16, o.residents, func(i int) (err error) {
+		var token string
+		if _, token, err = loadenv.Member(ctx, s, fmt.Sprintf("announce-%d", i), home(i), i < o.readers); err != nil {
+			return fmt.Errorf("resident %d: %w", i, err)
+		}
+		if i < o.readers {
+			f.readers[i] = token
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := s.Roles.Grant(ctx, service.Grant{UserID: staffUser.ID, Role: model.RoleStaff, CommunityID: c.ID}); err != nil {
+	if _, err := loadenv.Staff(ctx, s, "announce-staff", c.ID); err != nil {
 		return nil, err
 	}
 	login, err := s.Auth.DevLogin(ctx, "announce-staff", "127.0.0.1")
@@ -82,29 +63,4 @@ func setUp(ctx context.Context, s *service.Services, o options) (*fixture, error
 	}
 	f.staff = login.Token
 	return f, nil
-}
-
-// resident makes an approved resident of the household and, when token is not nil, logs
-// them in.
-func resident(ctx context.Context, s *service.Services, openid string, household uint64, token *string) error {
-	u, err := s.Auth.EnsureUser(ctx, openid)
-	if err != nil {
-		return err
-	}
-	r, err := s.Residencies.ClaimHousehold(ctx, u.ID, household)
-	if err != nil {
-		return err
-	}
-	if _, err := s.Residencies.Approve(ctx, 0, r.ID); err != nil {
-		return err
-	}
-	if token == nil {
-		return nil
-	}
-	login, err := s.Auth.DevLogin(ctx, openid, "127.0.0.1")
-	if err != nil {
-		return err
-	}
-	*token = login.Token
-	return nil
 }

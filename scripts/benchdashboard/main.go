@@ -26,21 +26,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
+
+	"linli/scripts/internal/loadrun"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "benchdashboard:", err)
-		os.Exit(1)
-	}
-}
+func main() { loadrun.Main("benchdashboard", run) }
 
 type options struct {
 	issues, signups, entries, reads int
@@ -57,8 +50,8 @@ func run(ctx context.Context) error {
 	flag.StringVar(&o.keep, "keep", "", "keep the seeded schema (and read it again with -reuse) instead of dropping it: \"yes\"")
 	flag.StringVar(&o.reuse, "reuse", "", "measure an existing schema seeded by an earlier -keep run (no seeding, not dropped)")
 	flag.Parse()
-	o.mysqlDSN = envOr("LINLI_BENCH_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/")
-	o.redisAddr = envOr("LINLI_BENCH_REDIS_ADDR", "127.0.0.1:6379")
+	o.mysqlDSN = loadrun.EnvOr("LINLI_BENCH_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/")
+	o.redisAddr = loadrun.EnvOr("LINLI_BENCH_REDIS_ADDR", "127.0.0.1:6379")
 	env, err := prepare(ctx, o)
 	defer env.close()
 	if err != nil {
@@ -79,13 +72,6 @@ func run(ctx context.Context) error {
 		fmt.Printf("| %s | %d | %s | %s | %s | %s |\n", r.name, r.n, ms(r.p50), ms(r.p90), ms(r.min), r.target)
 	}
 	return nil
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
 
 func logf(format string, args ...any) {

@@ -1,16 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"time"
 
+	"linli/scripts/internal/apiclient"
+	"linli/scripts/internal/loadrun"
 	"linli/service"
 )
 
@@ -23,8 +21,7 @@ type row struct {
 
 func summarise(name, target string, took []time.Duration) row {
 	slices.Sort(took)
-	rank := func(p int) time.Duration { return took[max((p*len(took)+99)/100, 1)-1] }
-	return row{name: name, target: target, n: len(took), p50: rank(50), p90: rank(90), min: took[0]}
+	return row{name: name, target: target, n: len(took), p50: loadrun.Rank(took, 50), p90: loadrun.Rank(took, 90), min: took[0]}
 }
 
 // timed runs f n times and returns each run's duration; the first error stops it.
@@ -44,25 +41,23 @@ func timed(n int, f func() error) ([]time.Duration, error) {
 func (e *benchEnv) measure(ctx context.Context) ([]row, error) {
 	srv := httptest.NewServer(e.app.Handler) // the routes without the background jobs
 	defer srv.Close()
-	client := srv.Client()
-	token, err := login(ctx, client, srv.URL, "bench-staff")
+	api := &apiclient.Client{Base: srv.URL, HTTP: srv.Client()}
+	token, err := api.DevLogin(ctx, "bench-staff")
 	if err != nil {
 		return nil, err
 	}
 	get := func(path string, auth bool) func() error {
 		return func() error {
-			req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+path, nil)
+			session := ""
 			if auth {
-				req.Header.Set("Authorization", "Bearer "+token)
+				session = token
 			}
-			resp, err := client.Do(req)
-			if err != nil {
+			status, body, err := api.Do(ctx, "GET", path, session, nil)
+			if err != nil && status == 0 {
 				return err
 			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != 200 {
-				return fmt.Errorf("GET %s: %d %s", path, resp.StatusCode, body)
+			if status != 200 {
+				return fmt.Errorf("GET %s: %d %s", path, status, body)
 			}
 			return nil
 		}
@@ -118,26 +113,6 @@ func (e *benchEnv) measure(ctx context.Context) ([]row, error) {
 		}
 	}
 	return rows, nil
-}
-
-func login(ctx context.Context, client *http.Client, base, openid string) (string, error) {
-	body, _ := json.Marshal(map[string]string{"openid": openid})
-	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/auth/dev-login", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Data struct {
-			Token string `json:"token"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Data.Token == "" {
-		return "", fmt.Errorf("dev login %s: status %d", openid, resp.StatusCode)
-	}
-	return out.Data.Token, nil
 }
 
 // naive computes the dashboard's main figures the obvious way: GROUP BY month (Shanghai) over

@@ -10,38 +10,33 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"linli/app"
 	"linli/config"
 	"linli/model"
-	"linli/service"
+	"linli/scripts/internal/benchenv"
+	"linli/scripts/internal/dbenv"
+	"linli/scripts/internal/loadenv"
 )
 
 // benchEnv is the seeded schema and what the measurements need of it.
 type benchEnv struct {
-	o        options
-	dir      string
-	schema   string
-	adminDSN string
-	dsn      string
-	prefix   string
-	app      *app.App
-	counts   string
-	seeded   time.Duration
+	o          options
+	dir        string
+	schema     string
+	dropSchema func()
+	dsn        string
+	prefix     string
+	app        *app.App
+	counts     string
+	seeded     time.Duration
 
 	community uint64
 	staff     uint64
 }
 
 func (e *benchEnv) config() config.Config {
-	cfg := config.Default()
-	cfg.DataDir = e.dir
-	cfg.DB.Driver, cfg.DB.DSN = "mysql", e.dsn
-	cfg.DB.MaxOpenConns, cfg.DB.MaxIdleConns = 16, 16
-	cfg.Redis.Addr, cfg.Redis.Prefix = e.o.redisAddr, e.prefix
-	cfg.SecretKey = "bench-secret-key-0123456789abcdef-0123"
+	cfg := benchenv.Config(e.dir, e.dsn, e.o.redisAddr, e.prefix, 16)
 	cfg.Limits.LoginPerIP, cfg.Limits.LoginPerUser = 0, 0
 	return cfg
 }
@@ -53,30 +48,20 @@ func prepare(ctx context.Context, o options) (*benchEnv, error) {
 	if e.dir, err = os.MkdirTemp("", "linli-benchdash-"); err != nil {
 		return e, err
 	}
-	c, err := mysql.ParseDSN(o.mysqlDSN)
-	if err != nil {
+	if _, err := dbenv.ServerDSN(o.mysqlDSN); err != nil {
 		return e, fmt.Errorf("LINLI_BENCH_MYSQL_DSN: %w", err)
 	}
-	c.DBName = ""
-	e.adminDSN = c.FormatDSN()
 	e.schema = fmt.Sprintf("linli_benchdash_%d", time.Now().Unix())
 	if o.reuse != "" {
 		e.schema = o.reuse
 	}
 	e.prefix = e.schema + ":"
-	c.DBName = e.schema
-	e.dsn = c.FormatDSN()
 	if o.reuse != "" {
+		e.dsn = dbenv.DSN(o.mysqlDSN, e.schema)
 		return e, e.reopen(ctx)
 	}
-	admin, err := sql.Open("mysql", e.adminDSN)
-	if err != nil {
+	if e.dsn, e.dropSchema, err = dbenv.CreateSchema(ctx, o.mysqlDSN, e.schema); err != nil {
 		return e, err
-	}
-	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+e.schema+"` CHARACTER SET utf8mb4"); err != nil {
-		e.schema = ""
-		return e, fmt.Errorf("create schema (is MariaDB running?): %w", err)
 	}
 	start := time.Now()
 	if err := e.seed(ctx); err != nil {
@@ -117,27 +102,14 @@ func (e *benchEnv) seed(ctx context.Context) error {
 	}
 	e.community = com.ID
 	l := &loader{o: e.o, community: com.ID, now: time.Now().UTC().Truncate(time.Second)}
-	for i := range 10 {
-		est, err := s.Places.CreateEstate(ctx, com.ID, fmt.Sprintf("%d号院", i+1))
-		if err != nil {
-			return err
-		}
-		for j := range 10 {
-			b, err := s.Places.CreateBuilding(ctx, com.ID, est.ID, fmt.Sprintf("%d栋", j+1))
-			if err != nil {
-				return err
-			}
-			l.buildings = append(l.buildings, b.ID)
-		}
+	if l.buildings, _, err = loadenv.Buildings(ctx, s, com.ID, 10, 10); err != nil {
+		return err
 	}
-	staff, err := s.Auth.EnsureUser(ctx, "bench-staff")
+	staff, err := loadenv.Staff(ctx, s, "bench-staff", com.ID)
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.Roles.Grant(ctx, service.Grant{UserID: staff.ID, Role: model.RoleStaff, CommunityID: com.ID}); err != nil {
-		return err
-	}
-	e.staff, l.staff = staff.ID, staff.ID
+	e.staff, l.staff = staff.UserID, staff.UserID
 	cats, err := s.IssueCategories.List(ctx, com.ID, true)
 	if err != nil {
 		return err
@@ -156,13 +128,13 @@ func (e *benchEnv) seed(ctx context.Context) error {
 		return err
 	}
 	for i, name := range []string{"红帽子巡逻队", "红管家助老队", "馨帮手环境队", "银龄互助队"} {
-		t := &model.Team{CommunityID: com.ID, Name: name, CreatedBy: staff.ID, CreatedAt: l.now}
+		t := &model.Team{CommunityID: com.ID, Name: name, CreatedBy: staff.UserID, CreatedAt: l.now}
 		if err := store.CreateTeam(ctx, t); err != nil {
 			return err
 		}
 		l.teams = append(l.teams, t.ID)
 		w := &model.Reward{CommunityID: com.ID, Name: fmt.Sprintf("奖励%d", i+1), Kind: model.RewardMerchant, Price: int64(100 * (i + 1)),
-			Stock: 1_000_000, Active: true, CreatedBy: staff.ID, CreatedAt: l.now, UpdatedAt: l.now}
+			Stock: 1_000_000, Active: true, CreatedBy: staff.UserID, CreatedAt: l.now, UpdatedAt: l.now}
 		if err := store.CreateReward(ctx, w); err != nil {
 			return err
 		}
@@ -203,22 +175,12 @@ func (e *benchEnv) close() {
 		e.app.Close()
 	}
 	if e.prefix != "" {
-		c := redis.NewClient(&redis.Options{Addr: e.o.redisAddr, DisableIdentity: true,
-			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}})
-		ctx := context.Background()
-		iter := c.Scan(ctx, 0, e.prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-		c.Close()
+		_ = dbenv.DeleteKeys(context.Background(), e.o.redisAddr, e.prefix)
 	}
 	if e.o.keep != "" || e.o.reuse != "" {
 		logf("schema %s kept: measure it again with -reuse %s; drop it with DROP DATABASE", e.schema, e.schema)
-	} else if e.schema != "" {
-		if db, err := sql.Open("mysql", e.adminDSN); err == nil {
-			_, _ = db.Exec("DROP DATABASE IF EXISTS `" + e.schema + "`")
-			db.Close()
-		}
+	} else if e.dropSchema != nil {
+		e.dropSchema()
 	}
 	if e.dir != "" {
 		os.RemoveAll(e.dir)

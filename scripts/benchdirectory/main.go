@@ -14,7 +14,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"io"
@@ -29,11 +28,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
 	"linli/app"
 	"linli/config"
 	"linli/model"
+	"linli/scripts/internal/dbenv"
 )
 
 type options struct {
@@ -97,7 +95,7 @@ func run(ctx context.Context, o options, backend, dsn string) ([]string, string,
 	cfg.DataDir = dir
 	cfg.DB.MaxOpenConns, cfg.DB.MaxIdleConns = 8, 8
 	if backend == "mysql" {
-		schema, drop, err := freshSchema(ctx, dsn)
+		schema, drop, err := dbenv.CreateSchema(ctx, dsn, fmt.Sprintf("linli_benchdir_%d", time.Now().UnixNano()))
 		if err != nil {
 			return nil, "", err
 		}
@@ -209,33 +207,4 @@ func row(backend, path string, lat []time.Duration, people float64) string {
 	name := map[string]string{"sqlite": "SQLite", "mysql": "MariaDB"}[backend]
 	return fmt.Sprintf("| %s | %s | %d | %s | %s | %s | %s | %s | %.1f |", name, path, len(lat), ms(pct(0.50)), ms(pct(0.90)),
 		ms(pct(0.99)), ms(lat[len(lat)-1]), ms(sum/time.Duration(len(lat))), people)
-}
-
-// freshSchema creates a schema on the server of dsn and returns its DSN and a function that
-// drops it.
-func freshSchema(ctx context.Context, dsn string) (string, func(), error) {
-	c, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return "", nil, fmt.Errorf("MySQL DSN: %w", err)
-	}
-	c.DBName = ""
-	admin, err := sql.Open("mysql", c.FormatDSN())
-	if err != nil {
-		return "", nil, err
-	}
-	name := fmt.Sprintf("linli_benchdir_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		admin.Close()
-		return "", nil, fmt.Errorf("create schema (is MariaDB running?): %w", err)
-	}
-	drop := func() {
-		_, _ = admin.Exec("DROP DATABASE IF EXISTS `" + name + "`")
-		admin.Close()
-	}
-	out, err := model.MySQLWithDatabase(dsn, name)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	return out, drop, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"linli/app"
 	"linli/model"
+	"linli/scripts/internal/loadenv"
 	"linli/service"
 )
 
@@ -36,19 +37,13 @@ func seed(ctx context.Context, a *app.App, o options) (*world, error) {
 		return nil, err
 	}
 	w.community = com.ID
-	for i := range 10 {
-		est, err := s.Places.CreateEstate(ctx, com.ID, fmt.Sprintf("%d号院", i+1))
-		if err != nil {
-			return nil, err
-		}
-		for j := range 10 {
-			b, err := s.Places.CreateBuilding(ctx, com.ID, est.ID, fmt.Sprintf("%d栋", j+1))
-			if err != nil {
-				return nil, err
-			}
-			w.buildings = append(w.buildings, b.ID)
-			w.estateOf[b.ID] = est.ID
-		}
+	buildings, estates, err := loadenv.Buildings(ctx, s, com.ID, 10, 10)
+	if err != nil {
+		return nil, err
+	}
+	for i, b := range buildings {
+		w.buildings = append(w.buildings, b)
+		w.estateOf[b] = estates[i]
 	}
 	skills, err := s.Skills.List(ctx, com.ID)
 	if err != nil {

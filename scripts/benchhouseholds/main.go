@@ -15,7 +15,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"io"
@@ -30,11 +29,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
 	"linli/app"
 	"linli/config"
-	"linli/model"
+	"linli/scripts/internal/dbenv"
 	"linli/service"
 )
 
@@ -143,7 +140,7 @@ func run(ctx context.Context, backend, dsn, file string) (string, error) {
 	cfg := config.Default()
 	cfg.DataDir = dir
 	if backend == "mysql" {
-		schema, drop, err := freshSchema(ctx, dsn)
+		schema, drop, err := dbenv.CreateSchema(ctx, dsn, fmt.Sprintf("linli_benchhh_%d", time.Now().UnixNano()))
 		if err != nil {
 			return "", err
 		}
@@ -233,31 +230,4 @@ func status(field string) int64 {
 		}
 	}
 	return 0
-}
-
-func freshSchema(ctx context.Context, dsn string) (string, func(), error) {
-	c, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return "", nil, fmt.Errorf("MySQL DSN: %w", err)
-	}
-	c.DBName = ""
-	admin, err := sql.Open("mysql", c.FormatDSN())
-	if err != nil {
-		return "", nil, err
-	}
-	name := fmt.Sprintf("linli_benchhh_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		admin.Close()
-		return "", nil, fmt.Errorf("create schema (is MariaDB running?): %w", err)
-	}
-	drop := func() {
-		_, _ = admin.Exec("DROP DATABASE IF EXISTS `" + name + "`")
-		admin.Close()
-	}
-	out, err := model.MySQLWithDatabase(dsn, name)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	return out, drop, nil
 }

@@ -24,20 +24,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime"
-	"syscall"
 	"time"
+
+	"linli/scripts/internal/loadrun"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "benchleaderboard:", err)
-		os.Exit(1)
-	}
-}
+func main() { loadrun.Main("benchleaderboard", run) }
 
 type options struct {
 	volunteers, readers, conns int
@@ -52,8 +45,8 @@ func run(ctx context.Context) error {
 	flag.IntVar(&o.conns, "conns", 64, "concurrent connections per scenario")
 	flag.DurationVar(&o.duration, "duration", 15*time.Second, "how long each scenario runs")
 	flag.Parse()
-	o.mysqlDSN = envOr("LINLI_BENCH_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/")
-	o.redisAddr = envOr("LINLI_BENCH_REDIS_ADDR", "127.0.0.1:6379")
+	o.mysqlDSN = loadrun.EnvOr("LINLI_BENCH_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/")
+	o.redisAddr = loadrun.EnvOr("LINLI_BENCH_REDIS_ADDR", "127.0.0.1:6379")
 	if o.readers > o.volunteers {
 		return fmt.Errorf("-readers must not exceed -volunteers")
 	}
@@ -95,13 +88,6 @@ func run(ctx context.Context) error {
 	fmt.Printf("\nOne connection (unloaded latency), %s per scenario:\n\n", o.duration/3)
 	report(single)
 	return nil
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
 
 func logf(format string, args ...any) {

@@ -4,15 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
+	"linli/scripts/internal/loadrun"
 )
 
 // scenario is one kind of GET driven at full concurrency.
@@ -106,64 +100,25 @@ func (e *benchEnv) coldReads(ctx context.Context) ([]cold, error) {
 
 // drive runs conns loops of requests for d and collects latencies and errors.
 func (e *benchEnv) drive(ctx context.Context, s scenario, conns int, d time.Duration) result {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	lat := make([][]time.Duration, conns)
-	var errs atomic.Int64
-	var firstErr atomic.Value
-	var wg sync.WaitGroup
-	start := time.Now()
-	for c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ctx.Err() == nil; i++ {
-				path, token := s.path(c, i)
-				t0 := time.Now()
-				status, body := e.get(ctx, path, token)
-				if ctx.Err() != nil {
-					return // cut off by the end of the run
-				}
-				lat[c] = append(lat[c], time.Since(t0))
-				if status != 200 {
-					errs.Add(1)
-					firstErr.CompareAndSwap(nil, fmt.Sprintf("%d %.200s", status, body))
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	var all []time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
-	}
-	slices.Sort(all)
-	r := result{name: s.name, requests: len(all), errors: int(errs.Load()), rps: float64(len(all)) / elapsed.Seconds()}
-	if len(all) > 0 {
-		r.p50, r.p90, r.p99 = all[len(all)/2], all[len(all)*9/10], all[len(all)*99/100]
-	}
-	if v := firstErr.Load(); v != nil {
-		r.firstError = v.(string)
-	}
-	return r
+	r := loadrun.Drive(ctx, conns, d, func(ctx context.Context, c, i int) error {
+		path, token := s.path(c, i)
+		if status, body := e.get(ctx, path, token); status != 200 {
+			return fmt.Errorf("%d %.200s", status, body)
+		}
+		return nil
+	})
+	return result{name: s.name, requests: len(r.Latencies), errors: r.Errors, rps: r.RPS(), firstError: r.FirstError,
+		p50: loadrun.Floor(r.Latencies, 50), p90: loadrun.Floor(r.Latencies, 90), p99: loadrun.Floor(r.Latencies, 99)}
 }
 
+// get sends a GET with the session (none when token is "") and returns the status and body, or
+// 0 and the error.
 func (e *benchEnv) get(ctx context.Context, path, token string) (int, string) {
-	req, err := http.NewRequestWithContext(ctx, "GET", e.base+path, nil)
-	if err != nil {
+	status, body, err := e.api.Do(ctx, "GET", path, token, nil)
+	if err != nil && status == 0 {
 		return 0, err.Error()
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return status, string(body)
 }
 
 // report prints the Markdown table; each leaderboard read is set against the healthz ceiling
@@ -190,10 +145,4 @@ func report(results []result) {
 			fmt.Printf("\nFirst error of %s: %s\n", r.name, r.firstError)
 		}
 	}
-}
-
-// redisClient connects to the bench's Redis with the options the server uses.
-func redisClient(addr string) *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true,
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}})
 }

@@ -15,37 +15,24 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"slices"
-	"sync"
-	"syscall"
 	"time"
 
 	"linli/app"
 	"linli/model"
+	"linli/scripts/internal/apiclient"
 	"linli/scripts/internal/loadenv"
+	"linli/scripts/internal/loadrun"
 	"linli/service"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "benchvote:", err)
-		os.Exit(1)
-	}
-}
+func main() { loadrun.Main("benchvote", run) }
 
 type options struct {
 	households, ballots, doubles, conns int
@@ -63,18 +50,14 @@ func run(ctx context.Context) error {
 	if o.ballots > o.households || o.doubles > o.ballots || o.conns < 1 {
 		return errors.New("want doubles ≤ ballots ≤ households and conns ≥ 1")
 	}
-	cfg, cleanup, backend, err := loadenv.Configure()
+	env, err := loadenv.Open(ctx)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	defer env.Close()
+	a := env.App
 	fmt.Printf("back end: %s; %d households, %d ballots (+%d second members) over %s, %d connections\n",
-		backend, o.households, o.ballots, o.doubles, o.over, o.conns)
+		env.Backend, o.households, o.ballots, o.doubles, o.over, o.conns)
 	t0 := time.Now()
 	voteID, tokens, err := setUp(ctx, a.Services, o)
 	if err != nil {
@@ -82,22 +65,17 @@ func run(ctx context.Context) error {
 	}
 	fmt.Printf("set-up (register, %d members logged in, topic, vote): %s\n", len(tokens), time.Since(t0).Round(time.Millisecond))
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, stopServer, err := loadenv.Serve(ctx, a)
 	if err != nil {
 		return err
 	}
-	srvCtx, stopServer := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- a.ServeListener(srvCtx, ln) }()
-	defer func() { stopServer(); <-served }()
-	base := "http://" + ln.Addr().String()
-	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxConnsPerHost: o.conns,
-		MaxIdleConnsPerHost: o.conns, DisableCompression: true}}
-	defer client.CloseIdleConnections()
+	defer stopServer()
+	client := &apiclient.Client{Base: base, HTTP: apiclient.Pooled(o.conns, 2*time.Minute)}
+	defer client.HTTP.CloseIdleConnections()
 
-	ceiling := healthz(ctx, client, base, o.conns, 5*time.Second)
+	ceiling := healthz(ctx, client, o.conns, 5*time.Second)
 	fmt.Printf("ceiling GET /healthz: %d requests, p99 %s\n", len(ceiling), pct(ceiling, 99))
-	res := fire(ctx, client, base, voteID, tokens, o.ballots, o.over)
+	res := fire(ctx, client, voteID, tokens, o.ballots, o.over)
 	ratio := float64(pct(res.latencies, 99)) / float64(pct(ceiling, 99))
 	fmt.Printf("ballots: %d counted, %d refused as a second ballot of the household, %d errors\n", res.counted, res.second, res.errors)
 	fmt.Printf("wall %s, %.0f ballots/s, p50 %s, p99 %s (%.1f × healthz p99), max %s\n", res.wall.Round(time.Millisecond),
@@ -135,38 +113,16 @@ func setUp(ctx context.Context, s *service.Services, o options) (uint64, []strin
 		return 0, nil, err
 	}
 	tokens := make([]string, o.ballots+o.doubles)
-	errs := make(chan error, len(tokens))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				hh := households[i%o.ballots]
-				if err := member(ctx, s, fmt.Sprintf("vote-%d", i), hh, &tokens[i]); err != nil {
-					errs <- fmt.Errorf("member %d: %w", i, err)
-				}
-			}
-		}()
-	}
-	for i := range tokens {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return 0, nil, err
-	}
-	staffUser, err := s.Auth.EnsureUser(ctx, "vote-staff")
+	err = loadrun.Parallel(ctx, 16, len(tokens), func(i int) (err error) {
+		if _, tokens[i], err = loadenv.Member(ctx, s, fmt.Sprintf("vote-%d", i), households[i%o.ballots], true); err != nil {
+			return fmt.Errorf("member %d: %w", i, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, nil, err
 	}
-	if _, _, err := s.Roles.Grant(ctx, service.Grant{UserID: staffUser.ID, Role: model.RoleStaff, CommunityID: c.ID}); err != nil {
-		return 0, nil, err
-	}
-	staff, err := s.Principals.Load(ctx, staffUser.ID)
+	staff, err := loadenv.Staff(ctx, s, "vote-staff", c.ID)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -197,63 +153,20 @@ func setUp(ctx context.Context, s *service.Services, o options) (uint64, []strin
 	return v.ID, tokens, nil
 }
 
-// member makes an approved member of the household and logs them in.
-func member(ctx context.Context, s *service.Services, openid string, household uint64, token *string) error {
-	u, err := s.Auth.EnsureUser(ctx, openid)
-	if err != nil {
-		return err
-	}
-	r, err := s.Residencies.ClaimHousehold(ctx, u.ID, household)
-	if err != nil {
-		return err
-	}
-	if _, err := s.Residencies.Approve(ctx, 0, r.ID); err != nil {
-		return err
-	}
-	login, err := s.Auth.DevLogin(ctx, openid, "127.0.0.1")
-	if err != nil {
-		return err
-	}
-	*token = login.Token
-	return nil
-}
-
 // healthz drives GET /healthz with conns connections for d and returns the sorted latencies.
-func healthz(ctx context.Context, client *http.Client, base string, conns int, d time.Duration) []time.Duration {
-	end := time.Now().Add(d)
-	var mu sync.Mutex
-	var all []time.Duration
-	var wg sync.WaitGroup
-	for range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			for time.Now().Before(end) && ctx.Err() == nil {
-				t0 := time.Now()
-				resp, err := client.Get(base + "/healthz")
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				mine = append(mine, time.Since(t0))
-			}
-			mu.Lock()
-			all = append(all, mine...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	slices.Sort(all)
-	return all
+func healthz(ctx context.Context, client *apiclient.Client, conns int, d time.Duration) []time.Duration {
+	return loadrun.Spread(ctx, conns, 0, d, func(int) error {
+		resp, err := client.Send(ctx, http.MethodGet, "/healthz", "", nil)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		return err
+	}).Latencies
 }
 
 func pct(lat []time.Duration, p int) time.Duration {
-	if len(lat) == 0 {
-		return 0
-	}
-	i := (len(lat)*p + 99) / 100
-	return lat[min(max(i-1, 0), len(lat)-1)].Round(100 * time.Microsecond)
+	return loadrun.Rank(lat, p).Round(100 * time.Microsecond)
 }
 
 type result struct {
@@ -266,33 +179,23 @@ type result struct {
 // fire sends one ballot per token (option i % 3), the i-th at i/len of over after the start
 // (all at once when over is 0). A second member's ballot (the tokens after the firsts)
 // goes at the same moment as the first member's.
-func fire(ctx context.Context, client *http.Client, base string, voteID uint64, tokens []string, firsts int, over time.Duration) *result {
-	url := fmt.Sprintf("%s/api/v1/votes/%d/ballots", base, voteID)
+func fire(ctx context.Context, client *apiclient.Client, voteID uint64, tokens []string, firsts int, over time.Duration) *result {
+	path := fmt.Sprintf("/api/v1/votes/%d/ballots", voteID)
 	type answer struct {
 		status  int
 		msg     string
 		latency time.Duration
 	}
 	answers := make([]answer, len(tokens))
-	gate := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, tok := range tokens {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gate
-			if over > 0 {
-				time.Sleep(time.Duration(int64(over) * int64(i%firsts) / int64(firsts)))
-			}
-			t0 := time.Now()
-			status, msg := ballot(ctx, client, url, tok, i%3)
-			answers[i] = answer{status: status, msg: msg, latency: time.Since(t0)}
-		}()
-	}
-	start := time.Now()
-	close(gate)
-	wg.Wait()
-	r := &result{wall: time.Since(start), samples: map[string]int{}}
+	wall := loadrun.Burst(len(tokens), func(i int) {
+		if over > 0 {
+			time.Sleep(time.Duration(int64(over) * int64(i%firsts) / int64(firsts)))
+		}
+		t0 := time.Now()
+		status, msg := ballot(ctx, client, path, tokens[i], i%3)
+		answers[i] = answer{status: status, msg: msg, latency: time.Since(t0)}
+	})
+	r := &result{wall: wall, samples: map[string]int{}}
 	for _, a := range answers {
 		r.latencies = append(r.latencies, a.latency)
 		switch {
@@ -309,24 +212,12 @@ func fire(ctx context.Context, client *http.Client, base string, voteID uint64, 
 	return r
 }
 
-func ballot(ctx context.Context, client *http.Client, url, token string, option int) (int, string) {
-	body, _ := json.Marshal(map[string]int{"option": option})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
+func ballot(ctx context.Context, client *apiclient.Client, path, token string, option int) (int, string) {
+	status, env, err := client.Call(ctx, http.MethodPost, path, token, map[string]int{"option": option})
+	if err != nil && status == 0 {
 		return 0, err.Error()
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	var env struct {
-		Message string `json:"message"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&env)
-	return resp.StatusCode, env.Message
+	return status, env.Message
 }
 
 // verify compares the tallies with a count of the raw ballots, closes the vote and compares

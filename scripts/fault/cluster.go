@@ -8,8 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
+	"linli/scripts/internal/dbenv"
 )
 
 // clusterRestart is the scenario "cluster" (with -redis naming a Redis Cluster's nodes): the
@@ -53,8 +52,7 @@ func (r *runner) clusterRestart() ([]check, error) {
 
 // channelMaster returns the address of the master serving channel's slot and its directory.
 func channelMaster(ctx context.Context, addrs, channel string) (string, string, error) {
-	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(addrs, ","), DisableIdentity: true,
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}})
+	c := dbenv.RedisCluster(strings.Split(addrs, ","))
 	defer c.Close()
 	m, err := c.MasterForKey(ctx, channel)
 	if err != nil {

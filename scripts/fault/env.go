@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -17,10 +14,10 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 
-	"linli/model"
+	"linli/scripts/internal/benchenv"
+	"linli/scripts/internal/dbenv"
+	"linli/scripts/internal/loadenv"
 )
 
 // env is what one run owns: a fresh MariaDB schema, a Redis key prefix, a data directory, a
@@ -38,7 +35,7 @@ type env struct {
 }
 
 func newEnv(rootDSN, redisAddr string) (*env, error) {
-	suffix := randomHex(6)
+	suffix := loadenv.RandomHex(6)
 	e := &env{rootDSN: rootDSN, redisAddr: redisAddr, schema: "linli_fault_" + suffix, prefix: "linlifault:" + suffix + ":"}
 	dir, err := os.MkdirTemp("", "linli-fault-")
 	if err != nil {
@@ -64,46 +61,21 @@ func (e *env) close() {
 	}
 }
 
-// createSchema makes the run's database and returns the server DSN for it.
+// createSchema makes the run's database and returns the server DSN for it; close drops it and
+// deletes the run's Redis keys.
 func (e *env) createSchema(ctx context.Context) (string, error) {
-	c, err := mysql.ParseDSN(e.rootDSN)
-	if err != nil {
-		return "", fmt.Errorf("-mysql: %w", err)
-	}
-	c.DBName = ""
-	db, err := sql.Open("mysql", c.FormatDSN())
+	dsn, drop, err := dbenv.CreateSchema(ctx, e.rootDSN, e.schema)
 	if err != nil {
 		return "", err
 	}
-	defer db.Close()
-	if _, err := db.ExecContext(ctx, "CREATE DATABASE `"+e.schema+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		return "", fmt.Errorf("create schema: %w", err)
-	}
-	e.undo = append(e.undo, func() {
-		db, err := sql.Open("mysql", c.FormatDSN())
-		if err != nil {
-			return
-		}
-		defer db.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, _ = db.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+e.schema+"`")
-	})
-	e.undo = append(e.undo, func() { deleteKeys(e.redisAddr, e.prefix) })
-	return model.MySQLWithDatabase(e.rootDSN, e.schema)
+	e.undo = append(e.undo, drop, func() { _ = dbenv.DeleteKeys(context.Background(), e.redisAddr, e.prefix) })
+	return dsn, nil
 }
 
 // build compiles the server from the module root into the run's directory.
-func (e *env) build(ctx context.Context, root string) error {
-	e.bin = filepath.Join(e.dir, "linli")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", e.bin, ".")
-	cmd.Dir = root
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build: %w", err)
-	}
-	return nil
+func (e *env) build(ctx context.Context, root string) (err error) {
+	e.bin, err = benchenv.Build(ctx, root, e.dir)
+	return err
 }
 
 // writeConfig writes the server's configuration file (the notify templates are a map, which
@@ -350,35 +322,4 @@ func mariaAddr(dsn string) string {
 		return c.Addr + ":3306"
 	}
 	return c.Addr
-}
-
-// deleteKeys removes the keys under prefix: on every master of a cluster (a comma-separated
-// list), where SCAN sees only the node's own keys.
-func deleteKeys(addr, prefix string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	maint := &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
-	scan := func(ctx context.Context, c *redis.Client) error {
-		iter := c.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-		return nil
-	}
-	if strings.Contains(addr, ",") {
-		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(addr, ","), DisableIdentity: true,
-			MaintNotificationsConfig: maint})
-		defer c.Close()
-		_ = c.ForEachMaster(ctx, scan)
-		return
-	}
-	c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true, MaintNotificationsConfig: maint})
-	defer c.Close()
-	_ = scan(ctx, c)
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

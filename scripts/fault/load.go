@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"linli/scripts/internal/loadenv"
 )
 
 // The operations of the load.
@@ -272,7 +274,7 @@ func (l *load) send(ctx context.Context, op, method, token, path string, body an
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if method == "POST" {
-		req.Header.Set("Idempotency-Key", fmt.Sprintf("fault-%s-%d", randomHex(4), l.seq.Add(1)))
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("fault-%s-%d", loadenv.RandomHex(4), l.seq.Add(1)))
 	}
 	start := time.Now()
 	res, err := l.client.Do(req)

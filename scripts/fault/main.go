@@ -46,6 +46,7 @@ import (
 
 	"linli/app"
 	"linli/config"
+	"linli/scripts/internal/loadrun"
 	"linli/wechat/wechattest"
 )
 
@@ -80,8 +81,8 @@ func run(ctx context.Context) (int, error) {
 	flag.DurationVar(&o.before, "before", 4*time.Second, "load before each fault")
 	flag.DurationVar(&o.down, "down", 4*time.Second, "how long Redis stays down (MariaDB: plus its restart)")
 	flag.DurationVar(&o.after, "after", 6*time.Second, "load after each recovery")
-	flag.StringVar(&o.mysqlDSN, "mysql", envOr("LINLI_TEST_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/"), "MySQL DSN of the server (root)")
-	flag.StringVar(&o.redisAddr, "redis", envOr("LINLI_TEST_REDIS_ADDR", "127.0.0.1:6379"), "Redis host:port, or a cluster's nodes comma-separated")
+	flag.StringVar(&o.mysqlDSN, "mysql", loadrun.EnvOr("LINLI_TEST_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/"), "MySQL DSN of the server (root)")
+	flag.StringVar(&o.redisAddr, "redis", loadrun.EnvOr("LINLI_TEST_REDIS_ADDR", "127.0.0.1:6379"), "Redis host:port, or a cluster's nodes comma-separated")
 	flag.IntVar(&o.residents, "residents", 40, "residents of the load")
 	flag.IntVar(&o.scheduled, "activities", 60, "activities to sign up for")
 	flag.Parse()
@@ -334,13 +335,6 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-time.After(d):
 	}
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
 }
 
 // moduleRoot finds the directory of go.mod from the working directory up.

@@ -7,6 +7,7 @@ import (
 
 	"linli/app"
 	"linli/model"
+	"linli/scripts/internal/loadenv"
 	"linli/service"
 	"linli/wechat/wechattest"
 )
@@ -34,25 +35,17 @@ type world struct {
 func setUp(ctx context.Context, a *app.App, wx *wechattest.Server, template string, residents, activities int) (*world, error) {
 	s := a.Services
 	w := &world{}
-	c, err := s.Places.CreateCommunity(ctx, "故障演练社区"+randomHex(3), "演练街道")
+	c, err := s.Places.CreateCommunity(ctx, "故障演练社区"+loadenv.RandomHex(3), "演练街道")
 	if err != nil {
 		return nil, err
 	}
 	w.community = c.ID
-	est, err := s.Places.CreateEstate(ctx, c.ID, "1号院")
+	buildings, _, err := loadenv.Buildings(ctx, s, c.ID, 1, 4)
 	if err != nil {
 		return nil, err
 	}
-	var buildings []uint64
-	for i := range 4 {
-		b, err := s.Places.CreateBuilding(ctx, c.ID, est.ID, fmt.Sprintf("%d栋", i+1))
-		if err != nil {
-			return nil, err
-		}
-		buildings = append(buildings, b.ID)
-	}
 	login := func(openid string) (person, error) {
-		code := "fault-" + randomHex(12)
+		code := "fault-" + loadenv.RandomHex(12)
 		wx.AddCode(code, openid, "")
 		res, err := s.Auth.Login(ctx, code, "127.0.0.1")
 		if err != nil {
@@ -89,11 +82,7 @@ func setUp(ctx context.Context, a *app.App, wx *wechattest.Server, template stri
 			return nil, err
 		}
 		p.building = buildings[i%len(buildings)]
-		v, err := s.Residencies.Claim(ctx, p.id, p.building, fmt.Sprint(101+i))
-		if err != nil {
-			return nil, err
-		}
-		if _, err := s.Residencies.Approve(ctx, 0, v.ID); err != nil {
+		if err := loadenv.Approve(ctx, s, p.id, p.building, fmt.Sprint(101+i)); err != nil {
 			return nil, err
 		}
 		// Confirmed service of 1–10 hours at 2 points an hour, credited now.
@@ -123,18 +112,12 @@ func setUp(ctx context.Context, a *app.App, wx *wechattest.Server, template stri
 	}
 	day := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
 	for i := range activities {
-		start := day.Add(time.Duration(i) * 24 * time.Hour)
-		end, opens := start.Add(2*time.Hour), time.Now().Add(-time.Minute)
-		title, place, capacity := fmt.Sprintf("演练活动%d", i+1), "东门岗亭", 10000
-		act, err := s.Activities.Create(ctx, sp, service.ActivityInput{CommunityID: c.ID, TypeID: &types[0].ID,
-			Title: &title, Place: &place, StartAt: &start, EndAt: &end, Capacity: &capacity, SignupOpensAt: &opens})
+		id, err := loadenv.PublishActivity(ctx, s, sp, c.ID, types[0].ID, fmt.Sprintf("演练活动%d", i+1), "东门岗亭",
+			day.Add(time.Duration(i)*24*time.Hour), 10000)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.Activities.Publish(ctx, sp, act.ID); err != nil {
-			return nil, err
-		}
-		w.activities = append(w.activities, act.ID)
+		w.activities = append(w.activities, id)
 	}
 	return w, nil
 }

@@ -20,31 +20,19 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
-	"linli/app"
 	"linli/model"
+	"linli/scripts/internal/apiclient"
 	"linli/scripts/internal/loadenv"
+	"linli/scripts/internal/loadrun"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "loadsignup:", err)
-		os.Exit(1)
-	}
-}
+func main() { loadrun.Main("loadsignup", run) }
 
 // options are the flags.
 type options struct {
@@ -61,18 +49,13 @@ func run(ctx context.Context) error {
 	if o.n < 1 || o.capacity < 1 || o.conns < 1 || o.buildings < 1 {
 		return errors.New("-n, -capacity, -conns and -buildings must be positive")
 	}
-	cfg, cleanup, backend, err := loadenv.Configure()
+	env, err := loadenv.Open(ctx)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	a, err := app.New(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	fmt.Printf("back end: %s; %d residents, %d places, %d connections\n", backend, o.n, o.capacity, o.conns)
+	defer env.Close()
+	a := env.App
+	fmt.Printf("back end: %s; %d residents, %d places, %d connections\n", env.Backend, o.n, o.capacity, o.conns)
 
 	setupStart := time.Now()
 	activityID, tokens, err := setUp(ctx, a.Services, o)
@@ -81,15 +64,11 @@ func run(ctx context.Context) error {
 	}
 	fmt.Printf("set-up (community, %d approved residents logged in, activity): %s\n", o.n, time.Since(setupStart).Round(time.Millisecond))
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, stopServer, err := loadenv.Serve(ctx, a)
 	if err != nil {
 		return err
 	}
-	srvCtx, stopServer := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- a.ServeListener(srvCtx, ln) }()
-	defer func() { stopServer(); <-served }()
-	base := "http://" + ln.Addr().String()
+	defer stopServer()
 
 	res := fire(ctx, base, activityID, tokens, o.conns)
 	fmt.Printf("confirmed:  %d\nwaitlisted: %d\nerrors:     %d\n", res.confirmed, res.waitlisted, res.errors)
@@ -118,47 +97,31 @@ type result struct {
 	samples                       map[string]int
 }
 
-func (r *result) percentile(p int) time.Duration {
-	if len(r.latencies) == 0 {
-		return 0
-	}
-	i := (len(r.latencies)*p + 99) / 100
-	return r.latencies[min(max(i-1, 0), len(r.latencies)-1)]
-}
+func (r *result) percentile(p int) time.Duration { return loadrun.Rank(r.latencies, p) }
 
 // fire sends one sign-up per token, all released at once, over conns connections.
 func fire(ctx context.Context, base string, activityID uint64, tokens []string, conns int) *result {
-	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{
+	client := &apiclient.Client{Base: base, HTTP: &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{
 		MaxConnsPerHost: conns, MaxIdleConnsPerHost: conns, DisableCompression: true,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-	}}
-	defer client.CloseIdleConnections()
-	url := fmt.Sprintf("%s/api/v1/activities/%d/signups", base, activityID)
+	}}}
+	defer client.HTTP.CloseIdleConnections()
+	path := fmt.Sprintf("/api/v1/activities/%d/signups", activityID)
 	type answer struct {
 		status  string
 		err     string
 		latency time.Duration
 	}
 	answers := make([]answer, len(tokens))
-	gate := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, tok := range tokens {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gate
-			t0 := time.Now()
-			status, err := signUp(ctx, client, url, tok)
-			answers[i] = answer{status: status, latency: time.Since(t0)}
-			if err != nil {
-				answers[i].err = err.Error()
-			}
-		}()
-	}
-	start := time.Now()
-	close(gate)
-	wg.Wait()
-	r := &result{wall: time.Since(start), samples: map[string]int{}}
+	wall := loadrun.Burst(len(tokens), func(i int) {
+		t0 := time.Now()
+		status, err := signUp(ctx, client, path, tokens[i])
+		answers[i] = answer{status: status, latency: time.Since(t0)}
+		if err != nil {
+			answers[i].err = err.Error()
+		}
+	})
+	r := &result{wall: wall, samples: map[string]int{}}
 	for _, a := range answers {
 		r.latencies = append(r.latencies, a.latency)
 		switch {
@@ -175,32 +138,19 @@ func fire(ctx context.Context, base string, activityID uint64, tokens []string, 
 	return r
 }
 
-func signUp(ctx context.Context, client *http.Client, url, token string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
+func signUp(ctx context.Context, client *apiclient.Client, path, token string) (string, error) {
+	status, env, err := client.Call(ctx, http.MethodPost, path, token, nil)
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
+	var data struct {
+		Status string `json:"status"`
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
+	_ = json.Unmarshal(env.Data, &data)
+	if status != http.StatusCreated {
+		return "", fmt.Errorf("HTTP %d: %s", status, env.Message)
 	}
-	var env struct {
-		Message string `json:"message"`
-		Data    struct {
-			Status string `json:"status"`
-		} `json:"data"`
-	}
-	_ = json.Unmarshal(body, &env)
-	if resp.StatusCode != http.StatusCreated {
-		return "", fmt.Errorf("HTTP %d: %s", resp.StatusCode, env.Message)
-	}
-	return env.Data.Status, nil
+	return data.Status, nil
 }
 
 // verify checks what the database holds: the activity's count, the confirmed sign-ups and a

@@ -13,35 +13,24 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 
-	"linli/cache"
 	"linli/config"
-	"linli/model"
+	"linli/scripts/internal/benchenv"
+	"linli/scripts/internal/dbenv"
+	"linli/scripts/internal/loadrun"
 	"linli/scripts/seedscale/district"
-	"linli/service"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "seedscale:", err)
-		os.Exit(1)
-	}
-}
+func main() { loadrun.Main("seedscale", run) }
 
 func run(ctx context.Context) error {
 	n := flag.Int("communities", 10, "communities to load")
@@ -65,7 +54,8 @@ func run(ctx context.Context) error {
 		}
 	}
 	start := time.Now()
-	s, store, closeAll, err := open(ctx, cfg)
+	cfg.SecretKey = cmp.Or(cfg.SecretKey, "seedscale-secret-key-0123456789abcdef")
+	s, store, closeAll, err := benchenv.Services(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -81,38 +71,6 @@ func run(ctx context.Context) error {
 	return nil
 }
 
-// open connects to the database (migrating it) and Redis and builds the services.
-func open(ctx context.Context, cfg config.Config) (*service.Services, *model.Store, func(), error) {
-	store, err := model.Open(ctx, cfg.DB, cfg.DataDir)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if err := store.Migrate(ctx); err != nil {
-		store.Close()
-		return nil, nil, nil, err
-	}
-	r, err := cache.Open(cfg.Redis, cfg.RedisAddrs())
-	if err != nil {
-		store.Close()
-		return nil, nil, nil, err
-	}
-	closeAll := func() { r.Close(); store.Close() }
-	cfg.SecretKey = orDefault(cfg.SecretKey, "seedscale-secret-key-0123456789abcdef")
-	s, err := service.NewServices(cfg, store, r, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	if err != nil {
-		closeAll()
-		return nil, nil, nil, err
-	}
-	return s, store, closeAll, nil
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
 // createDatabase makes the database the DSN names.
 func createDatabase(ctx context.Context, dsn string) error {
 	c, err := mysql.ParseDSN(dsn)
@@ -123,12 +81,5 @@ func createDatabase(ctx context.Context, dsn string) error {
 	if name == "" {
 		return errors.New("LINLI_DB_DSN names no database")
 	}
-	c.DBName = ""
-	db, err := sql.Open("mysql", c.FormatDSN())
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	_, err = db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-	return err
+	return dbenv.Exec(ctx, dsn, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
 }

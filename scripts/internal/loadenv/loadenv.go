@@ -6,19 +6,13 @@ package loadenv
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
-	"time"
-
-	"github.com/go-sql-driver/mysql"
-	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"linli/config"
-	"linli/model"
+	"linli/scripts/internal/dbenv"
 )
 
 // Configure builds the configuration from the environment, with a fresh schema and key prefix
@@ -38,20 +32,16 @@ func Configure() (config.Config, func(), string, error) {
 	}
 	suffix := RandomHex(6)
 	if dsn := os.Getenv("LINLI_TEST_MYSQL_DSN"); dsn != "" {
-		name := "linli_load_" + suffix
-		drop, err := createSchema(dsn, name)
+		schema, drop, err := dbenv.CreateSchema(context.Background(), dsn, "linli_load_"+suffix)
 		if err != nil {
-			return cfg, cleanup, "", err
+			return cfg, cleanup, "", fmt.Errorf("LINLI_TEST_MYSQL_DSN: %w", err)
 		}
 		undo = append(undo, drop)
-		cfg.DB.Driver = "mysql"
-		if cfg.DB.DSN, err = model.MySQLWithDatabase(dsn, name); err != nil {
-			return cfg, cleanup, "", err
-		}
+		cfg.DB.Driver, cfg.DB.DSN = "mysql", schema
 	}
 	if addr := os.Getenv("LINLI_TEST_REDIS_ADDR"); addr != "" {
 		cfg.Redis.Addr, cfg.Redis.Prefix = addr, "linliload:"+suffix+":"
-		undo = append(undo, func() { deleteKeys(addr, cfg.Redis.Prefix) })
+		undo = append(undo, func() { _ = dbenv.DeleteKeys(context.Background(), addr, cfg.Redis.Prefix) })
 	}
 	if cfg.DB.Driver == "sqlite" && os.Getenv("LINLI_DATA_DIR") == "" {
 		dir, err := os.MkdirTemp("", "linli-load-")
@@ -74,38 +64,6 @@ func Configure() (config.Config, func(), string, error) {
 		redisName = "Redis " + cfg.Redis.Addr
 	}
 	return cfg, cleanup, cfg.DB.Driver + " + " + redisName, cfg.Validate()
-}
-
-func createSchema(dsn, name string) (drop func(), err error) {
-	c, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("LINLI_TEST_MYSQL_DSN: %w", err)
-	}
-	c.DBName = ""
-	db, err := sql.Open("mysql", c.FormatDSN())
-	if err != nil {
-		return nil, err
-	}
-	if _, err := db.Exec("CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return func() {
-		_, _ = db.Exec("DROP DATABASE IF EXISTS `" + name + "`")
-		db.Close()
-	}, nil
-}
-
-func deleteKeys(addr, prefix string) {
-	c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true,
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}})
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	iter := c.Scan(ctx, 0, prefix+"*", 500).Iterator()
-	for iter.Next(ctx) {
-		c.Del(ctx, iter.Val())
-	}
 }
 
 // RandomHex is n random bytes in hex (names of schemas, key prefixes, communities).
