@@ -37,8 +37,14 @@ func TestConsoleBrowserDashboard(t *testing.T) {
 		}
 	}
 
-	login(t, ctx, base, "browser-staff")
-	must(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#trend svg"))))
+	// By keyboard only: type the openid, Enter submits the form.
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/console/"),
+		chromedp.WaitVisible(chromedp.CSS("#openid")),
+		chromedp.Focus(chromedp.CSS("#openid")),
+		chromedp.KeyEvent("browser-staff\r"),
+		chromedp.WaitVisible(chromedp.CSS("#trend svg")),
+	))
 	paths, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#trend svg path').length`))
 	must(t, err)
 	if paths < 5 {
@@ -49,6 +55,12 @@ func TestConsoleBrowserDashboard(t *testing.T) {
 	}
 	shot(t, ctx, "dashboard")
 	isXLSX(t, download(t, ctx, "#download"))
+	// The menu is links: Tab reaches them, Enter follows one.
+	must(t, chromedp.Do(ctx, chromedp.Focus(chromedp.CSS("#nav-issues")), chromedp.KeyEvent("\r")))
+	waitText(t, ctx, "#issues", "二单元门口垃圾没人清")
+	if focused := text(t, ctx, "#nav a[aria-current=page]"); focused != "报事" {
+		t.Errorf("current page in the menu: %q", focused)
+	}
 }
 
 // TestConsoleBrowserResidency approves one pending claim and rejects another with a reason;
@@ -61,6 +73,7 @@ func TestConsoleBrowserResidency(t *testing.T) {
 	e.MakeStaff(cm.ID, "claims-staff")
 	zhang := e.DevLogin("claims-zhang")
 	nickname(t, e, zhang, "张阿姨")
+	e.Do("POST", "/api/v1/me/phone", map[string]string{"code": "13800001111"}, tok(zhang)).Want(t, 200)
 	li := e.DevLogin("claims-li")
 	nickname(t, e, li, "<b>李</b>")
 	first := e.Claim(zhang.UserID, cm.BuildingIDs[0], "301")
@@ -69,7 +82,8 @@ func TestConsoleBrowserResidency(t *testing.T) {
 	login(t, ctx, base, "claims-staff")
 	open(t, ctx, "residencies")
 	waitText(t, ctx, "#claims", "张阿姨")
-	waitText(t, ctx, "#claims", "<b>李</b>") // the markup is text, not a bold element
+	waitText(t, ctx, "#claims", "<b>李</b>")    // the markup is text, not a bold element
+	waitText(t, ctx, "#claims", "13800001111") // staff see the whole number, to call
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#claims b').length`)); err != nil || n != 0 {
 		t.Errorf("nickname rendered as markup: %d <b> (%v)", n, err)
 	}

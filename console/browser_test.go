@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"linli/app/apptest"
@@ -86,6 +87,40 @@ func tab(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
 		t.Fatal(err)
 	}
+	// A script error or console.error on any page (Vue reports a failing handler there) fails
+	// the test.
+	var mu sync.Mutex
+	var problems []string
+	must(t, chromedp.Listen(ctx, func(ev any) {
+		var p string
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			p = ev.ExceptionDetails.Text
+			if ex := ev.ExceptionDetails.Exception; ex != nil {
+				p += " " + ex.Description
+			}
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type != runtime.ConsoleAPICalledTypeError {
+				return
+			}
+			p = "console.error:"
+			for _, a := range ev.Args {
+				p += " " + a.Description + string(a.Value)
+			}
+		default:
+			return
+		}
+		mu.Lock()
+		problems = append(problems, p)
+		mu.Unlock()
+	}))
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(problems) > 0 {
+			t.Errorf("the page logged errors:\n%s", strings.Join(problems, "\n"))
+		}
+	})
 	return ctx
 }
 
@@ -155,6 +190,14 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getAnimations().length === 0 && !document.querySelector('.el-loading-mask')`,
 		chromedp.WithPollingTimeout(20*time.Second)))
 	must(t, err)
+	// Every field of the page has a label (a label element, or aria-label).
+	unlabelled, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+		.filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+		.map(el => el.outerHTML.slice(0, 160))`))
+	must(t, err)
+	if len(unlabelled) > 0 {
+		t.Errorf("%s: fields without a label:\n%s", name, strings.Join(unlabelled, "\n"))
+	}
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	must(t, err)
 	dirs := []string{t.TempDir()}
