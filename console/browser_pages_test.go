@@ -21,6 +21,8 @@ func TestConsoleBrowserDashboard(t *testing.T) {
 	e, base := server(t)
 	cm := e.MakeCommunity("浏览器测试社区", 1, 2)
 	staff := e.MakeStaff(cm.ID, "browser-staff")
+	second := e.MakeCommunity("第二测试社区", 1, 1)
+	e.Grant(staff.UserID, model.RoleStaff, second.ID)
 	// This month's issues, so that the figures and the category chart have something to show.
 	resident := e.MakeResident("browser-resident", cm.BuildingIDs[0], "101")
 	var cats struct {
@@ -61,6 +63,16 @@ func TestConsoleBrowserDashboard(t *testing.T) {
 	if focused := text(t, ctx, "#nav a[aria-current=page]"); focused != "报事" {
 		t.Errorf("current page in the menu: %q", focused)
 	}
+	// The picker switches to the other community the staff member works in, on the same page.
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#community');
+		s.value = [...s.options].find(o => o.text === '第二测试社区').value; s.dispatchEvent(new Event('change')) })()`)))
+	settle(t, ctx)
+	waitText(t, ctx, "#issues", "没有符合条件的报事")
+	if strings.Contains(text(t, ctx, "#issues"), "楼道灯不亮") {
+		t.Error("the other community's issues still shown")
+	}
+	open(t, ctx, "dashboard")
+	waitText(t, ctx, "#title", "工作台 · 第二测试社区")
 }
 
 // TestConsoleBrowserResidency approves one pending claim and rejects another with a reason;
@@ -166,10 +178,19 @@ func TestConsoleBrowserIssue(t *testing.T) {
 	}
 	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#act-acknowledge"))))
 	waitText(t, ctx, "#status", "已受理")
-	waitText(t, ctx, ".el-table", "刘师傅")
+	waitText(t, ctx, "#directory", "刘师傅")
 	must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#dispatch-note"), "3单元2楼楼道灯")))
-	click(t, ctx, chromedp.Search(`//button[contains(., "派单")]`))
-	waitText(t, ctx, ".ok", "已派单给 刘师傅")
+	click(t, ctx, chromedp.CSS("#directory button"))
+	waitText(t, ctx, "#dispatch-msg", "已派单给 刘师傅")
+	waitText(t, ctx, "#dispatches", "刘师傅")
+	// Cancelled, the dispatch stays in the record and the directory is offered again.
+	click(t, ctx, chromedp.CSS("#dispatches button.cancel-dispatch"))
+	must(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#directory"))))
+	must(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#comment textarea, textarea#comment"), "师傅明天上午来换灯泡"),
+		chromedp.Click(chromedp.CSS("#send-comment")),
+	))
+	waitText(t, ctx, "#comments", "师傅明天上午来换灯泡")
 	must(t, chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#note textarea, textarea#note"), "已更换灯泡"),
 		chromedp.Click(chromedp.CSS("#act-resolve")),
@@ -190,11 +211,12 @@ func TestConsoleBrowserIssue(t *testing.T) {
 	}
 	var dispatches struct {
 		Items []struct {
+			Status    string              `json:"status"`
 			Volunteer struct{ ID string } `json:"volunteer"`
 		} `json:"items"`
 	}
 	e.Do("GET", "/api/v1/dispatches?scope=mine", nil, tok(volunteer)).Want(t, 200).Data(t, &dispatches)
-	if len(dispatches.Items) != 1 || dispatches.Items[0].Volunteer.ID != volunteer.UserID {
+	if len(dispatches.Items) != 1 || dispatches.Items[0].Volunteer.ID != volunteer.UserID || dispatches.Items[0].Status != "cancelled" {
 		t.Errorf("dispatches of the electrician: %+v", dispatches)
 	}
 }
@@ -238,6 +260,16 @@ func TestConsoleBrowserVoucher(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#verify")),
 	))
 	waitText(t, ctx, ".err", "核销")
+
+	// 退出 ends the session: the login form again, the CSRF cookie gone, the old session refused.
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#openid"))))
+	if c := text(t, ctx, "body"); strings.Contains(c, "书法课一节") {
+		t.Errorf("after logout the page still shows the rewards")
+	}
+	if has, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.cookie.includes('linli_csrf')`)); err != nil || has {
+		t.Errorf("CSRF cookie after logout: %v %v", has, err)
+	}
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#openid"))))
 
 	var mine struct {
 		Items []struct{ Status string } `json:"items"`
@@ -313,4 +345,26 @@ func TestConsoleBrowserHouseholds(t *testing.T) {
 	if len(b.Items) != 3 {
 		t.Errorf("buildings after import: %+v", b.Items)
 	}
+}
+
+// TestConsoleBrowserLoginRefused: a resident without a role is refused at the login form with
+// the server's message.
+func TestConsoleBrowserLoginRefused(t *testing.T) {
+	t.Parallel()
+	ctx := tab(t)
+	e, base := server(t)
+	cm := e.MakeCommunity("登录测试社区", 1, 1)
+	e.MakeResident("just-a-resident", cm.BuildingIDs[0], "101")
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/console/"),
+		chromedp.WaitVisible(chromedp.CSS("#openid")),
+		chromedp.SendKeys(chromedp.CSS("#openid"), "just-a-resident"),
+		chromedp.Click(chromedp.CSS("#login")),
+		chromedp.WaitVisible(chromedp.CSS(".login .err")),
+	))
+	if msg := text(t, ctx, ".login .err"); msg == "" || strings.Contains(msg, "请求失败") {
+		t.Errorf("refusal message %q: want the server's", msg)
+	}
+	t.Logf("refused: %s", text(t, ctx, ".login .err"))
+	shot(t, ctx, "login-refused")
 }

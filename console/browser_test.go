@@ -168,10 +168,16 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) {
 // table has loaded) lies over the page to catch the click.
 func click[S chromedp.Selectable](t *testing.T, ctx context.Context, sel S) {
 	t.Helper()
+	settle(t, ctx)
+	must(t, chromedp.Do(ctx, chromedp.Click(sel)))
+}
+
+// settle waits until no table of the page is loading (no Element Plus loading mask).
+func settle(t *testing.T, ctx context.Context) {
+	t.Helper()
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('.el-loading-mask') === null`,
 		chromedp.WithPollingTimeout(20*time.Second)))
 	must(t, err)
-	must(t, chromedp.Do(ctx, chromedp.Click(sel)))
 }
 
 // text is the text content of the first element sel matches ("" when there is none).
@@ -198,6 +204,7 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	if len(unlabelled) > 0 {
 		t.Errorf("%s: fields without a label:\n%s", name, strings.Join(unlabelled, "\n"))
 	}
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`)))
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	must(t, err)
 	dirs := []string{t.TempDir()}
