@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"linli/app/apptest"
 	"linli/model"
 	"linli/service"
 )
@@ -367,4 +368,44 @@ func TestConsoleBrowserLoginRefused(t *testing.T) {
 	}
 	t.Logf("refused: %s", text(t, ctx, ".login .err"))
 	shot(t, ctx, "login-refused")
+}
+
+// TestConsoleBrowserCaptain: a captain's console has 报事 and 入住审核 only, opens on the queue
+// of their building, and lists the claims of their building.
+func TestConsoleBrowserCaptain(t *testing.T) {
+	t.Parallel()
+	ctx := tab(t)
+	e, base := server(t)
+	cm := e.MakeCommunity("楼栋长测试社区", 1, 2)
+	e.MakeCaptain(cm.ID, "captain-wang", cm.BuildingIDs[0])
+	mine := e.MakeResident("captain-neighbour", cm.BuildingIDs[0], "101")
+	other := e.MakeResident("captain-far", cm.BuildingIDs[1], "201")
+	var cats struct {
+		Items []struct{ ID string } `json:"items"`
+	}
+	e.Do("GET", "/api/v1/communities/"+cm.ID+"/issue-categories", nil, tok(mine)).Want(t, 200).Data(t, &cats)
+	for _, r := range []struct {
+		who      apptest.Session
+		building string
+		desc     string
+	}{{mine, cm.BuildingIDs[0], "本楼电梯异响"}, {other, cm.BuildingIDs[1], "别楼垃圾桶满了"}} {
+		e.Do("POST", "/api/v1/issues", map[string]any{"building_id": r.building, "category_id": cats.Items[0].ID,
+			"description": r.desc}, tok(r.who)).Want(t, 201)
+	}
+	newcomer := e.DevLogin("captain-newcomer")
+	nickname(t, e, newcomer, "新住户小赵")
+	e.Claim(newcomer.UserID, cm.BuildingIDs[0], "602")
+
+	login(t, ctx, base, "captain-wang")
+	waitText(t, ctx, "#issues", "本楼电梯异响")
+	settle(t, ctx)
+	if strings.Contains(text(t, ctx, "#issues"), "别楼垃圾桶满了") {
+		t.Error("a captain's queue shows another building's issue")
+	}
+	if menu := text(t, ctx, "#nav"); menu != "报事入住审核" {
+		t.Errorf("a captain's menu: %q", menu)
+	}
+	open(t, ctx, "residencies")
+	waitText(t, ctx, "#claims", "新住户小赵")
+	shot(t, ctx, "captain-residencies")
 }
