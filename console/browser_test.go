@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -87,8 +88,8 @@ func tab(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
 		t.Fatal(err)
 	}
-	// A script error or console.error on any page (Vue reports a failing handler there) fails
-	// the test.
+	// A script error or console.error on any page (Vue reports a failing handler there), or an
+	// error the browser logs (a CSP violation), fails the test.
 	var mu sync.Mutex
 	var problems []string
 	must(t, chromedp.Listen(ctx, func(ev any) {
@@ -99,6 +100,13 @@ func tab(t *testing.T) context.Context {
 			if ex := ev.ExceptionDetails.Exception; ex != nil {
 				p += " " + ex.Description
 			}
+		case *cdplog.EventEntryAdded:
+			// The browser's own errors: a blocked script or style (the console's CSP), a
+			// failed page load. Network entries are the answers the tests ask for (409 …).
+			if ev.Entry.Level != cdplog.EntryLevelError || ev.Entry.Source == cdplog.EntrySourceNetwork {
+				return
+			}
+			p = string(ev.Entry.Source) + ": " + ev.Entry.Text + " " + ev.Entry.URL
 		case *runtime.EventConsoleAPICalled:
 			if ev.Type != runtime.ConsoleAPICalledTypeError {
 				return
