@@ -409,3 +409,51 @@ func TestConsoleBrowserCaptain(t *testing.T) {
 	waitText(t, ctx, "#claims", "新住户小赵")
 	shot(t, ctx, "captain-residencies")
 }
+
+// TestConsoleBrowserIssueRejectDuplicate: 驳回 asks for a note before it calls the server, then
+// rejects; 标记为重复 takes the original's number from the queue.
+func TestConsoleBrowserIssueRejectDuplicate(t *testing.T) {
+	t.Parallel()
+	ctx := tab(t)
+	e, base := server(t)
+	cm := e.MakeCommunity("驳回测试社区", 1, 1)
+	staff := e.MakeStaff(cm.ID, "reject-staff")
+	resident := e.MakeResident("reject-resident", cm.BuildingIDs[0], "101")
+	var cats struct {
+		Items []struct{ ID string } `json:"items"`
+	}
+	e.Do("GET", "/api/v1/communities/"+cm.ID+"/issue-categories", nil, tok(staff)).Want(t, 200).Data(t, &cats)
+	report := func(desc string) string {
+		var is struct{ ID string }
+		e.Do("POST", "/api/v1/issues", map[string]any{"building_id": cm.BuildingIDs[0], "category_id": cats.Items[1].ID,
+			"description": desc}, tok(resident)).Want(t, 201).Data(t, &is)
+		return is.ID
+	}
+	first, second, third := report("一楼水管漏水"), report("一楼水管又漏了"), report("想在楼下放个乒乓球台")
+
+	login(t, ctx, base, "reject-staff")
+	must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/console/#/issues/"+third), chromedp.WaitVisible(chromedp.CSS("#act-reject"))))
+	click(t, ctx, chromedp.CSS("#act-reject"))
+	waitText(t, ctx, ".err", "驳回须填写处理说明")
+	must(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("textarea#note"), "不属于报事，请到议事厅提议"),
+		chromedp.Click(chromedp.CSS("#act-reject")),
+	))
+	waitText(t, ctx, "#status", "已驳回")
+	waitText(t, ctx, "#timeline", "不属于报事，请到议事厅提议")
+
+	must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/console/#/issues/"+second), chromedp.WaitVisible(chromedp.CSS("#act-mark_duplicate"))))
+	must(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#duplicate-of"), first),
+		chromedp.Click(chromedp.CSS("#act-mark_duplicate")),
+	))
+	waitText(t, ctx, "#status", "重复")
+
+	for id, want := range map[string]string{first: "submitted", second: "duplicate", third: "rejected"} {
+		var got struct{ Status string }
+		e.Do("GET", "/api/v1/issues/"+id, nil, tok(staff)).Want(t, 200).Data(t, &got)
+		if got.Status != want {
+			t.Errorf("issue %s: %s, want %s", id, got.Status, want)
+		}
+	}
+}
