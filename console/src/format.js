@@ -1,0 +1,12 @@
+// Shown as the server wrote them (RFC 3339 in China time): no clock or zone of the browser.
+export const time = t => (t ? t.slice(0, 16).replace('T', ' ') : '—')
+export const pct = v => (v == null ? '—' : (v * 100).toFixed(1) + '%')
+
+export const issueStatuses = [
+  ['pending_review', '待审核'], ['submitted', '已提交'], ['acknowledged', '已受理'], ['in_progress', '处理中'],
+  ['resolved', '已解决'], ['closed', '已关闭'], ['rejected', '已驳回'], ['duplicate', '重复问题'],
+]
+export const statusTag = s => ({
+  pending_review: 'warning', submitted: 'danger', acknowledged: 'warning', in_progress: 'primary',
+  resolved: 'success', closed: 'info', rejected: 'info', duplicate: 'info',
+}[s] || 'info')
