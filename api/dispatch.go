@@ -198,7 +198,7 @@ func parseTimeField(field, v string) (*time.Time, error) {
 
 func helpRequestDTO(v *service.HelpView) HelpRequestDTO {
 	h := v.Request
-	d := HelpRequestDTO{ID: ID(h.ID), CommunityID: ID(h.CommunityID), BuildingID: ID(h.BuildingID), BuildingName: v.Building.Name,
+	d := HelpRequestDTO{ID: ID(h.ID), CommunityID: ID(h.CommunityID), BuildingID: ID(h.BuildingID), BuildingName: v.Building.Label(),
 		SkillID: ID(h.SkillID), SkillName: v.SkillName, Description: h.Description, PreferredAt: TimePtr(h.PreferredAt),
 		OnBehalf: h.OnBehalf, Requester: PersonDTO{ID: ID(h.RequesterID), Nickname: v.Requester.Nickname},
 		RequesterPhone: v.RequesterPhone, Status: h.Status, Held: h.Held, CreatedAt: Time(h.CreatedAt)}
@@ -210,7 +210,7 @@ func helpRequestDTO(v *service.HelpView) HelpRequestDTO {
 
 func dispatchDTO(v *service.DispatchView) DispatchDTO {
 	x := v.Dispatch
-	d := DispatchDTO{ID: ID(x.ID), CommunityID: ID(x.CommunityID), BuildingID: ID(x.BuildingID), BuildingName: v.Building.Name,
+	d := DispatchDTO{ID: ID(x.ID), CommunityID: ID(x.CommunityID), BuildingID: ID(x.BuildingID), BuildingName: v.Building.Label(),
 		Source: x.SourceKind, Title: x.Title, Description: v.Description, Location: v.Location,
 		BeneficiaryName: v.BeneficiaryName, BeneficiaryRoom: v.BeneficiaryRoom, Status: x.Status,
 		StatusText: service.DispatchStatusText[x.Status], Volunteer: PersonDTO{ID: ID(x.VolunteerID), Nickname: v.Volunteer.Nickname},

@@ -17,6 +17,7 @@ type person struct {
 
 type dispatchData struct {
 	ID              string  `json:"id"`
+	Building        string  `json:"building_name"`
 	Status          string  `json:"status"`
 	Source          string  `json:"source"`
 	HelpRequestID   string  `json:"help_request_id"`
@@ -37,6 +38,7 @@ type dispatchData struct {
 
 type helpData struct {
 	ID              string         `json:"id"`
+	Building        string         `json:"building_name"`
 	Status          string         `json:"status"`
 	OnBehalf        bool           `json:"on_behalf"`
 	BeneficiaryName string         `json:"beneficiary_name"`
@@ -111,7 +113,8 @@ func TestJinshanyuanStory(t *testing.T) {
 	e.Do("POST", "/api/v1/help-requests", map[string]any{"building_id": b[0], "skill_id": w.skills["电工"],
 		"description": "李大爷家客厅的灯不亮了", "preferred_at": "2025-06-07T10:00:00+08:00",
 		"beneficiary_name": "李大爷", "beneficiary_room": "3单元502"}, apptest.Token(w.captain.Token)).Want(t, 201).Data(t, &h)
-	if !h.OnBehalf || h.BeneficiaryName != "李大爷" || h.Requester.ID != w.captain.UserID || h.Status != "open" {
+	if !h.OnBehalf || h.BeneficiaryName != "李大爷" || h.Requester.ID != w.captain.UserID || h.Status != "open" ||
+		h.Building != "1号院 1栋" {
 		t.Fatalf("help request: %+v", h)
 	}
 	// Electricians near his building, free on Saturday morning: 刘老师 of the same estate first.
@@ -121,7 +124,7 @@ func TestJinshanyuanStory(t *testing.T) {
 		t.Fatalf("directory: %s", res.Body)
 	}
 	d := w.dispatch(t, w.captain, h.ID, page.Items[0].VolunteerID)
-	if d.Status != "offered" || d.Volunteer.ID != liu.UserID || d.VolunteerPhone != "13800001111" {
+	if d.Status != "offered" || d.Volunteer.ID != liu.UserID || d.VolunteerPhone != "13800001111" || d.Building != "1号院 1栋" {
 		t.Fatalf("dispatch: %+v", d)
 	}
 	if k := w.inboxKinds(t, liu); len(k) == 0 || k[0] != "dispatch_offer" {

@@ -79,9 +79,9 @@ type UpdateMeRequest struct {
 
 // ExportDTO is a copy of everything Linli holds about the caller.
 type ExportDTO struct {
-	GeneratedAt time.Time                   `json:"generated_at"`
-	Profile     UserDTO                     `json:"profile"`
-	Phone       string                      `json:"phone" description:"本人的完整手机号（仅本人可见）"`
+	GeneratedAt time.Time                 `json:"generated_at"`
+	Profile     UserDTO                   `json:"profile"`
+	Phone       string                    `json:"phone" description:"本人的完整手机号（仅本人可见）"`
 	Tables      map[string][]ExportRecord `json:"tables" description:"按数据表列出与本人有关的全部记录（令牌散列等密文不导出）"`
 }
 

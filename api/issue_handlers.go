@@ -26,7 +26,7 @@ func photoDTOs(ps []service.Photo, mayReview bool) []PhotoDTO {
 // issueDTO shows an issue to a viewer with the given access: an anonymous reporter is hidden
 // from neighbours and followers; the phone goes to managers only (phone set by the caller).
 func issueDTO(r *model.IssueRow, acc service.Access, viewer uint64, following bool, photos []service.Photo) IssueDTO {
-	d := IssueDTO{ID: ID(r.ID), CommunityID: ID(r.CommunityID), BuildingID: ID(r.BuildingID), BuildingName: r.BuildingName,
+	d := IssueDTO{ID: ID(r.ID), CommunityID: ID(r.CommunityID), BuildingID: ID(r.BuildingID), BuildingName: r.BuildingLabel(),
 		CategoryID: ID(r.CategoryID), CategoryName: r.CategoryName, Description: r.Description, Location: r.Location,
 		Urgency: "normal", Anonymous: r.Anonymous, Status: r.Status, StatusText: service.StatusText[r.Status],
 		Mine: r.ReporterID == viewer, Following: following, Followers: r.Followers, Rating: r.Rating,

@@ -26,6 +26,7 @@ type issueData struct {
 	Phone      string `json:"reporter_phone"`
 	Rating     *int   `json:"rating"`
 	CategoryID string `json:"category_id"`
+	Building   string `json:"building_name"`
 	Photos     []struct{ ID, URL string }
 	Timeline   []struct {
 		Action, FromStatus, ToStatus string `json:"-"`
@@ -130,7 +131,8 @@ func TestIssueFullCycle(t *testing.T) {
 	photo := upload(t, e, w.reporter.Token, "p.jpg", gpsJPEG(t)).ID
 	var created issueData
 	w.report(t, w.reporter, map[string]any{"photos": []string{photo}, "urgency": "urgent"}).Want(t, 201).Data(t, &created)
-	if created.Status != "submitted" || len(created.Photos) != 1 {
+	// The building is named with its estate: a community of several estates has a 1栋 in each.
+	if created.Status != "submitted" || len(created.Photos) != 1 || created.Building != "1号院 1栋" {
 		t.Fatalf("created: %+v", created)
 	}
 	id := created.ID

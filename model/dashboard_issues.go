@@ -117,7 +117,6 @@ func (s *Store) DashOldestUntouched(ctx context.Context, communityID uint64, bef
 // DashIssueListRow is one issue of the month's list (the export), with its names.
 type DashIssueListRow struct {
 	IssueRow
-	EstateName string
 }
 
 // DashIssueList lists the community's issues reported in [from, to), oldest first, with the
@@ -125,9 +124,7 @@ type DashIssueListRow struct {
 func (s *Store) DashIssueList(ctx context.Context, communityID uint64, from, to time.Time) ([]DashIssueListRow, error) {
 	c, args := s.timeCond("issues.created_at", from, to)
 	var out []DashIssueListRow
-	err := s.issueRows(ctx).Select("issues.*, issue_categories.name AS category_name, buildings.name AS building_name, "+
-		"users.nickname AS reporter_nickname, estates.name AS estate_name").
-		Joins("JOIN estates ON estates.id = buildings.estate_id").
+	err := s.issueRows(ctx).
 		Where("issues.community_id = ?", communityID).Where(c, args...).
 		Order("issues.created_at, issues.id").Scan(&out).Error
 	return out, err

@@ -13,6 +13,7 @@ type IssueRow struct {
 	Issue
 	CategoryName     string
 	BuildingName     string
+	EstateName       string // of the building ("" for a building outside any estate)
 	ReporterNickname string
 	// HasPhotos is set in lists asked for it (IssueFilter.PhotoKind): the issue has uploads of
 	// that kind attached, so a page without photos needs no query for them.
@@ -120,12 +121,19 @@ func (s *Store) IssueRowByID(ctx context.Context, id uint64) (*IssueRow, error) 
 }
 
 // issueRowColumns are an issue with its names.
-const issueRowColumns = "issues.*, issue_categories.name AS category_name, buildings.name AS building_name, users.nickname AS reporter_nickname"
+const issueRowColumns = "issues.*, issue_categories.name AS category_name, buildings.name AS building_name, " +
+	"estates.name AS estate_name, users.nickname AS reporter_nickname"
+
+// BuildingLabel is the issue's building as a person reads it, with its estate ("东亭花园 1栋").
+func (r *IssueRow) BuildingLabel() string {
+	return (&BuildingView{Building: Building{Name: r.BuildingName}, EstateName: r.EstateName}).Label()
+}
 
 func (s *Store) issueRows(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Table("issues").
 		Select(issueRowColumns).
 		Joins("JOIN issue_categories ON issue_categories.id = issues.category_id").
 		Joins("JOIN buildings ON buildings.id = issues.building_id").
+		Joins("LEFT JOIN estates ON estates.id = buildings.estate_id").
 		Joins("JOIN users ON users.id = issues.reporter_id")
 }

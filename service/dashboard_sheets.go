@@ -87,7 +87,7 @@ func writeIssueList(s *sheet, issues []model.DashIssueListRow) {
 		if is.Rating != nil {
 			rating = count(int64(*is.Rating))
 		}
-		s.line(false, text(strconv.FormatUint(is.ID, 10)), text(is.EstateName+" "+is.BuildingName), text(is.CategoryName),
+		s.line(false, text(strconv.FormatUint(is.ID, 10)), text(is.BuildingLabel()), text(is.CategoryName),
 			text(StatusText[is.Status]), moment(&is.CreatedAt), moment(is.AcknowledgedAt), moment(is.ResolvedAt), rating,
 			text(reporter))
 	}
