@@ -25,23 +25,23 @@ type CommunityAccountDTO struct {
 // AccountListQuery pages through a community's accounts.
 type AccountListQuery struct {
 	CommunityPath
-	Kind string `query:"kind" validate:"omitempty,oneof=collective system resident" description:"collective 集体账户；system 社区自有账户；resident 居民账户；默认集体与社区自有账户"`
+	Kind string `query:"kind" validate:"omitempty,oneof=collective system resident" description:"collective 集体账户；system 社区自有账户；resident 居民账户；默认集体与社区自有账户" label:"类型"`
 	PageQuery
 }
 
 // CreateAccountRequest opens a collective account.
 type CreateAccountRequest struct {
 	CommunityPath
-	Name       string `json:"name" validate:"required,max=64" description:"账户名称，社区内唯一，如 “东亭街道办 单位卡”"`
-	Card       string `json:"card" validate:"required,oneof=unit enterprise courtyard" description:"unit 单位卡；enterprise 企业卡；courtyard 院落集体卡"`
-	ManagerIDs []ID   `json:"manager_ids" validate:"max=20" description:"管理人（本社区的居民或工作人员），可从该账户转出（只能捐赠时只能捐给社区或集体账户）"`
+	Name       string `json:"name" validate:"required,max=64" description:"账户名称，社区内唯一，如 “东亭街道办 单位卡”" label:"名称"`
+	Card       string `json:"card" validate:"required,oneof=unit enterprise courtyard" description:"unit 单位卡；enterprise 企业卡；courtyard 院落集体卡" label:"卡类型"`
+	ManagerIDs []ID   `json:"manager_ids" validate:"max=20" description:"管理人（本社区的居民或工作人员），可从该账户转出（只能捐赠时只能捐给社区或集体账户）" label:"管理人"`
 }
 
 // UpdateAccountRequest renames a collective account or replaces its managers.
 type UpdateAccountRequest struct {
 	ID         ID      `path:"id" json:"-"`
-	Name       *string `json:"name" validate:"omitempty,min=1,max=64"`
-	ManagerIDs *[]ID   `json:"manager_ids" validate:"omitempty,max=20" description:"新的管理人名单（整体替换）"`
+	Name       *string `json:"name" validate:"omitempty,min=1,max=64" label:"名称"`
+	ManagerIDs *[]ID   `json:"manager_ids" validate:"omitempty,max=20" description:"新的管理人名单（整体替换）" label:"管理人"`
 }
 
 // AccountLedgerQuery pages through an account's passbook.
@@ -53,8 +53,8 @@ type AccountLedgerQuery struct {
 // RecordListQuery lists a community's service records for staff.
 type RecordListQuery struct {
 	CommunityPath
-	UserID string `query:"user_id" validate:"omitempty,number,max=20" description:"只列此人的记录"`
-	Month  string `query:"month" validate:"omitempty,len=7" description:"只列该月（YYYY-MM，北京时间）的服务"`
+	UserID string `query:"user_id" validate:"omitempty,number,max=20" description:"只列此人的记录" label:"用户"`
+	Month  string `query:"month" validate:"omitempty,len=7" description:"只列该月（YYYY-MM，北京时间）的服务" label:"月份"`
 	PageQuery
 }
 

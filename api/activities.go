@@ -19,52 +19,52 @@ type ActivityPath struct {
 
 // ActivityCreateRequest creates a draft activity.
 type ActivityCreateRequest struct {
-	CommunityID    ID     `json:"community_id" validate:"required"`
-	TeamID         ID     `json:"team_id" description:"组织的志愿服务队（队长组织时必填）"`
-	TypeID         ID     `json:"type_id" validate:"required" description:"GET /communities/:id/activity-types 中的类型"`
-	Title          string `json:"title" validate:"required,max=64"`
-	Description    string `json:"description" validate:"max=2000"`
-	Place          string `json:"place" validate:"required,max=100"`
-	StartAt        string `json:"start_at" validate:"required,datetime=2006-01-02T15:04:05Z07:00" format:"date-time"`
-	EndAt          string `json:"end_at" validate:"required,datetime=2006-01-02T15:04:05Z07:00" format:"date-time"`
-	Capacity       int    `json:"capacity" validate:"required,min=1,max=10000"`
-	SignupOpensAt  string `json:"signup_opens_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time" description:"默认：创建时"`
-	SignupClosesAt string `json:"signup_closes_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time" description:"默认：开始时间"`
-	CancelCutoffAt string `json:"cancel_cutoff_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time" description:"默认：开始前 activities.cancel_before（2 小时）"`
-	Audience       string `json:"audience" validate:"omitempty,oneof=community estate building" description:"默认 community"`
-	AudienceID     ID     `json:"audience_id" description:"audience 为 estate/building 时必填"`
-	PointsPerHour  string `json:"points_per_hour" validate:"omitempty,max=7" description:"每小时积分，如 \"1.5\"；默认取类型的规则，仅社区工作者可改"`
+	CommunityID    ID     `json:"community_id" validate:"required" label:"社区"`
+	TeamID         ID     `json:"team_id" description:"组织的志愿服务队（队长组织时必填）" label:"队伍"`
+	TypeID         ID     `json:"type_id" validate:"required" description:"GET /communities/:id/activity-types 中的类型" label:"活动类型"`
+	Title          string `json:"title" validate:"required,max=64" label:"标题"`
+	Description    string `json:"description" validate:"max=2000" label:"描述"`
+	Place          string `json:"place" validate:"required,max=100" label:"地点"`
+	StartAt        string `json:"start_at" validate:"required,datetime=2006-01-02T15:04:05Z07:00" format:"date-time" label:"开始时间"`
+	EndAt          string `json:"end_at" validate:"required,datetime=2006-01-02T15:04:05Z07:00" format:"date-time" label:"结束时间"`
+	Capacity       int    `json:"capacity" validate:"required,min=1,max=10000" label:"名额"`
+	SignupOpensAt  string `json:"signup_opens_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time" description:"默认：创建时" label:"报名开始时间"`
+	SignupClosesAt string `json:"signup_closes_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time" description:"默认：开始时间" label:"报名截止时间"`
+	CancelCutoffAt string `json:"cancel_cutoff_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time" description:"默认：开始前 activities.cancel_before（2 小时）" label:"取消截止时间"`
+	Audience       string `json:"audience" validate:"omitempty,oneof=community estate building" description:"默认 community" label:"面向对象"`
+	AudienceID     ID     `json:"audience_id" description:"audience 为 estate/building 时必填" label:"范围"`
+	PointsPerHour  string `json:"points_per_hour" validate:"omitempty,max=7" description:"每小时积分，如 \"1.5\"；默认取类型的规则，仅社区工作者可改" label:"每小时积分"`
 }
 
 // ActivityPatchRequest changes an activity; absent fields stay.
 type ActivityPatchRequest struct {
 	ActivityPath
-	TeamID         *ID     `json:"team_id" description:"\"0\" 表示不再由志愿服务队组织"`
-	TypeID         *ID     `json:"type_id"`
-	Title          *string `json:"title" validate:"omitempty,min=1,max=64"`
-	Description    *string `json:"description" validate:"omitempty,max=2000"`
-	Place          *string `json:"place" validate:"omitempty,min=1,max=100"`
-	StartAt        *string `json:"start_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time"`
-	EndAt          *string `json:"end_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time"`
-	Capacity       *int    `json:"capacity" validate:"omitempty,min=1,max=10000" description:"不能少于已确认人数；增加时立即按顺序递补候补"`
-	SignupOpensAt  *string `json:"signup_opens_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time"`
-	SignupClosesAt *string `json:"signup_closes_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time"`
-	CancelCutoffAt *string `json:"cancel_cutoff_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time"`
-	Audience       *string `json:"audience" validate:"omitempty,oneof=community estate building"`
-	AudienceID     *ID     `json:"audience_id"`
-	PointsPerHour  *string `json:"points_per_hour" validate:"omitempty,max=7"`
+	TeamID         *ID     `json:"team_id" description:"\"0\" 表示不再由志愿服务队组织" label:"队伍"`
+	TypeID         *ID     `json:"type_id" label:"活动类型"`
+	Title          *string `json:"title" validate:"omitempty,min=1,max=64" label:"标题"`
+	Description    *string `json:"description" validate:"omitempty,max=2000" label:"描述"`
+	Place          *string `json:"place" validate:"omitempty,min=1,max=100" label:"地点"`
+	StartAt        *string `json:"start_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time" label:"开始时间"`
+	EndAt          *string `json:"end_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time" label:"结束时间"`
+	Capacity       *int    `json:"capacity" validate:"omitempty,min=1,max=10000" description:"不能少于已确认人数；增加时立即按顺序递补候补" label:"名额"`
+	SignupOpensAt  *string `json:"signup_opens_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time" label:"报名开始时间"`
+	SignupClosesAt *string `json:"signup_closes_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time" label:"报名截止时间"`
+	CancelCutoffAt *string `json:"cancel_cutoff_at" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00" format:"date-time" label:"取消截止时间"`
+	Audience       *string `json:"audience" validate:"omitempty,oneof=community estate building" label:"面向对象"`
+	AudienceID     *ID     `json:"audience_id" label:"范围"`
+	PointsPerHour  *string `json:"points_per_hour" validate:"omitempty,max=7" label:"每小时积分"`
 }
 
 // ActivityCancelRequest cancels an activity; the body may be omitted.
 type ActivityCancelRequest struct {
 	ActivityPath
-	Reason string `json:"reason" validate:"max=200" description:"取消原因，随通知发给已报名者"`
+	Reason string `json:"reason" validate:"max=200" description:"取消原因，随通知发给已报名者" label:"原因"`
 }
 
 // ActivityListQuery pages through a community's activities.
 type ActivityListQuery struct {
 	CommunityPath
-	Status string `query:"status" validate:"omitempty,oneof=upcoming ongoing past draft" description:"upcoming 未开始（默认）；ongoing 进行中；past 已结束或已取消；draft 我可管理的草稿"`
+	Status string `query:"status" validate:"omitempty,oneof=upcoming ongoing past draft" description:"upcoming 未开始（默认）；ongoing 进行中；past 已结束或已取消；draft 我可管理的草稿" label:"状态"`
 	PageQuery
 }
 

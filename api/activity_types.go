@@ -21,25 +21,25 @@ type ActivityTypeDTO struct {
 // ActivityTypeListQuery asks for inactive types too (staff).
 type ActivityTypeListQuery struct {
 	CommunityPath
-	All bool `query:"all" description:"包含已停用的类型（社区工作者）"`
+	All bool `query:"all" description:"包含已停用的类型（社区工作者）" label:"包含全部"`
 }
 
 // ActivityTypeRequest creates an activity type.
 type ActivityTypeRequest struct {
 	CommunityPath
-	Name          string `json:"name" validate:"required,max=16"`
-	PointsPerHour string `json:"points_per_hour" validate:"omitempty,max=7" description:"默认 \"1\"（每小时 1 分），最多 10，两位小数"`
-	SortOrder     *int   `json:"sort_order" validate:"omitempty,min=0,max=100000"`
+	Name          string `json:"name" validate:"required,max=16" label:"名称"`
+	PointsPerHour string `json:"points_per_hour" validate:"omitempty,max=7" description:"默认 \"1\"（每小时 1 分），最多 10，两位小数" label:"每小时积分"`
+	SortOrder     *int   `json:"sort_order" validate:"omitempty,min=0,max=100000" label:"排序"`
 }
 
 // ActivityTypePatch changes an activity type; absent fields stay.
 type ActivityTypePatch struct {
 	CommunityPath
 	TypeID        ID      `path:"type_id" json:"-"`
-	Name          *string `json:"name" validate:"omitempty,min=1,max=16"`
-	PointsPerHour *string `json:"points_per_hour" validate:"omitempty,max=7" description:"只影响此后新建的活动"`
-	SortOrder     *int    `json:"sort_order" validate:"omitempty,min=0,max=100000"`
-	Active        *bool   `json:"active"`
+	Name          *string `json:"name" validate:"omitempty,min=1,max=16" label:"名称"`
+	PointsPerHour *string `json:"points_per_hour" validate:"omitempty,max=7" description:"只影响此后新建的活动" label:"每小时积分"`
+	SortOrder     *int    `json:"sort_order" validate:"omitempty,min=0,max=100000" label:"排序"`
+	Active        *bool   `json:"active" label:"启用"`
 }
 
 func (a *API) activityTypeRoutes() error {

@@ -18,9 +18,9 @@ import (
 // AuditLogQuery pages through a community's audit log, newest first.
 type AuditLogQuery struct {
 	CommunityPath
-	UserID string `query:"user_id" validate:"omitempty,number,max=20" description:"只看此人的操作"`
-	From   string `query:"from" validate:"omitempty,len=10" description:"起始日期（含），YYYY-MM-DD，北京时间"`
-	To     string `query:"to" validate:"omitempty,len=10" description:"结束日期（含），YYYY-MM-DD，北京时间"`
+	UserID string `query:"user_id" validate:"omitempty,number,max=20" description:"只看此人的操作" label:"用户"`
+	From   string `query:"from" validate:"omitempty,len=10" description:"起始日期（含），YYYY-MM-DD，北京时间" label:"开始日期"`
+	To     string `query:"to" validate:"omitempty,len=10" description:"结束日期（含），YYYY-MM-DD，北京时间" label:"结束日期"`
 	PageQuery
 }
 

@@ -14,7 +14,7 @@ import (
 // DashboardQuery asks for one month of a community's dashboard.
 type DashboardQuery struct {
 	CommunityPath
-	Month string `query:"month" validate:"omitempty,max=7" example:"2026-03" description:"月份 YYYY-MM（北京时间自然月）；省略为本月。不能是尚未开始的月份"`
+	Month string `query:"month" validate:"omitempty,max=7" example:"2026-03" description:"月份 YYYY-MM（北京时间自然月）；省略为本月。不能是尚未开始的月份" label:"月份"`
 }
 
 // DurationDTO summarises durations in minutes: median and 90th percentile (nearest rank: the

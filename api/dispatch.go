@@ -11,20 +11,20 @@ import (
 
 // HelpRequestRequest files a help request (居民点单).
 type HelpRequestRequest struct {
-	BuildingID      ID     `json:"building_id" validate:"required"`
-	SkillID         ID     `json:"skill_id" validate:"required" description:"本社区的技能（GET /communities/{id}/skills）"`
-	Description     string `json:"description" validate:"required,min=1,max=500" description:"需要什么帮助，1–500 字"`
-	PreferredAt     string `json:"preferred_at" validate:"omitempty,max=40" description:"希望的服务时间（RFC 3339），可省略"`
-	BeneficiaryName string `json:"beneficiary_name" validate:"max=32" description:"代人求助（楼栋长、社区工作者）：求助人称呼，如 李大爷；仅楼栋长、社区工作者与接单志愿者可见"`
-	BeneficiaryRoom string `json:"beneficiary_room" validate:"max=32" description:"代人求助：求助人房号，如 3单元502"`
+	BuildingID      ID     `json:"building_id" validate:"required" label:"楼栋"`
+	SkillID         ID     `json:"skill_id" validate:"required" description:"本社区的技能（GET /communities/{id}/skills）" label:"技能"`
+	Description     string `json:"description" validate:"required,min=1,max=500" description:"需要什么帮助，1–500 字" label:"描述"`
+	PreferredAt     string `json:"preferred_at" validate:"omitempty,max=40" description:"希望的服务时间（RFC 3339），可省略" label:"期望时间"`
+	BeneficiaryName string `json:"beneficiary_name" validate:"max=32" description:"代人求助（楼栋长、社区工作者）：求助人称呼，如 李大爷；仅楼栋长、社区工作者与接单志愿者可见" label:"受助人称呼"`
+	BeneficiaryRoom string `json:"beneficiary_room" validate:"max=32" description:"代人求助：求助人房号，如 3单元502" label:"受助人房号"`
 }
 
 // ListQuery lists help requests or dispatches, newest first.
 type ListQuery struct {
-	Scope       string `query:"scope" validate:"required,oneof=mine requested managed" description:"mine：我发起的求助 / 派给我的单；requested：我求助的派单；managed：我负责的楼栋或社区"`
-	Status      string `query:"status" validate:"omitempty,oneof=open dispatched done offered accepted declined cancelled expired completed confirmed"`
-	CommunityID ID     `query:"community_id"`
-	BuildingID  ID     `query:"building_id"`
+	Scope       string `query:"scope" validate:"required,oneof=mine requested managed" description:"mine：我发起的求助 / 派给我的单；requested：我求助的派单；managed：我负责的楼栋或社区" label:"范围"`
+	Status      string `query:"status" validate:"omitempty,oneof=open dispatched done offered accepted declined cancelled expired completed confirmed" label:"状态"`
+	CommunityID ID     `query:"community_id" label:"社区"`
+	BuildingID  ID     `query:"building_id" label:"楼栋"`
 	PageQuery
 }
 
@@ -56,10 +56,10 @@ type HelpRequestDTO struct {
 
 // DispatchRequest sends a volunteer (派单).
 type DispatchRequest struct {
-	IssueID       ID     `json:"issue_id" description:"报事 ID（与 help_request_id 二选一）"`
-	HelpRequestID ID     `json:"help_request_id" description:"求助 ID（与 issue_id 二选一）"`
-	VolunteerID   ID     `json:"volunteer_id" validate:"required" description:"能人库中的志愿者（搜索结果的 volunteer_id）"`
-	Note          string `json:"note" validate:"max=200" description:"给志愿者的说明"`
+	IssueID       ID     `json:"issue_id" description:"报事 ID（与 help_request_id 二选一）" label:"报事"`
+	HelpRequestID ID     `json:"help_request_id" description:"求助 ID（与 issue_id 二选一）" label:"求助"`
+	VolunteerID   ID     `json:"volunteer_id" validate:"required" description:"能人库中的志愿者（搜索结果的 volunteer_id）" label:"志愿者"`
+	Note          string `json:"note" validate:"max=200" description:"给志愿者的说明" label:"说明"`
 }
 
 // DispatchPath names a dispatch.
@@ -70,22 +70,22 @@ type DispatchPath struct {
 // ReasonRequest declines or cancels a dispatch.
 type ReasonRequest struct {
 	ID     ID     `path:"id" json:"-"`
-	Reason string `json:"reason" validate:"max=200" description:"婉拒时必填"`
+	Reason string `json:"reason" validate:"max=200" description:"婉拒时必填" label:"原因"`
 }
 
 // CompleteRequest reports a service done.
 type CompleteRequest struct {
 	ID      ID     `path:"id" json:"-"`
-	Note    string `json:"note" validate:"max=500" description:"服务说明（会显示在报事时间线上）"`
-	Minutes int    `json:"minutes" validate:"required,min=1,max=600" description:"实际服务分钟数（不含路程），1–600"`
-	Photos  []ID   `json:"photos" validate:"max=9" description:"POST /uploads 返回的图片 ID"`
+	Note    string `json:"note" validate:"max=500" description:"服务说明（会显示在报事时间线上）" label:"说明"`
+	Minutes int    `json:"minutes" validate:"required,min=1,max=600" description:"实际服务分钟数（不含路程），1–600" label:"服务时长（分钟）"`
+	Photos  []ID   `json:"photos" validate:"max=9" description:"POST /uploads 返回的图片 ID" label:"图片"`
 }
 
 // ConfirmRequest confirms a service with a rating.
 type ConfirmRequest struct {
 	ID      ID     `path:"id" json:"-"`
-	Score   int    `json:"score" validate:"required,min=1,max=5"`
-	Comment string `json:"comment" validate:"max=200"`
+	Score   int    `json:"score" validate:"required,min=1,max=5" label:"评分"`
+	Comment string `json:"comment" validate:"max=200" label:"评价"`
 }
 
 // DispatchDTO is a dispatch as its viewer may see it.

@@ -98,8 +98,8 @@ type Page[T any] struct {
 
 // PageQuery is the pagination part of a list query.
 type PageQuery struct {
-	Limit  int    `query:"limit" validate:"omitempty,min=1,max=100" description:"每页条数，默认 20，最多 100"`
-	Cursor string `query:"cursor" validate:"omitempty,max=64" description:"上一页返回的 next_cursor"`
+	Limit  int    `query:"limit" validate:"omitempty,min=1,max=100" description:"每页条数，默认 20，最多 100" label:"每页条数"`
+	Cursor string `query:"cursor" validate:"omitempty,max=64" description:"上一页返回的 next_cursor" label:"分页游标"`
 }
 
 // Size returns the page size with the default applied.

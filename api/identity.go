@@ -14,12 +14,12 @@ import (
 
 // LoginRequest carries the code from wx.login.
 type LoginRequest struct {
-	Code string `json:"code" validate:"required,max=128" description:"wx.login 返回的 code，只能使用一次"`
+	Code string `json:"code" validate:"required,max=128" description:"wx.login 返回的 code，只能使用一次" label:"登录凭证"`
 }
 
 // DevLoginRequest names the dev user to log in as.
 type DevLoginRequest struct {
-	OpenID string `json:"openid" validate:"required,min=1,max=48,alphanumunicode|printascii" description:"开发模式下自选的用户标识，例如 demo-resident-1"`
+	OpenID string `json:"openid" validate:"required,min=1,max=48,alphanumunicode|printascii" description:"开发模式下自选的用户标识，例如 demo-resident-1" label:"用户标识"`
 }
 
 // LoginResponse is a new session.
@@ -72,8 +72,8 @@ type ResidencyDTO struct {
 
 // UpdateMeRequest changes the profile; absent fields stay as they are.
 type UpdateMeRequest struct {
-	Nickname  *string `json:"nickname" validate:"omitempty,min=1,max=32"`
-	AvatarURL *string `json:"avatar_url" validate:"omitempty,max=512,url" format:"uri" description:"https 链接，域名须在 users.avatar_hosts 中（默认微信头像域名 thirdwx.qlogo.cn、wx.qlogo.cn）"`
+	Nickname  *string `json:"nickname" validate:"omitempty,min=1,max=32" label:"昵称"`
+	AvatarURL *string `json:"avatar_url" validate:"omitempty,max=512,url" format:"uri" description:"https 链接，域名须在 users.avatar_hosts 中（默认微信头像域名 thirdwx.qlogo.cn、wx.qlogo.cn）" label:"头像"`
 	RealName  *string `json:"real_name" label:"实名" validate:"omitempty,max=96" description:"实名（出具志愿服务证明用，最多 32 字；空字符串清除）"`
 }
 
@@ -99,7 +99,7 @@ func (ExportRecord) JSONSchema() (jsonschema.Schema, error) {
 
 // PhoneRequest carries the code from the getPhoneNumber button.
 type PhoneRequest struct {
-	Code string `json:"code" validate:"required,max=128" description:"getPhoneNumber 返回的 code（开发模式下直接填 11 位手机号）"`
+	Code string `json:"code" validate:"required,max=128" description:"getPhoneNumber 返回的 code（开发模式下直接填 11 位手机号）" label:"手机号凭证"`
 }
 
 // PhoneResponse is the bound number, masked.

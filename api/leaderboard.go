@@ -13,10 +13,10 @@ import (
 // LeaderboardQuery asks for a ranking.
 type LeaderboardQuery struct {
 	CommunityPath
-	Metric     string `query:"metric" validate:"omitempty,oneof=hours points" description:"hours 服务时长（默认）；points 服务获得的积分"`
-	Period     string `query:"period" validate:"omitempty,max=7" description:"all 累计（默认）；month 本月（北京时间）；或 YYYY-MM"`
-	BuildingID string `query:"building_id" validate:"omitempty,number,max=20" description:"只排该楼栋的志愿者（须属于该社区）"`
-	Limit      int    `query:"limit" validate:"omitempty,min=1,max=100" description:"前 N 名，默认 20，最多 100"`
+	Metric     string `query:"metric" validate:"omitempty,oneof=hours points" description:"hours 服务时长（默认）；points 服务获得的积分" label:"指标"`
+	Period     string `query:"period" validate:"omitempty,max=7" description:"all 累计（默认）；month 本月（北京时间）；或 YYYY-MM" label:"时段"`
+	BuildingID string `query:"building_id" validate:"omitempty,number,max=20" description:"只排该楼栋的志愿者（须属于该社区）" label:"楼栋"`
+	Limit      int    `query:"limit" validate:"omitempty,min=1,max=100" description:"前 N 名，默认 20，最多 100" label:"每页条数"`
 }
 
 // LeaderUserDTO is a ranked volunteer as everyone may see them: no phone, no room.

@@ -29,14 +29,14 @@ type NotificationPage struct {
 
 // NotificationListQuery pages through the own inbox, newest first.
 type NotificationListQuery struct {
-	Unread bool `query:"unread" description:"true：只列未读通知"`
+	Unread bool `query:"unread" description:"true：只列未读通知" label:"只看未读"`
 	PageQuery
 }
 
 // MarkReadRequest marks notifications read: the listed ones, or all.
 type MarkReadRequest struct {
-	IDs []ID `json:"ids" validate:"max=100" description:"要标为已读的通知（1–100 个）；他人的（或不存在的）通知会被忽略"`
-	All bool `json:"all" description:"true：全部标为已读（此时忽略 ids）"`
+	IDs []ID `json:"ids" validate:"max=100" description:"要标为已读的通知（1–100 个）；他人的（或不存在的）通知会被忽略" label:"通知"`
+	All bool `json:"all" description:"true：全部标为已读（此时忽略 ids）" label:"包含全部"`
 }
 
 // MarkReadResponse says how many notifications changed from unread to read.
@@ -46,7 +46,7 @@ type MarkReadResponse struct {
 
 // SubscriptionsRequest reports the one-time subscription grants the user just gave.
 type SubscriptionsRequest struct {
-	TemplateIDs []string `json:"template_ids" validate:"required,min=1,max=10,unique" description:"wx.requestSubscribeMessage 中用户选择“允许”的模板 ID（1–10 个，须为服务端配置的模板）"`
+	TemplateIDs []string `json:"template_ids" validate:"required,min=1,max=10,unique" description:"wx.requestSubscribeMessage 中用户选择“允许”的模板 ID（1–10 个，须为服务端配置的模板）" label:"订阅消息模板"`
 }
 
 // SubscriptionsResponse says how many grants were recorded.

@@ -40,8 +40,8 @@ type BuildingDTO struct {
 
 // CreateCommunityRequest adds a community.
 type CreateCommunityRequest struct {
-	Name     string `json:"name" validate:"required,max=64" description:"社区名称，全平台唯一"`
-	District string `json:"district" validate:"max=64" description:"所属区县/街道（可选）"`
+	Name     string `json:"name" validate:"required,max=64" description:"社区名称，全平台唯一" label:"名称"`
+	District string `json:"district" validate:"max=64" description:"所属区县/街道（可选）" label:"所在区"`
 }
 
 // CommunityPath names a community in the path.
@@ -58,21 +58,21 @@ type EstateListQuery struct {
 // BuildingListQuery pages through a community's buildings.
 type BuildingListQuery struct {
 	CommunityPath
-	EstateID string `query:"estate_id" validate:"omitempty,number,max=20" description:"只列出该小区的楼栋"`
+	EstateID string `query:"estate_id" validate:"omitempty,number,max=20" description:"只列出该小区的楼栋" label:"小区"`
 	PageQuery
 }
 
 // CreateEstateRequest adds an estate to the community of the path.
 type CreateEstateRequest struct {
 	CommunityPath
-	Name string `json:"name" validate:"required,max=64" description:"小区/院落名称，社区内唯一"`
+	Name string `json:"name" validate:"required,max=64" description:"小区/院落名称，社区内唯一" label:"名称"`
 }
 
 // CreateBuildingRequest adds a building to an estate of the community of the path.
 type CreateBuildingRequest struct {
 	CommunityPath
-	EstateID ID     `json:"estate_id" validate:"required" description:"所属小区（须属于该社区）"`
-	Name     string `json:"name" validate:"required,max=64" description:"楼栋名称，小区内唯一"`
+	EstateID ID     `json:"estate_id" validate:"required" description:"所属小区（须属于该社区）" label:"小区"`
+	Name     string `json:"name" validate:"required,max=64" description:"楼栋名称，小区内唯一" label:"名称"`
 }
 
 func (a *API) placesRoutes() error {

@@ -18,9 +18,9 @@ type ClaimResidencyRequest struct {
 
 // ResidencyListQuery selects a page of the claims the caller may decide.
 type ResidencyListQuery struct {
-	Status      string `query:"status" validate:"omitempty,oneof=pending approved rejected" enum:"pending,approved,rejected" description:"默认 pending（待审核）"`
-	CommunityID string `query:"community_id" validate:"omitempty,number,max=20" description:"只看该社区（须有权限）"`
-	BuildingID  string `query:"building_id" validate:"omitempty,number,max=20" description:"只看该楼栋（须有权限）"`
+	Status      string `query:"status" validate:"omitempty,oneof=pending approved rejected" enum:"pending,approved,rejected" description:"默认 pending（待审核）" label:"状态"`
+	CommunityID string `query:"community_id" validate:"omitempty,number,max=20" description:"只看该社区（须有权限）" label:"社区"`
+	BuildingID  string `query:"building_id" validate:"omitempty,number,max=20" description:"只看该楼栋（须有权限）" label:"楼栋"`
 	PageQuery
 }
 
@@ -39,7 +39,7 @@ type ResidencyPath struct {
 // RejectResidencyRequest rejects a claim with the reason the claimant will read.
 type RejectResidencyRequest struct {
 	ResidencyPath
-	Reason string `json:"reason" validate:"required,max=200" description:"驳回理由（1–200 字），申请人可见"`
+	Reason string `json:"reason" validate:"required,max=200" description:"驳回理由（1–200 字），申请人可见" label:"原因"`
 }
 
 func (a *API) residencyRoutes() error {

@@ -33,25 +33,25 @@ type RewardDTO struct {
 // RewardListQuery pages through a community's rewards.
 type RewardListQuery struct {
 	CommunityPath
-	All bool `query:"all" description:"true：含已下架的（本社区工作者）"`
+	All bool `query:"all" description:"true：含已下架的（本社区工作者）" label:"包含全部"`
 	PageQuery
 }
 
 // RewardBody is a reward's fields in a request: all of them on create (name, kind and price
 // required), the ones to change on PATCH (absent fields stay).
 type RewardBody struct {
-	Name           *string    `json:"name" validate:"omitempty,min=1,max=64" description:"名称（创建时必填）"`
-	Description    *string    `json:"description" validate:"omitempty,max=500"`
-	Kind           *string    `json:"kind" validate:"omitempty,oneof=course merchant service honour" description:"类型（创建时必填）"`
-	MerchantName   *string    `json:"merchant_name" validate:"omitempty,max=64"`
-	MerchantUserID *ID        `json:"merchant_user_id" description:"可核销的商户用户；\"0\" 表示去掉"`
-	Price          *string    `json:"price" validate:"omitempty,max=12" example:"5.00" description:"所需积分（创建时必填），最多两位小数"`
-	Stock          *int       `json:"stock" validate:"omitempty,min=0,max=1000000" description:"剩余数量（修改时为新的剩余数量）"`
-	PerPersonLimit *int       `json:"per_person_limit" validate:"omitempty,min=0,max=1000" description:"每人限兑；0 不限"`
-	StartsAt       *time.Time `json:"starts_at" description:"开始兑换时间（可选）"`
-	EndsAt         *time.Time `json:"ends_at" description:"结束兑换时间（可选）"`
-	ClearWindow    bool       `json:"clear_window" description:"true：取消兑换期限制（修改时）"`
-	Active         *bool      `json:"active" description:"是否上架（创建时默认上架）"`
+	Name           *string    `json:"name" validate:"omitempty,min=1,max=64" description:"名称（创建时必填）" label:"名称"`
+	Description    *string    `json:"description" validate:"omitempty,max=500" label:"描述"`
+	Kind           *string    `json:"kind" validate:"omitempty,oneof=course merchant service honour" description:"类型（创建时必填）" label:"类型"`
+	MerchantName   *string    `json:"merchant_name" validate:"omitempty,max=64" label:"商家名称"`
+	MerchantUserID *ID        `json:"merchant_user_id" description:"可核销的商户用户；\"0\" 表示去掉" label:"商家"`
+	Price          *string    `json:"price" validate:"omitempty,max=12" example:"5.00" description:"所需积分（创建时必填），最多两位小数" label:"所需积分"`
+	Stock          *int       `json:"stock" validate:"omitempty,min=0,max=1000000" description:"剩余数量（修改时为新的剩余数量）" label:"库存"`
+	PerPersonLimit *int       `json:"per_person_limit" validate:"omitempty,min=0,max=1000" description:"每人限兑；0 不限" label:"每人限兑"`
+	StartsAt       *time.Time `json:"starts_at" description:"开始兑换时间（可选）" label:"开始时间"`
+	EndsAt         *time.Time `json:"ends_at" description:"结束兑换时间（可选）" label:"结束时间"`
+	ClearWindow    bool       `json:"clear_window" description:"true：取消兑换期限制（修改时）" label:"清除时段"`
+	Active         *bool      `json:"active" description:"是否上架（创建时默认上架）" label:"启用"`
 }
 
 // CreateRewardRequest puts a reward on the shelf of the community of the path.
@@ -90,13 +90,13 @@ type RewardRef struct {
 
 // RedemptionListQuery pages through the own vouchers.
 type RedemptionListQuery struct {
-	Status string `query:"status" validate:"omitempty,oneof=issued used cancelled"`
+	Status string `query:"status" validate:"omitempty,oneof=issued used cancelled" label:"状态"`
 	PageQuery
 }
 
 // VerifyRequest verifies (核销) a voucher.
 type VerifyRequest struct {
-	VoucherCode string `json:"voucher_code" validate:"required,max=32" description:"兑换券码（不区分大小写，可含空格或短横线）"`
+	VoucherCode string `json:"voucher_code" validate:"required,max=32" description:"兑换券码（不区分大小写，可含空格或短横线）" label:"兑换码"`
 }
 
 // RedemptionPath names a redemption.

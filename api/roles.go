@@ -12,9 +12,9 @@ import (
 // granted here (only from the command line).
 type GrantRoleRequest struct {
 	CommunityPath
-	UserID      ID     `json:"user_id" validate:"required" description:"被授权的用户"`
-	Role        string `json:"role" validate:"required,oneof=staff captain" enum:"staff,captain" description:"staff 社区工作者；captain 楼栋长"`
-	BuildingIDs []ID   `json:"building_ids" validate:"max=50" description:"楼栋长负责的楼栋（1–50 个，须属于该社区）；社区工作者不填"`
+	UserID      ID     `json:"user_id" validate:"required" description:"被授权的用户" label:"用户"`
+	Role        string `json:"role" validate:"required,oneof=staff captain" enum:"staff,captain" description:"staff 社区工作者；captain 楼栋长" label:"角色"`
+	BuildingIDs []ID   `json:"building_ids" validate:"max=50" description:"楼栋长负责的楼栋（1–50 个，须属于该社区）；社区工作者不填" label:"负责楼栋"`
 }
 
 // RolePath names a role of a community in the path.

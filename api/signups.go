@@ -43,21 +43,21 @@ type CheckinCodeDTO struct {
 // CheckinCodeQuery asks for the code's payload instead of the image.
 type CheckinCodeQuery struct {
 	ActivityPath
-	Format string `query:"format" validate:"omitempty,oneof=jpeg json" description:"jpeg（默认，开发模式下无微信则总是 json）或 json"`
+	Format string `query:"format" validate:"omitempty,oneof=jpeg json" description:"jpeg（默认，开发模式下无微信则总是 json）或 json" label:"格式"`
 }
 
 // TokenRequest carries the scanned check-in token.
 type TokenRequest struct {
 	ActivityPath
-	Token string `json:"token" validate:"required,max=64" description:"扫描活动小程序码得到的 scene"`
+	Token string `json:"token" validate:"required,max=64" description:"扫描活动小程序码得到的 scene" label:"签到码"`
 }
 
 // AttendanceRequest records one volunteer's attendance.
 type AttendanceRequest struct {
 	ActivityPath
-	UserID  ID     `json:"user_id" validate:"required"`
-	Status  string `json:"status" validate:"required,oneof=attended no_show"`
-	Minutes int    `json:"minutes" validate:"min=0,max=10080" description:"attended 时必填：服务分钟数，不超过活动时长"`
+	UserID  ID     `json:"user_id" validate:"required" label:"用户"`
+	Status  string `json:"status" validate:"required,oneof=attended no_show" label:"出勤"`
+	Minutes int    `json:"minutes" validate:"min=0,max=10080" description:"attended 时必填：服务分钟数，不超过活动时长" label:"时长（分钟）"`
 }
 
 // SettlementDTO is the outcome of a settlement.

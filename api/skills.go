@@ -21,14 +21,14 @@ type SkillDTO struct {
 // SkillCreateRequest adds a skill (staff).
 type SkillCreateRequest struct {
 	ID   ID     `path:"id" json:"-"`
-	Name string `json:"name" validate:"required,max=16" description:"技能名称，1–16 字"`
+	Name string `json:"name" validate:"required,max=16" description:"技能名称，1–16 字" label:"名称"`
 }
 
 // WindowDTO is one weekly availability window (China time).
 type WindowDTO struct {
-	Weekday int    `json:"weekday" validate:"required,min=1,max=7" description:"1 周一 … 7 周日"`
-	Start   string `json:"start" validate:"required,len=5" example:"09:00" description:"HH:MM"`
-	End     string `json:"end" validate:"required,len=5" example:"12:00" description:"HH:MM，须晚于 start，可为 24:00"`
+	Weekday int    `json:"weekday" validate:"required,min=1,max=7" description:"1 周一 … 7 周日" label:"星期"`
+	Start   string `json:"start" validate:"required,len=5" example:"09:00" description:"HH:MM" label:"开始时间"`
+	End     string `json:"end" validate:"required,len=5" example:"12:00" description:"HH:MM，须晚于 start，可为 24:00" label:"结束时间"`
 }
 
 // ProfileSkillDTO is one skill of a listing.
@@ -40,12 +40,12 @@ type ProfileSkillDTO struct {
 
 // SkillProfileRequest creates or replaces the caller's listing.
 type SkillProfileRequest struct {
-	BuildingID ID          `json:"building_id" description:"以哪个认证楼栋登记；只有一处认证时可省略"`
-	SkillIDs   []ID        `json:"skill_ids" validate:"required,min=1,max=10" description:"1–10 项本社区技能"`
-	Intro      string      `json:"intro" validate:"max=300" description:"自我介绍（经内容安全检测；待审核期间不出现在能人库中）"`
-	Windows    []WindowDTO `json:"windows" validate:"required,min=1,max=21,dive" description:"每周可服务时段，1–21 个，同一天不能重叠"`
-	Reach      string      `json:"reach" validate:"required,oneof=building estate community" description:"服务范围：本楼栋、本小区、全社区"`
-	Visible    *bool       `json:"visible" description:"是否在能人库中展示，默认 true；可随时隐藏"`
+	BuildingID ID          `json:"building_id" description:"以哪个认证楼栋登记；只有一处认证时可省略" label:"楼栋"`
+	SkillIDs   []ID        `json:"skill_ids" validate:"required,min=1,max=10" description:"1–10 项本社区技能" label:"技能"`
+	Intro      string      `json:"intro" validate:"max=300" description:"自我介绍（经内容安全检测；待审核期间不出现在能人库中）" label:"自我介绍"`
+	Windows    []WindowDTO `json:"windows" validate:"required,min=1,max=21,dive" description:"每周可服务时段，1–21 个，同一天不能重叠" label:"可服务时段"`
+	Reach      string      `json:"reach" validate:"required,oneof=building estate community" description:"服务范围：本楼栋、本小区、全社区" label:"服务范围"`
+	Visible    *bool       `json:"visible" description:"是否在能人库中展示，默认 true；可随时隐藏" label:"公开"`
 }
 
 // SkillProfileDTO is the caller's own listing.
@@ -70,9 +70,9 @@ type SkillProfileDTO struct {
 // DirectoryQuery searches the directory.
 type DirectoryQuery struct {
 	ID          ID     `path:"id"`
-	Skill       string `query:"skill" validate:"required,max=32" description:"技能 ID 或名称，如 电工"`
-	BuildingID  ID     `query:"building_id" validate:"required" description:"需要服务的楼栋：由近及远排序，且只列出服务范围覆盖该楼栋的人"`
-	AvailableAt string `query:"available_at" validate:"omitempty,max=40" description:"RFC 3339 时间：只列出该时刻（按北京时间的星期与钟点）有空的人"`
+	Skill       string `query:"skill" validate:"required,max=32" description:"技能 ID 或名称，如 电工" label:"技能"`
+	BuildingID  ID     `query:"building_id" validate:"required" description:"需要服务的楼栋：由近及远排序，且只列出服务范围覆盖该楼栋的人" label:"楼栋"`
+	AvailableAt string `query:"available_at" validate:"omitempty,max=40" description:"RFC 3339 时间：只列出该时刻（按北京时间的星期与钟点）有空的人" label:"可服务时间"`
 	PageQuery
 }
 
@@ -105,7 +105,7 @@ type DirectoryPageDTO struct {
 // StaffProfilesQuery lists a community's listings (staff).
 type StaffProfilesQuery struct {
 	ID   ID   `path:"id"`
-	Held bool `query:"held" description:"只列自我介绍待审核的"`
+	Held bool `query:"held" description:"只列自我介绍待审核的" label:"只看待审核"`
 	PageQuery
 }
 
@@ -126,8 +126,8 @@ type PersonSkillPath struct {
 // VerifySkillRequest marks one skill of a person verified or not (staff).
 type VerifySkillRequest struct {
 	PersonSkillPath
-	SkillID  ID   `json:"skill_id" validate:"required"`
-	Verified bool `json:"verified"`
+	SkillID  ID   `json:"skill_id" validate:"required" label:"技能"`
+	Verified bool `json:"verified" label:"已认证"`
 }
 
 func (a *API) skillRoutes() error {

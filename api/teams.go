@@ -23,10 +23,10 @@ type TeamDTO struct {
 
 // TeamCreateRequest creates a team.
 type TeamCreateRequest struct {
-	CommunityID ID     `json:"community_id" validate:"required"`
-	Name        string `json:"name" validate:"required,max=32" description:"队名，社区内唯一"`
-	Description string `json:"description" validate:"max=200"`
-	LeaderIDs   []ID   `json:"leader_ids" validate:"max=10,unique" description:"队长（须为本社区的居民或工作人员）"`
+	CommunityID ID     `json:"community_id" validate:"required" label:"社区"`
+	Name        string `json:"name" validate:"required,max=32" description:"队名，社区内唯一" label:"名称"`
+	Description string `json:"description" validate:"max=200" label:"描述"`
+	LeaderIDs   []ID   `json:"leader_ids" validate:"max=10,unique" description:"队长（须为本社区的居民或工作人员）" label:"队长"`
 }
 
 // TeamPath names a team.
@@ -43,8 +43,8 @@ type TeamListQuery struct {
 // TeamMemberRequest adds a member or changes their role.
 type TeamMemberRequest struct {
 	TeamPath
-	UserID ID     `json:"user_id" validate:"required"`
-	Role   string `json:"role" validate:"omitempty,oneof=leader member" description:"默认 member；任命队长须社区工作者"`
+	UserID ID     `json:"user_id" validate:"required" label:"用户"`
+	Role   string `json:"role" validate:"omitempty,oneof=leader member" description:"默认 member；任命队长须社区工作者" label:"角色"`
 }
 
 // TeamMemberPath names a member of a team.

@@ -17,7 +17,7 @@ const pointsDoc = "积分，两位小数的十进制字符串（如 \"2.50\"）�
 
 // MyCommunityQuery names the community of a "me" request (optional when the user belongs to one).
 type MyCommunityQuery struct {
-	CommunityID string `query:"community_id" validate:"omitempty,number,max=20" description:"社区 ID；只属于一个社区时可省略"`
+	CommunityID string `query:"community_id" validate:"omitempty,number,max=20" description:"社区 ID；只属于一个社区时可省略" label:"社区"`
 }
 
 // MyLedgerQuery pages through the own passbook.
@@ -85,12 +85,12 @@ type ServiceRecordDTO struct {
 
 // TransferRequest moves points.
 type TransferRequest struct {
-	CommunityID   ID     `json:"community_id" description:"社区；可由账户推断或只属于一个社区时可省略"`
-	FromAccountID ID     `json:"from_account_id" description:"转出的集体账户（工作人员或该账户管理人）；省略则从本人账户转出"`
-	ToAccountID   ID     `json:"to_account_id" description:"收款的集体账户或社区公益账户（捐赠）；与 to_user_id 二选一"`
-	ToUserID      ID     `json:"to_user_id" description:"收款的本社区认证居民（如家人）；与 to_account_id 二选一"`
-	Points        string `json:"points" validate:"required,max=12" example:"2.50" description:"转赠积分，大于 0，最多两位小数"`
-	Memo          string `json:"memo" validate:"max=100" description:"附言"`
+	CommunityID   ID     `json:"community_id" description:"社区；可由账户推断或只属于一个社区时可省略" label:"社区"`
+	FromAccountID ID     `json:"from_account_id" description:"转出的集体账户（工作人员或该账户管理人）；省略则从本人账户转出" label:"转出账户"`
+	ToAccountID   ID     `json:"to_account_id" description:"收款的集体账户或社区公益账户（捐赠）；与 to_user_id 二选一" label:"转入账户"`
+	ToUserID      ID     `json:"to_user_id" description:"收款的本社区认证居民（如家人）；与 to_account_id 二选一" label:"转入用户"`
+	Points        string `json:"points" validate:"required,max=12" example:"2.50" description:"转赠积分，大于 0，最多两位小数" label:"积分"`
+	Memo          string `json:"memo" validate:"max=100" description:"附言" label:"备注"`
 }
 
 // TransferDTO is a completed transfer.
@@ -108,7 +108,7 @@ type TransferDTO struct {
 // ReverseRequest corrects a posting.
 type ReverseRequest struct {
 	ID     ID     `path:"id" json:"-" description:"要更正的记账记录（posting_id）"`
-	Reason string `json:"reason" validate:"required,max=200" description:"更正原因（记入存折）"`
+	Reason string `json:"reason" validate:"required,max=200" description:"更正原因（记入存折）" label:"原因"`
 }
 
 // PostingDTO is a posting (记账记录) made by a correction.

@@ -29,8 +29,8 @@ type UploadDTO struct {
 // FileRequest is a signed link to an upload.
 type FileRequest struct {
 	ID  ID     `path:"id" json:"-" description:"上传 ID"`
-	Exp string `query:"exp" description:"链接过期时间（Unix 秒），签名的一部分"`
-	Sig string `query:"sig" description:"签名"`
+	Exp string `query:"exp" description:"链接过期时间（Unix 秒），签名的一部分" label:"过期时间"`
+	Sig string `query:"sig" description:"签名" label:"签名"`
 }
 
 // Binary documents a body that is raw bytes rather than JSON.
