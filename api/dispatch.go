@@ -21,7 +21,7 @@ type HelpRequestRequest struct {
 
 // ListQuery lists help requests or dispatches, newest first.
 type ListQuery struct {
-	Scope       string `query:"scope" validate:"required,oneof=mine requested managed" description:"mine：我发起的求助 / 派给我的单；requested：我求助的派单；managed：我负责的楼栋或社区" label:"范围"`
+	Scope       string `query:"scope,default=mine" default:"mine" validate:"oneof=mine requested managed" description:"mine：我发起的求助 / 派给我的单（默认）；requested：我求助的派单；managed：我负责的楼栋或社区" label:"范围"`
 	Status      string `query:"status" validate:"omitempty,oneof=open dispatched done offered accepted declined cancelled expired completed confirmed" label:"状态"`
 	CommunityID ID     `query:"community_id" label:"社区"`
 	BuildingID  ID     `query:"building_id" label:"楼栋"`

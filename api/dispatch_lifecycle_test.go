@@ -182,5 +182,9 @@ func TestHelpRequestsWhoMayAsk(t *testing.T) {
 	if len(page.Items) != 1 || page.Items[0].ID != own.ID {
 		t.Fatalf("resident's own: %+v", page)
 	}
+	page.Items = nil // without a scope: the resident's own too (the document's default)
+	if e.Do("GET", "/api/v1/help-requests", nil, apptest.Token(resident.Token)).Want(t, 200).Data(t, &page); len(page.Items) != 1 || page.Items[0].ID != own.ID {
+		t.Fatalf("no scope: %+v", page)
+	}
 	e.Do("GET", "/api/v1/help-requests?scope=managed", nil, apptest.Token(resident.Token)).Want(t, 403)
 }

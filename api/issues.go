@@ -68,7 +68,7 @@ type ReportRequest struct {
 // IssueQuery lists issues.
 type IssueQuery struct {
 	PageQuery
-	Scope       string `query:"scope" validate:"required,oneof=mine following building community" description:"mine 我反映的；following 我关注的；building 我所在/负责的楼栋；community 社区全部（社区工作者）" label:"范围"`
+	Scope       string `query:"scope,default=mine" default:"mine" validate:"oneof=mine following building community" description:"mine 我反映的（默认）；following 我关注的；building 我所在/负责的楼栋；community 社区全部（社区工作者）" label:"范围"`
 	Status      string `query:"status" validate:"omitempty,oneof=open all pending_review submitted acknowledged in_progress resolved closed rejected duplicate" description:"默认：队列为 open，mine/following 为 all" label:"状态"`
 	CommunityID ID     `query:"community_id" label:"社区"`
 	BuildingID  ID     `query:"building_id" label:"楼栋"`
@@ -77,7 +77,7 @@ type IssueQuery struct {
 
 // SimilarQuery names a building and category.
 type SimilarQuery struct {
-	BuildingID ID `query:"building_id" validate:"required" label:"楼栋"`
+	BuildingID ID `query:"building_id" required:"true" validate:"required" label:"楼栋"`
 	CategoryID ID `query:"category_id" label:"类别"`
 }
 

@@ -412,6 +412,12 @@ func TestQueueOrderAndPages(t *testing.T) {
 	if len(mine.Items) != 5 || mine.Items[0].ID != ids[4] {
 		t.Fatalf("mine should be newest first: %+v", mine.Items)
 	}
+	// Without a scope the list is mine (the document's default).
+	var implicit struct{ Items []issueData }
+	w.e.Do("GET", "/api/v1/issues", nil, tok(w.reporter)).Want(t, 200).Data(t, &implicit)
+	if len(implicit.Items) != 5 || implicit.Items[0].ID != ids[4] {
+		t.Fatalf("no scope: %+v", implicit.Items)
+	}
 }
 
 func TestResolvedIssueClosesItself(t *testing.T) {

@@ -72,3 +72,48 @@ func hasHan(s string) bool {
 	}
 	return false
 }
+
+// TestRequiredQueryParametersAreDocumented: a query parameter the server requires (validate
+// "required") is `required` in the document, so a generated client cannot omit it.
+func TestRequiredQueryParametersAreDocumented(t *testing.T) {
+	t.Parallel()
+	a := testAPI(t)
+	var walk func(typ reflect.Type, out map[string]bool)
+	walk = func(typ reflect.Type, out map[string]bool) {
+		for typ.Kind() == reflect.Pointer {
+			typ = typ.Elem()
+		}
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			if f.Anonymous && f.Type.Kind() == reflect.Struct {
+				walk(f.Type, out)
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("query"), ",")
+			if name != "" && strings.HasPrefix(f.Tag.Get("validate"), "required") {
+				out[name] = true
+			}
+		}
+	}
+	checked := 0
+	for _, rt := range a.docs.routes {
+		if rt.req == nil {
+			continue
+		}
+		required := map[string]bool{}
+		walk(reflect.TypeOf(rt.req), required)
+		op := a.docs.r.Spec.Paths.MapOfPathItemValues[ginToOpenAPI(rt.path)].MapOfOperationValues[strings.ToLower(rt.method)]
+		for _, p := range op.Parameters {
+			if p.Parameter == nil || p.Parameter.In != "query" || !required[p.Parameter.Name] {
+				continue
+			}
+			checked++
+			if p.Parameter.Required == nil || !*p.Parameter.Required {
+				t.Errorf("%s %s: the query parameter %s is required by the server but not in the document", rt.method, rt.path, p.Parameter.Name)
+			}
+		}
+	}
+	if checked < 3 {
+		t.Fatalf("only %d required query parameters found", checked)
+	}
+}

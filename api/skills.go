@@ -70,8 +70,8 @@ type SkillProfileDTO struct {
 // DirectoryQuery searches the directory.
 type DirectoryQuery struct {
 	ID          ID     `path:"id"`
-	Skill       string `query:"skill" validate:"required,max=32" description:"技能 ID 或名称，如 电工" label:"技能"`
-	BuildingID  ID     `query:"building_id" validate:"required" description:"需要服务的楼栋：由近及远排序，且只列出服务范围覆盖该楼栋的人" label:"楼栋"`
+	Skill       string `query:"skill" required:"true" validate:"required,max=32" description:"技能 ID 或名称，如 电工" label:"技能"`
+	BuildingID  ID     `query:"building_id" required:"true" validate:"required" description:"需要服务的楼栋：由近及远排序，且只列出服务范围覆盖该楼栋的人" label:"楼栋"`
 	AvailableAt string `query:"available_at" validate:"omitempty,max=40" description:"RFC 3339 时间：只列出该时刻（按北京时间的星期与钟点）有空的人" label:"可服务时间"`
 	PageQuery
 }
