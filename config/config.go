@@ -18,10 +18,12 @@ type Config struct {
 	Redis     Redis   `koanf:"redis"`
 	WeChat    WeChat  `koanf:"wechat"`
 	Session   Session `koanf:"session"`
-	Limits    Limits  `koanf:"limits"`
-	Log       Log     `koanf:"log"`
-	Uploads   Uploads `koanf:"uploads"`
-	Safety    Safety  `koanf:"safety"`
+	// Console configures the staff console's (工作台网页) login by mini-program code.
+	Console Console `koanf:"console"`
+	Limits  Limits  `koanf:"limits"`
+	Log     Log     `koanf:"log"`
+	Uploads Uploads `koanf:"uploads"`
+	Safety  Safety  `koanf:"safety"`
 	// Users configures what people may put in their profile.
 	Users  Users  `koanf:"users"`
 	Notify Notify `koanf:"notify"`
@@ -107,12 +109,6 @@ type WeChat struct {
 	Timeout time.Duration `koanf:"timeout"`
 }
 
-// Session configures login sessions.
-type Session struct {
-	// TTL is the sliding lifetime of a session token.
-	TTL time.Duration `koanf:"ttl"`
-}
-
 // Limits are abuse limits, in requests per minute; 0 turns a limit off. The real limits are
 // each person's own (per openid for logins, per user for everything else). Each action also
 // has a limit per client address, a flood guard only: residents share addresses (the
@@ -122,8 +118,12 @@ type Session struct {
 type Limits struct {
 	LoginPerIP   int `koanf:"login_per_ip"`
 	LoginPerUser int `koanf:"login_per_user"`
-	PhonePerIP   int `koanf:"phone_per_ip"`
-	PhonePerUser int `koanf:"phone_per_user"`
+	// ConsoleTicketPerIP bounds the console's login codes (and their images) one client
+	// address may ask for: an office of staff behind one address, each opening the console
+	// and leaving it on the login page (a new code every few minutes), with room to spare.
+	ConsoleTicketPerIP int `koanf:"console_ticket_per_ip"`
+	PhonePerIP         int `koanf:"phone_per_ip"`
+	PhonePerUser       int `koanf:"phone_per_user"`
 	// Writes per user: reports, comments, uploads, sign-ups, redemptions.
 	ReportPerUser  int `koanf:"report_per_user"`
 	CommentPerUser int `koanf:"comment_per_user"`
@@ -368,7 +368,8 @@ func Default() Config {
 		},
 		Redis:   Redis{Prefix: "linli:"},
 		WeChat:  WeChat{Timeout: 5 * time.Second},
-		Session: Session{TTL: 30 * 24 * time.Hour},
+		Session: Session{TTL: 30 * 24 * time.Hour, ConsoleIdle: 30 * time.Minute, ConsoleMaxAge: 12 * time.Hour},
+		Console: Console{TicketTTL: 5 * time.Minute, TicketPage: "pages/console/login"},
 		Issues:  Issues{AutoCloseAfter: 7 * 24 * time.Hour},
 		Activities: Activities{CheckinEarly: 30 * time.Minute, CheckoutGrace: 2 * time.Hour,
 			ReminderBefore: 2 * time.Hour, CancelBefore: 2 * time.Hour, NoShowLimit: 3,
@@ -379,7 +380,7 @@ func Default() Config {
 			MaxOpenPerVolunteer: 3},
 		TimeBank: TimeBank{BalanceCap: 1500, CollectiveDonateOnly: true, CreditInterval: 5 * time.Second,
 			CreditBatch: 100},
-		Limits: Limits{LoginPerIP: CrowdPerMinute, LoginPerUser: 10, PhonePerIP: CrowdPerMinute, PhonePerUser: 5,
+		Limits: Limits{LoginPerIP: CrowdPerMinute, LoginPerUser: 10, ConsoleTicketPerIP: 60, PhonePerIP: CrowdPerMinute, PhonePerUser: 5,
 			ReportPerUser: 10, CommentPerUser: 30, UploadPerUser: 60, SignupPerUser: 20, RedeemPerUser: 10,
 			ReportPerIP: CrowdPerMinute, CommentPerIP: CrowdPerMinute, UploadPerIP: CrowdPerMinute,
 			SignupPerIP: CrowdPerMinute, RedeemPerIP: CrowdPerMinute,
