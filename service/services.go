@@ -99,7 +99,8 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	}
 	l := cfg.Limits
 	s.Auth = NewAuth(store, r, wx, secrets, s.Limiter,
-		LoginLimits{PerIP: l.LoginPerIP, PerUser: l.LoginPerUser}, cfg.Session.TTL, s.Identities, log)
+		LoginLimits{PerIP: l.LoginPerIP, PerUser: l.LoginPerUser}, cfg.Session.TTL,
+		ConsoleLifetime{Idle: cfg.Session.ConsoleIdle, MaxAge: cfg.Session.ConsoleMaxAge}, s.Identities, log)
 	up := cfg.Uploads
 	s.Safety = NewSafety(s.WeChat, cfg.Safety.DevRiskyWords, cfg.Safety.DevReviewWords, DecodeLimits{
 		MaxPixels: up.MaxPixels, MaxBytes: up.MaxDecodeBytes, Concurrency: up.DecodeConcurrency}, log)
