@@ -56,7 +56,7 @@ func (a *API) consoleRoutes() error {
 		auth: true, status: 204}, a.requireUser, a.h(a.consoleLogoutAll)); err != nil {
 		return err
 	}
-	return nil
+	return a.consoleTicketRoutes()
 }
 
 func (a *API) consoleLogoutAll(c *gin.Context) error {

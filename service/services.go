@@ -72,6 +72,8 @@ type Services struct {
 	Audit *Audit
 	// Certificates issues volunteer certificates (志愿服务证明) and answers their verification.
 	Certificates *Certificates
+	// ConsoleTickets runs the staff console's login by mini-program code (扫码登录).
+	ConsoleTickets *ConsoleTickets
 }
 
 // NewServices builds every service; in dev mode (no WeChat AppID) there is no WeChat client.
@@ -157,6 +159,8 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.Council.SetPublisher(s.Announcements.publishResult)
 	s.Dashboard = NewDashboard(store, r, DashboardOptions{}, log)
 	s.Audit = NewAudit(store, log)
+	s.ConsoleTickets = NewConsoleTickets(r, s.Auth, s.Principals, codes, s.Limiter, ConsoleTicketOptions{
+		TTL: cfg.Console.TicketTTL, Page: cfg.Console.TicketPage, PerIP: l.ConsoleTicketPerIP})
 	s.useClock(clock.Or(clk))
 	return s, nil
 }
