@@ -118,9 +118,7 @@ type WeChat struct {
 type Limits struct {
 	LoginPerIP   int `koanf:"login_per_ip"`
 	LoginPerUser int `koanf:"login_per_user"`
-	// ConsoleTicketPerIP bounds the console's login codes (and their images) one client
-	// address may ask for: an office of staff behind one address, each opening the console
-	// and leaving it on the login page (a new code every few minutes), with room to spare.
+	// ConsoleTicketPerIP: the console's login codes (and images) per address, sized for an office.
 	ConsoleTicketPerIP int `koanf:"console_ticket_per_ip"`
 	PhonePerIP         int `koanf:"phone_per_ip"`
 	PhonePerUser       int `koanf:"phone_per_user"`
