@@ -230,13 +230,13 @@ func (b *badRun) runWay(t *testing.T, tg target, r row, all bool) {
 	}
 	if ok {
 		fresh()
-		res := b.send(t, tg.method, base.path, base.body, as, mutation{}, r)
+		res := b.send(t, tg.method, base.path, base.body, as, mutation{}, r, base.opts)
 		if res.Status != want(r, a) {
 			t.Fatalf("baseline %s as %s: status %d, want %d: %s", r.name(), a, res.Status, want(r, a), clip(res.Body))
 		}
 		if all && (tg.method == "PUT" || tg.method == "PATCH") {
 			// The same change again: nothing to change is no failure.
-			if again := b.send(t, tg.method, base.path, base.body, as, mutation{}, r); again.Status != want(r, a) {
+			if again := b.send(t, tg.method, base.path, base.body, as, mutation{}, r, base.opts); again.Status != want(r, a) {
 				t.Errorf("baseline %s as %s sent twice: status %d the second time: %s", r.name(), a, again.Status, clip(again.Body))
 			}
 		}
@@ -305,7 +305,7 @@ func (b *badRun) runWay(t *testing.T, tg target, r row, all bool) {
 			mu.expect = refused // no working request: the route may refuse before it reads the field
 		}
 		path, reqBody := apply(t, base, baseJSON, mu)
-		res := b.send(t, tg.method, path, reqBody, as, mu, r)
+		res := b.send(t, tg.method, path, reqBody, as, mu, r, base.opts)
 		if res.Status < 300 && mu.ifUsed {
 			// Accepted where that is allowed (a role given to another community's user): the
 			// value now belongs to this community too, so later routes get a fresh one.
@@ -384,9 +384,9 @@ func setAt(doc any, keys []any, v any) any {
 	return doc
 }
 
-// send makes the request, checks the answer against the mutation, and that a refusal wrote
-// nothing.
-func (b *badRun) send(t *testing.T, method, path string, body any, as *mxActor, mu mutation, r row) *apptest.Response {
+// send makes the request (with the baseline's extra options, extra), checks the answer against
+// the mutation, and that a refusal wrote nothing.
+func (b *badRun) send(t *testing.T, method, path string, body any, as *mxActor, mu mutation, r row, extra []apptest.Req) *apptest.Response {
 	t.Helper()
 	var before map[string]int64
 	if method != "GET" && mu.name != "" {
@@ -399,6 +399,7 @@ func (b *badRun) send(t *testing.T, method, path string, body any, as *mxActor, 
 	if as.token != "" {
 		opts = append(opts, apptest.Token(as.token))
 	}
+	opts = append(opts, extra...)
 	start := time.Now()
 	res := b.e.Do(method, path, body, opts...)
 	if method != "GET" {

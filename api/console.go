@@ -29,7 +29,7 @@ type ConsoleLoginRequest struct {
 
 // ConsoleSessionDTO is an open console session (the token itself is only in the cookie).
 type ConsoleSessionDTO struct {
-	ExpiresAt time.Time `json:"expires_at" description:"会话过期时间（滑动续期）"`
+	ExpiresAt time.Time `json:"expires_at" description:"会话闲置到此时即失效（每次使用向后顺延 session.console_idle，默认 30 分钟；登录 session.console_max_age 后无论如何失效）"`
 	User      UserDTO   `json:"user"`
 }
 
@@ -43,10 +43,30 @@ func (a *API) consoleRoutes() error {
 		a.h(a.consoleDevLogin)); err != nil {
 		return err
 	}
-	return a.handle(a.v1, route{op: "consoleLogout", method: "POST", path: "/console/logout", tag: "工作台网页",
+	if err := a.handle(a.v1, route{op: "consoleLogout", method: "POST", path: "/console/logout", tag: "工作台网页",
 		summary:     "退出工作台网页",
 		description: "立即吊销当前会话，并清除会话与 CSRF Cookie。用 Cookie 会话时须带 X-CSRF-Token 请求头。",
-		auth:        true, status: 204}, a.requireUser, a.h(a.consoleLogout))
+		auth:        true, status: 204}, a.requireUser, a.h(a.consoleLogout)); err != nil {
+		return err
+	}
+	if err := a.handle(a.v1, route{op: "consoleLogoutAll", method: "POST", path: "/console/logout-all", tag: "工作台网页",
+		summary: "退出所有设备",
+		description: "立即吊销本人的全部会话：所有浏览器中的工作台会话与小程序的登录（如电脑遗失时），并清除本浏览器的会话与 CSRF Cookie。" +
+			"用 Cookie 会话时须带 X-CSRF-Token 请求头。",
+		auth: true, status: 204}, a.requireUser, a.h(a.consoleLogoutAll)); err != nil {
+		return err
+	}
+	return a.consoleTicketRoutes()
+}
+
+func (a *API) consoleLogoutAll(c *gin.Context) error {
+	if err := a.deps.Auth.LogoutAll(c.Request.Context(), userID(c)); err != nil {
+		return err
+	}
+	a.setCookie(c, sessionCookie, "", -1, true)
+	a.setCookie(c, csrfCookie, "", -1, false)
+	c.Status(http.StatusNoContent)
+	return nil
 }
 
 func (a *API) consoleDevLogin(c *gin.Context) error {
@@ -65,19 +85,30 @@ func (a *API) consoleDevLogin(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	me, err := a.deps.Users.Me(ctx, res.UserID)
+	s, err := a.startConsoleSession(c, res)
 	if err != nil {
 		return err
 	}
+	ok(c, http.StatusOK, s)
+	return nil
+}
+
+// startConsoleSession hands a new console session to the browser: the token in the HttpOnly
+// session cookie, a fresh CSRF token in the readable one, both kept until the session's end
+// at the latest (the server ends it sooner when it goes unused).
+func (a *API) startConsoleSession(c *gin.Context, res service.LoginResult) (ConsoleSessionDTO, error) {
+	me, err := a.deps.Users.Me(c.Request.Context(), res.UserID)
+	if err != nil {
+		return ConsoleSessionDTO{}, err
+	}
 	csrf, err := randomToken()
 	if err != nil {
-		return service.Internal(err)
+		return ConsoleSessionDTO{}, service.Internal(err)
 	}
-	maxAge := int(res.ExpiresAt.Sub(a.deps.Clock.Now()).Seconds())
+	maxAge := int(res.EndsAt.Sub(a.deps.Clock.Now()).Seconds())
 	a.setCookie(c, sessionCookie, res.Token, maxAge, true)
 	a.setCookie(c, csrfCookie, csrf, maxAge, false)
-	ok(c, http.StatusOK, ConsoleSessionDTO{ExpiresAt: Time(res.ExpiresAt), User: userDTO(me)})
-	return nil
+	return ConsoleSessionDTO{ExpiresAt: Time(res.ExpiresAt), User: userDTO(me)}, nil
 }
 
 func (a *API) consoleLogout(c *gin.Context) error {

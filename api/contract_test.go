@@ -17,6 +17,9 @@ GET /readyz
 POST /auth/login
 POST /auth/dev-login
 POST /auth/logout
+POST /console/tickets
+POST /console/tickets/:id/approve
+GET /console/tickets/:id
 GET /me
 PATCH /me
 POST /me/phone

@@ -71,6 +71,8 @@ func statusOf(k service.Kind) int {
 		return http.StatusTooManyRequests
 	case service.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case service.KindGone:
+		return http.StatusGone
 	}
 	return http.StatusInternalServerError
 }

@@ -17,7 +17,7 @@ func matrixRows() []row {
 	var rows []row
 	for _, f := range []func() []row{identityRows, placesRows, residencyRows, rolesRows,
 		notificationRows, inboxIsolationRows, uploadLinkRows, issueRows, skillRows,
-		activityRows, exportRows, timeBankRows, auditRows, dashboardRows, householdRows, certificateRows, councilRows, announcementRows, correctionRows} {
+		activityRows, exportRows, timeBankRows, auditRows, dashboardRows, householdRows, certificateRows, councilRows, announcementRows, correctionRows, consoleRows} {
 		rows = append(rows, f()...)
 	}
 	return rows

@@ -113,6 +113,8 @@ func at(a1, a2, b1 outcome) [numPlaces]outcome { return [numPlaces]outcome{a1, a
 type call struct {
 	path string
 	body any
+	// opts adjust the request further (a cookie the route needs).
+	opts []apptest.Req
 }
 
 // row is one line of the matrix; see the comment at the top of the file.
@@ -249,7 +251,7 @@ func (m *matrix) try(t *testing.T, r row, a actorID, p place) {
 	if as.token != "" {
 		opts = append(opts, apptest.Token(as.token))
 	}
-	res := m.e.Do(r.method(), c.path, c.body, opts...)
+	res := m.e.Do(r.method(), c.path, c.body, append(opts, c.opts...)...)
 	want := r.want[a][p]
 	if res.Status != int(want&^full) {
 		t.Errorf("%s: status %d, want %d; body %s", label, res.Status, want&^full, clip(res.Body))

@@ -18,10 +18,12 @@ type Config struct {
 	Redis     Redis   `koanf:"redis"`
 	WeChat    WeChat  `koanf:"wechat"`
 	Session   Session `koanf:"session"`
-	Limits    Limits  `koanf:"limits"`
-	Log       Log     `koanf:"log"`
-	Uploads   Uploads `koanf:"uploads"`
-	Safety    Safety  `koanf:"safety"`
+	// Console configures the staff console's (工作台网页) login by mini-program code.
+	Console Console `koanf:"console"`
+	Limits  Limits  `koanf:"limits"`
+	Log     Log     `koanf:"log"`
+	Uploads Uploads `koanf:"uploads"`
+	Safety  Safety  `koanf:"safety"`
 	// Users configures what people may put in their profile.
 	Users  Users  `koanf:"users"`
 	Notify Notify `koanf:"notify"`
@@ -107,12 +109,6 @@ type WeChat struct {
 	Timeout time.Duration `koanf:"timeout"`
 }
 
-// Session configures login sessions.
-type Session struct {
-	// TTL is the sliding lifetime of a session token.
-	TTL time.Duration `koanf:"ttl"`
-}
-
 // Limits are abuse limits, in requests per minute; 0 turns a limit off. The real limits are
 // each person's own (per openid for logins, per user for everything else). Each action also
 // has a limit per client address, a flood guard only: residents share addresses (the
@@ -122,8 +118,10 @@ type Session struct {
 type Limits struct {
 	LoginPerIP   int `koanf:"login_per_ip"`
 	LoginPerUser int `koanf:"login_per_user"`
-	PhonePerIP   int `koanf:"phone_per_ip"`
-	PhonePerUser int `koanf:"phone_per_user"`
+	// ConsoleTicketPerIP: the console's login codes (and images) per address, sized for an office.
+	ConsoleTicketPerIP int `koanf:"console_ticket_per_ip"`
+	PhonePerIP         int `koanf:"phone_per_ip"`
+	PhonePerUser       int `koanf:"phone_per_user"`
 	// Writes per user: reports, comments, uploads, sign-ups, redemptions.
 	ReportPerUser  int `koanf:"report_per_user"`
 	CommentPerUser int `koanf:"comment_per_user"`

@@ -99,6 +99,9 @@ func (c *Config) Validate() error {
 	if c.Session.TTL < time.Hour {
 		return bad("session.ttl", "must be at least 1h, got %s", c.Session.TTL)
 	}
+	if err := c.validateConsole(bad); err != nil {
+		return err
+	}
 	if err := c.validateLimits(bad); err != nil {
 		return err
 	}

@@ -26,6 +26,9 @@ type Session struct {
 	ID        uint64 `gorm:"primaryKey"`
 	TokenHash string `gorm:"size:64;not null;uniqueIndex"`
 	UserID    uint64 `gorm:"not null;index"`
+	// Console marks a session of the staff console (工作台网页): it slides by minutes of
+	// idleness and ends a fixed time after its login, where the mini-program's slides by days.
+	Console   bool `gorm:"not null;default:false"`
 	CreatedAt time.Time
 	ExpiresAt time.Time `gorm:"not null"`
 	RevokedAt *time.Time

@@ -146,11 +146,9 @@ func (s *Store) EraseUser(ctx context.Context, id uint64) (revoked []string, err
 				return err
 			}
 		}
-		if err := tx.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", id).
-			Pluck("token_hash", &revoked).Error; err != nil {
-			return err
-		}
-		return tx.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error
+		var err error
+		revoked, err = revokeUserSessions(tx, id, now)
+		return err
 	})
 	return revoked, err
 }

@@ -32,6 +32,7 @@ type Auth struct {
 	limiter *Limiter
 	limits  LoginLimits
 	ttl     time.Duration
+	console ConsoleLifetime
 	ids     *IdentityCache
 	log     *slog.Logger
 	now     func() time.Time
@@ -50,20 +51,25 @@ const sessionCacheTTL = 5 * time.Minute
 // expiry costs one write per day per session, not one per request.
 const extendAfter = 24 * time.Hour
 
-// NewAuth builds the login service; wx is nil in dev mode. ids reads the caller's identity
+// NewAuth builds the login service; wx is nil in dev mode. ttl is the sliding lifetime of a
+// mini-program session, console that of a staff console one. ids reads the caller's identity
 // along with the session (Identify).
 func NewAuth(store *model.Store, r *cache.Redis, wx WeChatLogin, secrets *Secrets, limiter *Limiter,
-	limits LoginLimits, ttl time.Duration, ids *IdentityCache, log *slog.Logger) *Auth {
+	limits LoginLimits, ttl time.Duration, console ConsoleLifetime, ids *IdentityCache, log *slog.Logger) *Auth {
 	return &Auth{store: store, redis: r, wx: wx, secrets: secrets, limiter: limiter, limits: limits,
-		ttl: ttl, ids: ids, log: log, now: func() time.Time { return time.Now().UTC() }}
+		ttl: ttl, console: console, ids: ids, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // LoginResult is a new session.
 type LoginResult struct {
-	Token     string
+	Token string
+	// ExpiresAt is when the session ends unless it is used (it slides forward with use).
 	ExpiresAt time.Time
-	UserID    uint64
-	Created   bool
+	// EndsAt is when it ends however much it is used: a console session's login plus its
+	// maximum age; the same as ExpiresAt for the mini-program's.
+	EndsAt  time.Time
+	UserID  uint64
+	Created bool
 }
 
 // DevModeEnabled reports whether dev login is allowed (no WeChat configured).
@@ -82,7 +88,7 @@ func (a *Auth) Login(ctx context.Context, code, ip string) (LoginResult, error) 
 	if err != nil {
 		return LoginResult{}, loginError(err)
 	}
-	return a.open(ctx, sess.OpenID, sess.UnionID)
+	return a.open(ctx, sess.OpenID, sess.UnionID, false)
 }
 
 // DevLogin opens a session for openid without WeChat; only in dev mode.
@@ -93,7 +99,7 @@ func (a *Auth) DevLogin(ctx context.Context, openid, ip string) (LoginResult, er
 	if err := a.limiter.AllowAddress(ctx, a.limits.PerIP, "login", ip); err != nil {
 		return LoginResult{}, err
 	}
-	return a.open(ctx, openid, "")
+	return a.open(ctx, openid, "", false)
 }
 
 // ConsoleDevLogin opens a dev-mode session for the staff console: only for an existing user
@@ -106,7 +112,7 @@ func (a *Auth) ConsoleDevLogin(ctx context.Context, openid, ip string, works fun
 	if err := a.limiter.AllowAddress(ctx, a.limits.PerIP, "login", ip); err != nil {
 		return LoginResult{}, err
 	}
-	refused := Errorf(KindForbidden, "工作台仅供社区工作人员、楼栋长与平台管理员使用")
+	refused := notConsoleStaff()
 	u, err := a.store.UserByOpenID(ctx, a.StoredOpenID(openid))
 	if errors.Is(err, model.ErrNotFound) {
 		return LoginResult{}, refused
@@ -121,7 +127,7 @@ func (a *Auth) ConsoleDevLogin(ctx context.Context, openid, ip string, works fun
 	if !ok {
 		return LoginResult{}, refused
 	}
-	return a.open(ctx, openid, "")
+	return a.open(ctx, openid, "", true)
 }
 
 // StoredOpenID is the openid a login stores: dev-login users live in their own "dev:"
@@ -153,7 +159,7 @@ func (a *Auth) ensureUser(ctx context.Context, openid, unionid string) (*model.U
 	return u, created, nil
 }
 
-func (a *Auth) open(ctx context.Context, openid, unionid string) (LoginResult, error) {
+func (a *Auth) open(ctx context.Context, openid, unionid string, console bool) (LoginResult, error) {
 	if err := a.limiter.Allow(ctx, a.limits.PerUser, "login-user", openid); err != nil {
 		return LoginResult{}, err
 	}
@@ -161,14 +167,22 @@ func (a *Auth) open(ctx context.Context, openid, unionid string) (LoginResult, e
 	if err != nil {
 		return LoginResult{}, err
 	}
+	res, err := a.newSession(ctx, u.ID, console)
+	res.Created = created
+	return res, err
+}
+
+// newSession opens a session of the user: the mini-program's, or the staff console's.
+func (a *Auth) newSession(ctx context.Context, userID uint64, console bool) (LoginResult, error) {
 	token, hash := a.secrets.NewToken()
 	now := a.now()
-	s := &model.Session{TokenHash: hash, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(a.ttl)}
+	s := &model.Session{TokenHash: hash, UserID: userID, Console: console, CreatedAt: now}
+	s.ExpiresAt = a.slid(s, now)
 	if err := a.store.CreateSession(ctx, s); err != nil {
 		return LoginResult{}, err
 	}
 	a.cache(ctx, hash, s)
-	return LoginResult{Token: token, ExpiresAt: s.ExpiresAt, UserID: u.ID, Created: created}, nil
+	return LoginResult{Token: token, ExpiresAt: s.ExpiresAt, EndsAt: a.endOf(s), UserID: userID}, nil
 }
 
 // loginError maps WeChat's answers onto what the user is told.
@@ -203,7 +217,7 @@ func (a *Auth) Identify(ctx context.Context, token string) (Caller, error) {
 	}
 	hash := a.secrets.TokenHash(token)
 	now := a.now()
-	if who, ok := a.ids.mem.caller(hash, now, a.ttl-extendAfter); ok {
+	if who, ok := a.ids.mem.caller(hash, now, a.minLeft); ok {
 		return who, nil
 	}
 	t := a.ids.mem.sessions.Begin()
@@ -211,9 +225,10 @@ func (a *Auth) Identify(ctx context.Context, token string) (Caller, error) {
 	if err != nil {
 		a.log.DebugContext(ctx, "session cache read failed", "error", err.Error())
 	}
-	if uid, exp, ok := parseCachedSession(entry); ok && exp.After(now) && exp.Sub(now) > a.ttl-extendAfter {
+	console := cachedConsole(entry)
+	if uid, exp, ok := parseCachedSession(entry); ok && exp.After(now) && exp.Sub(now) > a.minLeft(console) {
 		who := a.ids.caller(uid, identity)
-		a.ids.mem.remember(t, hash, who, exp)
+		a.ids.mem.remember(t, hash, who, exp, console)
 		return who, nil
 	}
 	s, err := a.store.LiveSession(ctx, hash, now)
@@ -223,8 +238,8 @@ func (a *Auth) Identify(ctx context.Context, token string) (Caller, error) {
 	if err != nil {
 		return Caller{}, err
 	}
-	if s.ExpiresAt.Sub(now) <= a.ttl-extendAfter {
-		s.ExpiresAt = now.Add(a.ttl)
+	if exp := a.slid(s, now); s.ExpiresAt.Sub(now) <= a.minLeft(s.Console) && exp.After(s.ExpiresAt) {
+		s.ExpiresAt = exp
 		if err := a.store.ExtendSession(ctx, s.ID, s.ExpiresAt); err != nil {
 			a.log.WarnContext(ctx, "extend session", "error", err.Error())
 		}
@@ -275,14 +290,18 @@ func (a *Auth) cache(ctx context.Context, hash string, s *model.Session) {
 		return
 	}
 	v := strconv.FormatUint(s.UserID, 10) + ":" + strconv.FormatInt(s.ExpiresAt.Unix(), 10)
+	if s.Console {
+		v += consoleMark
+	}
 	if err := a.redis.Client.Set(ctx, a.redis.Key("sess", hash), v, ttl).Err(); err != nil {
 		a.log.DebugContext(ctx, "session cache write failed", "error", err.Error())
 	}
 }
 
-// parseCachedSession reads a session cache entry ("uid:expiry").
+// parseCachedSession reads a session cache entry ("uid:expiry", with consoleMark after it for
+// a console session).
 func parseCachedSession(v string) (uint64, time.Time, bool) {
-	us, es, ok := strings.Cut(v, ":")
+	us, es, ok := strings.Cut(strings.TrimSuffix(v, consoleMark), ":")
 	uid, err1 := strconv.ParseUint(us, 10, 64)
 	exp, err2 := strconv.ParseInt(es, 10, 64)
 	if !ok || err1 != nil || err2 != nil {

@@ -43,4 +43,5 @@ func (s *Services) useClock(c clock.Clock) {
 	s.Leaderboards.now = utc
 	s.Audit.now = utc
 	s.Certificates.now = micro
+	s.ConsoleTickets.now = utc
 }

@@ -26,6 +26,7 @@ const (
 	KindUnprocessable               // well-formed but refused by a rule (content safety, idempotency mismatch): 422
 	KindTooManyRequests             // a rate limit: 429
 	KindUnavailable                 // a dependency (database, Redis, WeChat) is down or busy: 503
+	KindGone                        // it existed but is no longer usable (an expired or used login code): 410
 )
 
 // FieldError names one invalid request field and says what is wrong with it, in Chinese.

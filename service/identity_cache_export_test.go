@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"time"
+
 	"linli/cache"
 )
 
@@ -43,7 +45,7 @@ func (l *Leaderboards) CardsKey(communityID uint64) string {
 
 // InMemory reports whether the instance would answer the token's session from memory.
 func (a *Auth) InMemory(token string) bool {
-	_, ok := a.ids.mem.caller(a.secrets.TokenHash(token), a.now(), a.ttl-extendAfter)
+	_, ok := a.ids.mem.caller(a.secrets.TokenHash(token), a.now(), a.minLeft)
 	return ok
 }
 
@@ -67,7 +69,7 @@ func (a *Auth) RememberAfterMessage(ctx context.Context, token string, aboutThis
 	if err := a.ids.mem.inval.Publish(ctx, about); err != nil {
 		return false, err
 	}
-	a.ids.mem.remember(t, hash, a.ids.caller(uid, raw), exp)
-	_, ok := a.ids.mem.caller(hash, a.now(), 0)
+	a.ids.mem.remember(t, hash, a.ids.caller(uid, raw), exp, cachedConsole(entry))
+	_, ok := a.ids.mem.caller(hash, a.now(), func(bool) time.Duration { return 0 })
 	return ok, nil
 }

@@ -22,10 +22,12 @@ type identityMemory struct {
 	identities *cache.Memo[uint64, decodedEntry]
 }
 
-// memSession is a session as Redis gave it: its user and when it expires.
+// memSession is a session as Redis gave it: its user, when it expires, and whether it is a
+// staff console session (which slides by minutes).
 type memSession struct {
 	userID  uint64
 	expires time.Time
+	console bool
 }
 
 // memoryTTL bounds how long an entry is used without being read from Redis again.
@@ -44,11 +46,11 @@ func newIdentityMemory(inval *cache.Invalidations) *identityMemory {
 }
 
 // caller returns the session of token hash and its user's identity when both are in memory
-// and may be used; minLeft is how long the session must still run at now (a session closer
-// to its end goes to Redis and the database, which extend it).
-func (m *identityMemory) caller(hash string, now time.Time, minLeft time.Duration) (Caller, bool) {
+// and may be used; minLeft is how long a session (a console one, or not) must still run at
+// now (a session closer to its end goes to Redis and the database, which extend it).
+func (m *identityMemory) caller(hash string, now time.Time, minLeft func(console bool) time.Duration) (Caller, bool) {
 	s, ok := m.sessions.Lookup(hash)
-	if !ok || s.expires.Sub(now) <= minLeft {
+	if !ok || s.expires.Sub(now) <= minLeft(s.console) {
 		return Caller{}, false
 	}
 	id, ok := m.identities.Lookup(s.userID)
@@ -59,11 +61,11 @@ func (m *identityMemory) caller(hash string, now time.Time, minLeft time.Duratio
 }
 
 // remember keeps what a request read from Redis under t (taken before the read).
-func (m *identityMemory) remember(t cache.Ticket, hash string, who Caller, expires time.Time) {
+func (m *identityMemory) remember(t cache.Ticket, hash string, who Caller, expires time.Time, console bool) {
 	if who.entry == nil {
 		return
 	}
-	m.sessions.Keep(t, hash, memSession{userID: who.UserID, expires: expires},
+	m.sessions.Keep(t, hash, memSession{userID: who.UserID, expires: expires, console: console},
 		cache.SessionTopic(hash), cache.UserTopic(who.UserID))
 	m.identities.Keep(t, who.UserID, *who.entry, cache.UserTopic(who.UserID))
 }

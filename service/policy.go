@@ -168,6 +168,18 @@ func WorksInConsole(p *Principal) bool {
 	return p != nil && (p.Admin || len(p.Staff) > 0 || len(p.Captain) > 0)
 }
 
+// AdmitToConsole is WorksInConsole as an error: the 403 for everyone else.
+func AdmitToConsole(p *Principal) error {
+	if WorksInConsole(p) {
+		return nil
+	}
+	return notConsoleStaff()
+}
+
+func notConsoleStaff() error {
+	return Errorf(KindForbidden, "工作台仅供社区工作人员、楼栋长与平台管理员使用")
+}
+
 // Related reports whether the user has any role or approved residency in the community.
 func (p *Principal) Related(communityID uint64) bool {
 	return p.Admin || p.Staff[communityID] || p.captainIn(communityID) || inCommunity(p.Resident, communityID)

@@ -72,6 +72,8 @@ type Services struct {
 	Audit *Audit
 	// Certificates issues volunteer certificates (志愿服务证明) and answers their verification.
 	Certificates *Certificates
+	// ConsoleTickets runs the staff console's login by mini-program code (扫码登录).
+	ConsoleTickets *ConsoleTickets
 }
 
 // NewServices builds every service; in dev mode (no WeChat AppID) there is no WeChat client.
@@ -99,7 +101,8 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	}
 	l := cfg.Limits
 	s.Auth = NewAuth(store, r, wx, secrets, s.Limiter,
-		LoginLimits{PerIP: l.LoginPerIP, PerUser: l.LoginPerUser}, cfg.Session.TTL, s.Identities, log)
+		LoginLimits{PerIP: l.LoginPerIP, PerUser: l.LoginPerUser}, cfg.Session.TTL,
+		ConsoleLifetime{Idle: cfg.Session.ConsoleIdle, MaxAge: cfg.Session.ConsoleMaxAge}, s.Identities, log)
 	up := cfg.Uploads
 	s.Safety = NewSafety(s.WeChat, cfg.Safety.DevRiskyWords, cfg.Safety.DevReviewWords, DecodeLimits{
 		MaxPixels: up.MaxPixels, MaxBytes: up.MaxDecodeBytes, Concurrency: up.DecodeConcurrency}, log)
@@ -156,6 +159,8 @@ func NewServices(cfg config.Config, store *model.Store, r *cache.Redis, log *slo
 	s.Council.SetPublisher(s.Announcements.publishResult)
 	s.Dashboard = NewDashboard(store, r, DashboardOptions{}, log)
 	s.Audit = NewAudit(store, log)
+	s.ConsoleTickets = NewConsoleTickets(r, s.Auth, s.Principals, codes, s.Limiter, ConsoleTicketOptions{
+		TTL: cfg.Console.TicketTTL, Page: cfg.Console.TicketPage, PerIP: l.ConsoleTicketPerIP})
 	s.useClock(clock.Or(clk))
 	return s, nil
 }
