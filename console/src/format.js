@@ -10,3 +10,7 @@ export const statusTag = s => ({
   pending_review: 'warning', submitted: 'danger', acknowledged: 'warning', in_progress: 'primary',
   resolved: 'success', closed: 'info', rejected: 'info', duplicate: 'info',
 }[s] || 'info')
+
+export const activityTag = s => ({ draft: 'info', published: 'success', cancelled: 'info', finished: 'primary' }[s] || 'info')
+// A datetime-local value (China time, as every time the console shows) as the server's RFC 3339.
+export const toServerTime = v => (v.length === 16 ? v + ':00' : v) + '+08:00'
