@@ -117,3 +117,75 @@ func TestConsoleBrowserActivity(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleBrowserAnnouncement publishes a pinned announcement to one building with an
+// expiry, and finds in its receipts the household that read it counted and the other listed
+// for a visit (building, room, whether a phone is bound); the audience is checked through the API.
+func TestConsoleBrowserAnnouncement(t *testing.T) {
+	t.Parallel()
+	ctx := tab(t)
+	e, base := server(t)
+	cm := e.MakeCommunity("公告测试社区", 1, 2)
+	e.MakeStaff(cm.ID, "notice-staff")
+	reader := e.MakeResident("notice-reader", cm.BuildingIDs[0], "101")
+	e.Do("POST", "/api/v1/me/phone", map[string]string{"code": "13800002222"}, tok(reader)).Want(t, 200)
+	away := e.MakeResident("notice-away", cm.BuildingIDs[0], "102")
+	other := e.MakeResident("notice-other", cm.BuildingIDs[1], "201")
+	expires := e.Clock.Now().Add(72 * time.Hour).Truncate(time.Hour)
+
+	login(t, ctx, base, "notice-staff")
+	open(t, ctx, "announcements")
+	waitText(t, ctx, "#announcements", "没有公告")
+	click(t, ctx, chromedp.CSS("#new-announcement"))
+	must(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#n-title"))))
+	// A building chosen as the audience but not which: the server's message.
+	must(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#n-title"), "本周六停水通知"),
+		chromedp.SendKeys(chromedp.CSS("textarea#n-body"), "因管网检修，12月5日 8:00–12:00 停水，请提前储水。"),
+	))
+	setValue(t, ctx, "#n-audience", "building")
+	click(t, ctx, chromedp.CSS("#publish-announcement"))
+	must(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#publish-error"))))
+	t.Logf("no building chosen: %s", text(t, ctx, "#publish-error"))
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#n-audience-id');
+		s.value = s.options[1].value; s.dispatchEvent(new Event('change')) })()`)))
+	setValue(t, ctx, "#n-expires", local(expires))
+	click(t, ctx, chromedp.CSS("#n-pinned"))
+	shot(t, ctx, "announcement-publish")
+	click(t, ctx, chromedp.CSS("#publish-announcement"))
+	waitText(t, ctx, "#announcement-title", "本周六停水通知")
+	waitText(t, ctx, "#reach", "已读 0 户 / 共 2 户")
+	hash, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash`))
+	must(t, err)
+	id := strings.TrimPrefix(hash, "#/announcements/")
+
+	e.Do("GET", "/api/v1/announcements/"+id, nil, tok(reader)).Want(t, 200) // read by 101
+	must(t, chromedp.Do(ctx, chromedp.Reload()))
+	waitText(t, ctx, "#reach", "已读 1 户 / 共 2 户")
+	waitText(t, ctx, "#unreached", "102")
+	if s := text(t, ctx, "#unreached"); strings.Contains(s, "101") || !strings.Contains(s, "未绑定") {
+		t.Errorf("unreached households: %q", s)
+	}
+	shot(t, ctx, "announcement-receipts")
+	open(t, ctx, "announcements")
+	waitText(t, ctx, "#announcements", "置顶")
+	waitText(t, ctx, "#announcements", local(expires)[:10])
+
+	var list struct {
+		Items []struct {
+			ID        string `json:"id"`
+			Pinned    bool   `json:"pinned"`
+			ExpiresAt string `json:"expires_at"`
+		} `json:"items"`
+	}
+	e.Do("GET", "/api/v1/communities/"+cm.ID+"/announcements", nil, tok(away)).Want(t, 200).Data(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != id || !list.Items[0].Pinned {
+		t.Errorf("102's announcements: %+v", list.Items)
+	} else if at, err := time.Parse(time.RFC3339, list.Items[0].ExpiresAt); err != nil || !at.Equal(expires) {
+		t.Errorf("expires_at %s, want %s", list.Items[0].ExpiresAt, expires)
+	}
+	e.Do("GET", "/api/v1/communities/"+cm.ID+"/announcements", nil, tok(other)).Want(t, 200).Data(t, &list)
+	if len(list.Items) != 0 {
+		t.Errorf("the other building's resident sees %+v", list.Items)
+	}
+}
