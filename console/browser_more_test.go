@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -187,5 +188,94 @@ func TestConsoleBrowserAnnouncement(t *testing.T) {
 	e.Do("GET", "/api/v1/communities/"+cm.ID+"/announcements", nil, tok(other)).Want(t, 200).Data(t, &list)
 	if len(list.Items) != 0 {
 		t.Errorf("the other building's resident sees %+v", list.Items)
+	}
+}
+
+// TestConsoleBrowserCouncil finds a proposed topic by the status filter, with its second and
+// comment; 不予采纳 asks for a reason first; 列入议程, then a vote opened from the page, whose
+// turnout rises as households vote (the page polls it), and its result once closed; the
+// topic and result are checked through the API.
+func TestConsoleBrowserCouncil(t *testing.T) {
+	t.Parallel()
+	ctx := tab(t)
+	e, base := server(t)
+	cm := e.MakeCommunity("议事测试社区", 1, 2)
+	staff := e.MakeStaff(cm.ID, "council-staff")
+	proposer := e.MakeResident("council-proposer", cm.BuildingIDs[0], "101")
+	nickname(t, e, proposer, "孙大爷")
+	neighbour := e.MakeResident("council-neighbour", cm.BuildingIDs[0], "102")
+	nickname(t, e, neighbour, "钱阿姨")
+	third := e.MakeResident("council-third", cm.BuildingIDs[1], "201")
+	var topic struct{ ID string }
+	e.Do("POST", "/api/v1/communities/"+cm.ID+"/topics", map[string]any{"title": "在中心花园加装健身器材",
+		"body": "老人晨练没有器材，建议在中心花园东侧加装一组。", "scope": "community"}, tok(proposer)).Want(t, 201).Data(t, &topic)
+	var withdrawn struct{ ID string }
+	e.Do("POST", "/api/v1/communities/"+cm.ID+"/topics", map[string]any{"title": "另一个已撤回的提议",
+		"body": "撤回了", "scope": "community"}, tok(third)).Want(t, 201).Data(t, &withdrawn)
+	e.Do("POST", "/api/v1/topics/"+withdrawn.ID+"/transitions", map[string]string{"action": "withdraw"}, tok(third)).Want(t, 200)
+	e.Do("POST", "/api/v1/topics/"+topic.ID+"/seconds", nil, tok(neighbour)).Want(t, 201)
+	e.Do("POST", "/api/v1/topics/"+topic.ID+"/comments", map[string]string{"body": "支持，最好装在树荫下"}, tok(neighbour)).Want(t, 201)
+
+	login(t, ctx, base, "council-staff")
+	open(t, ctx, "council")
+	waitText(t, ctx, "#topics", "另一个已撤回的提议")
+	setValue(t, ctx, "#f-topic-status", "proposed")
+	waitText(t, ctx, "#topics", "在中心花园加装健身器材")
+	settle(t, ctx)
+	if strings.Contains(text(t, ctx, "#topics"), "另一个已撤回的提议") {
+		t.Error("the status filter still shows a withdrawn topic")
+	}
+	click(t, ctx, chromedp.CSS("#topics a.topic-link"))
+	waitText(t, ctx, "#seconds", "1")
+	waitText(t, ctx, "#topic-comments", "支持，最好装在树荫下")
+	waitText(t, ctx, "#timeline", "孙大爷")
+	click(t, ctx, chromedp.CSS("#topic-reject"))
+	waitText(t, ctx, ".err", "须写明理由")
+	click(t, ctx, chromedp.CSS("#topic-accept"))
+	waitText(t, ctx, "#topic-status", "议程")
+
+	closes := e.Clock.Now().Add(48 * time.Hour).Truncate(time.Hour)
+	must(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#vote-form"))))
+	setValue(t, ctx, "#v-closes", local(closes))
+	click(t, ctx, chromedp.CSS("#open-vote"))
+	waitText(t, ctx, "#turnout", "已投 0 / 3 户")
+	hash, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash`))
+	must(t, err)
+	vote := strings.TrimPrefix(hash, "#/votes/")
+	var v struct {
+		Options []struct {
+			Label    string `json:"label"`
+			Position int    `json:"position"`
+		} `json:"options"`
+	}
+	e.Do("GET", "/api/v1/votes/"+vote, nil, tok(proposer)).Want(t, 200).Data(t, &v)
+	yes := v.Options[0].Position
+	for _, s := range []apptest.Session{proposer, neighbour} {
+		e.Do("POST", "/api/v1/votes/"+vote+"/ballots", map[string]int{"option": yes}, tok(s)).Want(t, 201)
+	}
+	waitText(t, ctx, "#turnout", "已投 2 / 3 户") // the page's polling, no reload
+	waitText(t, ctx, "#options", "2")
+	shot(t, ctx, "council-vote")
+
+	e.Clock.Set(closes.Add(time.Minute))
+	_, err = e.App.Services.Council.CloseDue(context.Background())
+	must(t, err)
+	waitText(t, ctx, "#vote-status", "已结束")
+	waitText(t, ctx, "#vote-result", "通过")
+	shot(t, ctx, "council-result")
+
+	var res struct {
+		Passed    bool `json:"passed"`
+		QuorumMet bool `json:"quorum_met"`
+		Turnout   int  `json:"turnout"`
+	}
+	e.Do("GET", "/api/v1/votes/"+vote+"/result", nil, tok(staff)).Want(t, 200).Data(t, &res)
+	if !res.Passed || !res.QuorumMet || res.Turnout != 2 {
+		t.Errorf("result %+v, want passed with 2 ballots", res)
+	}
+	var got struct{ Status string }
+	e.Do("GET", "/api/v1/topics/"+topic.ID, nil, tok(staff)).Want(t, 200).Data(t, &got)
+	if got.Status != "decided" {
+		t.Errorf("topic %s, want decided", got.Status)
 	}
 }
