@@ -138,14 +138,14 @@ func TestConsoleBrowserAnnouncement(t *testing.T) {
 	waitText(t, ctx, "#announcements", "没有公告")
 	click(t, ctx, chromedp.CSS("#new-announcement"))
 	must(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("#n-title"))))
-	// A building chosen as the audience but not which: the server's message.
+	// A building chosen as the audience but not which: asked for before anything is sent.
 	must(t, chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#n-title"), "本周六停水通知"),
 		chromedp.SendKeys(chromedp.CSS("textarea#n-body"), "因管网检修，12月5日 8:00–12:00 停水，请提前储水。"),
 	))
 	setValue(t, ctx, "#n-audience", "building")
 	click(t, ctx, chromedp.CSS("#publish-announcement"))
-	waitText(t, ctx, "#announcement-form .field-err", "楼栋") // next to the building's field
+	waitText(t, ctx, "#announcement-form .field-err", "请选择楼栋")
 	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#n-audience-id');
 		s.value = s.options[1].value; s.dispatchEvent(new Event('change')) })()`)))
 	setValue(t, ctx, "#n-expires", local(expires))
