@@ -370,8 +370,9 @@ func TestConsoleBrowserLoginRefused(t *testing.T) {
 	shot(t, ctx, "login-refused")
 }
 
-// TestConsoleBrowserCaptain: a captain's console has 报事 and 入住审核 only, opens on the queue
-// of their building, and lists the claims of their building.
+// TestConsoleBrowserCaptain: a captain's console has 报事, 入住审核, 公告 and 议事厅, opens on
+// the queue of their building, lists the claims of their building and publishes an
+// announcement to it (no other audience offered).
 func TestConsoleBrowserCaptain(t *testing.T) {
 	t.Parallel()
 	ctx := tab(t)
@@ -402,12 +403,36 @@ func TestConsoleBrowserCaptain(t *testing.T) {
 	if strings.Contains(text(t, ctx, "#issues"), "别楼垃圾桶满了") {
 		t.Error("a captain's queue shows another building's issue")
 	}
-	if menu := text(t, ctx, "#nav"); menu != "报事入住审核" {
+	if menu := text(t, ctx, "#nav"); menu != "报事入住审核公告议事厅" {
 		t.Errorf("a captain's menu: %q", menu)
 	}
 	open(t, ctx, "residencies")
 	waitText(t, ctx, "#claims", "新住户小赵")
 	shot(t, ctx, "captain-residencies")
+
+	// 公告: to their own building only, and its receipts are theirs to see.
+	open(t, ctx, "announcements")
+	click(t, ctx, chromedp.CSS("#new-announcement"))
+	waitText(t, ctx, "#n-audience-id", "1栋")
+	for sel, want := range map[string]int{"#n-audience option": 1, "#n-audience-id option": 2} {
+		if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('`+sel+`').length`)); err != nil || n != want {
+			t.Errorf("%s: %d, want %d (%v)", sel, n, want, err)
+		}
+	}
+	must(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#n-title"), "本楼电梯周三保养"),
+		chromedp.SendKeys(chromedp.CSS("textarea#n-body"), "周三上午电梯停用两小时。"),
+	))
+	setValue(t, ctx, "#n-audience-id", cm.BuildingIDs[0])
+	click(t, ctx, chromedp.CSS("#publish-announcement"))
+	waitText(t, ctx, "#reach", "已读 0 户")
+	var list struct {
+		Items []struct{ Title string } `json:"items"`
+	}
+	e.Do("GET", "/api/v1/communities/"+cm.ID+"/announcements", nil, tok(mine)).Want(t, 200).Data(t, &list)
+	if len(list.Items) != 1 || list.Items[0].Title != "本楼电梯周三保养" {
+		t.Errorf("the neighbour's announcements: %+v", list.Items)
+	}
 }
 
 // TestConsoleBrowserIssueRejectDuplicate: 驳回 asks for a note before it calls the server, then

@@ -188,6 +188,21 @@ func settle(t *testing.T, ctx context.Context) {
 	must(t, err)
 }
 
+// setValue sets a native field's value (a select, a date-time or number input) as the user's
+// choice would: the input and change events follow, so Vue's v-model sees it.
+func setValue(t *testing.T, ctx context.Context, sel, value string) {
+	t.Helper()
+	settle(t, ctx)
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const el = document.querySelector(%q);
+		el.value = %q; el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })) })()`, sel, value))))
+}
+
+// china is the console's zone: it shows and takes every time in China time.
+var china = time.FixedZone("CST", 8*3600)
+
+// local is t as a datetime-local field holds it (China time, to the minute).
+func local(at time.Time) string { return at.In(china).Format("2006-01-02T15:04") }
+
 // text is the text content of the first element sel matches ("" when there is none).
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()

@@ -59,6 +59,13 @@ export async function call(method, path, opts) {
   return b.data
 }
 
+// raw answers the response itself (for an answer that is an image or JSON), failing as call does.
+export async function raw(method, path, opts) {
+  const r = await send(method, path, opts)
+  if (!r.ok) throw await fail(r)
+  return r
+}
+
 export const get = (path, query) => call('GET', path, { query })
 export const post = (path, body, query) => call('POST', path, { body, query })
 export const upload = (path, form, query) => call('POST', path, { form, query })

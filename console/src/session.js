@@ -17,3 +17,9 @@ export function isStaff() {
   const roles = (session.user && session.user.roles) || []
   return roles.some(r => r.role === 'admin' || (r.role === 'staff' && r.community_id === session.communityId))
 }
+
+// captainBuildings: the buildings of the shown community the user is captain of.
+export function captainBuildings() {
+  const roles = (session.user && session.user.roles) || []
+  return roles.filter(r => r.role === 'captain' && r.community_id === session.communityId).flatMap(r => r.building_ids || [])
+}
