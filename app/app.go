@@ -39,6 +39,8 @@ type App struct {
 	Clock clock.Clock
 	// redisOpts say how the embedded Redis is shared (AnnounceEmbeddedRedis, AttachEmbeddedRedis).
 	redisOpts []cache.OpenOption
+	// storeOpts are added to the store's options (WithStoreOptions).
+	storeOpts []model.Option
 }
 
 // Option adjusts how New builds the server.
@@ -46,6 +48,11 @@ type Option func(*App)
 
 // WithClock makes the whole server (store, services, jobs) read the time from c.
 func WithClock(c clock.Clock) Option { return func(a *App) { a.Clock = clock.Or(c) } }
+
+// WithStoreOptions adds options to the store's (e.g. a test's model.WithStatementHook).
+func WithStoreOptions(opts ...model.Option) Option {
+	return func(a *App) { a.storeOpts = append(a.storeOpts, opts...) }
+}
 
 // AnnounceEmbeddedRedis is for the serving process: in the embedded default its in-process
 // Redis is announced in the data directory, so that commands run beside it reach the same one.
@@ -77,7 +84,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			a.Close()
 		}
 	}()
-	if a.Store, err = model.Open(ctx, cfg.DB, cfg.DataDir, model.WithClock(a.Clock)); err != nil {
+	if a.Store, err = model.Open(ctx, cfg.DB, cfg.DataDir,
+		append([]model.Option{model.WithClock(a.Clock)}, a.storeOpts...)...); err != nil {
 		return nil, err
 	}
 	if cfg.DB.AutoMigrate {

@@ -38,8 +38,10 @@ type Account struct {
 	// Name is a collective account's name; residents' accounts show the user's nickname instead.
 	Name string `gorm:"size:64;not null"`
 	// UserID owns a resident account; 0 otherwise.
-	UserID    uint64 `gorm:"not null;index"`
-	Balance   int64  `gorm:"not null"`
+	UserID  uint64 `gorm:"not null;index"`
+	Balance int64  `gorm:"not null"`
+	// Entries counts the account's ledger entries: the last one's Entry.Seq.
+	Entries   int64  `gorm:"not null;default:0"`
 	CreatedBy uint64 `gorm:"not null"`
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -111,10 +111,19 @@ func (s *Store) SetServiceRecordMinutes(ctx context.Context, id uint64, minutes 
 
 // LiveCreditOf returns the posting that credits a record now: the credit of its last approved
 // correction that posted one, else its original credit. ErrNotFound when it has none.
+//
+// "Last" is the latest decision: a record has one open correction at a time and its decisions
+// take the record's lock, so they follow each other in time. Not the highest id: on TiDB ids
+// are not allocated in time order across servers (docs/scaling.md). SQLite keeps times as text,
+// which does not sort as time within a second, but has one writer: its ids follow time.
 func (s *Store) LiveCreditOf(ctx context.Context, recordID uint64) (*Posting, error) {
 	var c Correction
+	latest := "decided_at DESC, id DESC"
+	if s.Driver() == "sqlite" {
+		latest = "id DESC"
+	}
 	err := s.db.WithContext(ctx).Where("record_id = ? AND status = ? AND posting_id IS NOT NULL", recordID, CorrectionApproved).
-		Order("id DESC").First(&c).Error
+		Order(latest).First(&c).Error
 	if err == nil {
 		return s.PostingByID(ctx, *c.PostingID)
 	}

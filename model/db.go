@@ -33,6 +33,8 @@ type Store struct {
 	places *placeMemory
 	// clock is where the store reads the time it writes (updated_at, revoked_at, …).
 	clock clock.Clock
+	// onStatement, when set, is told every SQL statement gorm runs (WithStatementHook).
+	onStatement func(ctx context.Context, sql string)
 }
 
 // Option adjusts how Open builds the store.
@@ -41,6 +43,14 @@ type Option func(*Store)
 // WithClock makes the store read the time from c (default: the wall clock); the services are
 // given the same clock, so that what they and the store write agrees.
 func WithClock(c clock.Clock) Option { return func(s *Store) { s.clock = clock.Or(c) } }
+
+// WithStatementHook tells f every SQL statement the store runs through gorm (queries, writes,
+// raw statements and the migrations' DDL), with its arguments interpolated, after it ran. It
+// is for tests that check what SQL the code sends (apptest's check against gap locks and
+// GET_LOCK); f must be safe for concurrent use.
+func WithStatementHook(f func(ctx context.Context, sql string)) Option {
+	return func(s *Store) { s.onStatement = f }
+}
 
 // now is the store's time, in UTC to the microsecond (what both databases keep).
 func (s *Store) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
@@ -67,10 +77,14 @@ func Open(ctx context.Context, cfg config.DB, dataDir string, opts ...Option) (*
 	default:
 		return nil, fmt.Errorf("database: unknown driver %q", cfg.Driver)
 	}
+	var log logger.Interface = logger.Discard
+	if st.onStatement != nil {
+		log = statementLogger{f: st.onStatement}
+	}
 	db, err := gorm.Open(dialector, &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
-		Logger:                 logger.Discard,
+		Logger:                 log,
 		NowFunc:                st.now,
 	})
 	if err != nil {

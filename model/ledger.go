@@ -70,7 +70,11 @@ type Entry struct {
 	// Amount is in hundredths of a point: positive in, negative out.
 	Amount       int64 `gorm:"not null"`
 	BalanceAfter int64 `gorm:"not null"`
-	CreatedAt    time.Time
+	// Seq is the entry's place in its account's history (1, 2, …; unique with AccountID): the
+	// order in which postings took the account's lock, which ids need not follow (TiDB's
+	// AUTO_INCREMENT is not monotonic across servers, docs/scaling.md).
+	Seq       int64 `gorm:"not null;default:0"`
+	CreatedAt time.Time
 }
 
 // TableName is "ledger_entries".
@@ -143,20 +147,21 @@ func (s *Store) Post(ctx context.Context, p *Posting, legs []Leg) error {
 	entries := make([]Entry, 0, len(legs))
 	for _, l := range legs {
 		a := accts[l.AccountID]
-		res := db.Exec("UPDATE accounts SET balance = balance + ?, updated_at = ? WHERE id = ? AND (balance + ? >= 0 OR kind = ?)",
-			l.Amount, s.now(), a.ID, l.Amount, AccountIssuing)
+		res := db.Exec("UPDATE accounts SET balance = balance + ?, entries = entries + 1, updated_at = ? "+
+			"WHERE id = ? AND (balance + ? >= 0 OR kind = ?)", l.Amount, s.now(), a.ID, l.Amount, AccountIssuing)
 		if res.Error != nil {
 			return translate(res.Error)
 		}
 		if res.RowsAffected != 1 {
 			return &InsufficientError{AccountID: a.ID, Balance: a.Balance}
 		}
-		var after int64
-		if err := db.Model(&Account{}).Where("id = ?", a.ID).Pluck("balance", &after).Error; err != nil {
+		// This transaction's own write, on a row it holds locked: the latest on every engine.
+		var after struct{ Balance, Entries int64 }
+		if err := db.Model(&Account{}).Where("id = ?", a.ID).Select("balance, entries").Scan(&after).Error; err != nil {
 			return err
 		}
 		entries = append(entries, Entry{PostingID: p.ID, AccountID: a.ID, CounterpartyID: counterparty(legs, l),
-			Amount: l.Amount, BalanceAfter: after, CreatedAt: p.CreatedAt})
+			Amount: l.Amount, BalanceAfter: after.Balance, Seq: after.Entries, CreatedAt: p.CreatedAt})
 	}
 	if len(entries) == 0 { // a free reward, or hours served at no points
 		return nil

@@ -8,7 +8,7 @@ import (
 // LedgerProblem is one inconsistency found by CheckLedger, in words an operator can act on.
 type LedgerProblem struct {
 	// What names the rule broken: unbalanced_posting, balance_mismatch, balance_after_mismatch,
-	// negative_balance, duplicate_source, record_without_posting, posting_without_record,
+	// entry_sequence_mismatch, negative_balance, duplicate_source, record_without_posting, posting_without_record,
 	// redemption_without_posting, cancel_without_refund, negative_stock.
 	What   string
 	Detail string
@@ -21,7 +21,8 @@ type LedgerCounts struct {
 
 // CheckLedger reads the whole ledger and reports every broken invariant: each posting sums to
 // zero; each balance equals the sum of its entries, and each entry's balance_after the running
-// sum of its account; no account but an issuing one is below zero; no source is posted twice;
+// sum of its account in its account's sequence (seq, not id: ids need not follow time on a
+// distributed engine), which numbers the account's entries 1..n; no account but an issuing one is below zero; no source is posted twice;
 // a service record is marked credited exactly when its credit posting exists; every redemption
 // has its posting and every cancelled one its refund; no stock is negative. It writes nothing.
 func (s *Store) CheckLedger(ctx context.Context) (LedgerCounts, []LedgerProblem, error) {
@@ -51,9 +52,15 @@ func (s *Store) CheckLedger(ctx context.Context) (LedgerCounts, []LedgerProblem,
 				return fmt.Sprintf("account %d: balance %s but its entries sum to %s", a, hundredths(b), hundredths(c))
 			}},
 		{"balance_after_mismatch", `SELECT id, balance_after, running FROM (SELECT id, balance_after,
-			SUM(amount) OVER (PARTITION BY account_id ORDER BY id) AS running FROM ledger_entries) t WHERE balance_after <> running`,
+			SUM(amount) OVER (PARTITION BY account_id ORDER BY seq) AS running FROM ledger_entries) t WHERE balance_after <> running`,
 			func(a, b, c int64) string {
 				return fmt.Sprintf("entry %d: balance after %s but the running sum is %s", a, hundredths(b), hundredths(c))
+			}},
+		{"entry_sequence_mismatch", `SELECT a.id, a.entries, COUNT(e.id) FROM accounts a
+			LEFT JOIN ledger_entries e ON e.account_id = a.id GROUP BY a.id, a.entries
+			HAVING a.entries <> COUNT(e.id) OR COALESCE(MAX(e.seq), 0) <> COUNT(e.id) OR COALESCE(MIN(e.seq), 1) <> 1`,
+			func(a, b, c int64) string {
+				return fmt.Sprintf("account %d: counts %d entries, has %d, not numbered 1..%d", a, b, c, c)
 			}},
 		{"negative_balance", `SELECT id, balance, 0 FROM accounts WHERE balance < 0 AND kind <> 'issuing'`,
 			func(a, b, _ int64) string { return fmt.Sprintf("account %d: balance %s below zero", a, hundredths(b)) }},

@@ -32,6 +32,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "0019_announcements", Migrate: migrateAnnouncements},
 		{ID: "0020_action_reminders", Migrate: migrateActionReminders},
 		{ID: "0021_console_sessions", Migrate: migrateConsoleSessions},
+		{ID: "0022_ledger_sequence", Migrate: migrateLedgerSequence},
 	}
 	for _, m := range list {
 		m.Migrate = freshSession(m.Migrate)

@@ -64,6 +64,8 @@ type Env struct {
 	// try a day, a deadline or an expiry for the whole server at once.
 	Clock *clock.Fake
 	logs  *syncBuffer
+	// sql is what the store ran, checked at cleanup (sqlcheck.go).
+	sql *sqlCheck
 	// contract is the server's OpenAPI document, loaded by the first answer Do checks.
 	contract *contract
 }
@@ -136,13 +138,25 @@ func FromConfig(t testing.TB, cfg config.Config) *Env {
 // test may share one).
 func FromConfigClock(t testing.TB, cfg config.Config, c *clock.Fake) *Env {
 	t.Helper()
+	return FromConfigWith(t, cfg, c)
+}
+
+// FromConfigWith is FromConfigClock with options for app.New (e.g. app.AnnounceEmbeddedRedis
+// on one instance and app.AttachEmbeddedRedis on the others, so that instances of the embedded
+// back end share its in-process Redis as they would share a real one).
+func FromConfigWith(t testing.TB, cfg config.Config, c *clock.Fake, opts ...app.Option) *Env {
+	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := app.New(context.Background(), cfg, log, app.WithClock(c))
+	check := &sqlCheck{}
+	opts = append([]app.Option{app.WithClock(c), app.WithStoreOptions(model.WithStatementHook(check.see))}, opts...)
+	a, err := app.New(context.Background(), cfg, log, opts...)
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}
 	t.Cleanup(a.Close)
+	// Before the schema is dropped (its cleanup was registered by Config, earlier).
+	t.Cleanup(func() { check.verify(t, cfg.DB.Driver, cfg.DB.DSN) })
 	// Redis errors are mostly logged, not returned (Redis only caches): a command whose keys
 	// span slots would pass unseen on one node and fail on every call on a cluster.
 	t.Cleanup(func() {
@@ -150,7 +164,7 @@ func FromConfigClock(t testing.TB, cfg config.Config, c *clock.Fake) *Env {
 			t.Errorf("a Redis command named keys of different hash slots (CROSSSLOT in the log):\n%s", crossSlotLines(logs.String()))
 		}
 	})
-	return &Env{T: t, App: a, Config: a.Config, Clock: c, logs: logs}
+	return &Env{T: t, App: a, Config: a.Config, Clock: c, logs: logs, sql: check}
 }
 
 // Logs returns everything the server logged so far.

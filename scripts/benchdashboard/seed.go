@@ -107,8 +107,8 @@ func (l *loader) load(ctx context.Context) error {
 		}
 	}
 	logf("balances and statistics")
-	if _, err := l.db.ExecContext(ctx, `UPDATE accounts a JOIN (SELECT account_id, SUM(amount) AS s FROM ledger_entries
-		GROUP BY account_id) x ON x.account_id = a.id SET a.balance = x.s`); err != nil {
+	if _, err := l.db.ExecContext(ctx, `UPDATE accounts a JOIN (SELECT account_id, SUM(amount) AS s, COUNT(*) AS n FROM ledger_entries
+		GROUP BY account_id) x ON x.account_id = a.id SET a.balance = x.s, a.entries = x.n`); err != nil {
 		return err
 	}
 	for _, t := range []string{"issues", "issue_events", "activities", "signups", "service_records", "postings",

@@ -138,12 +138,17 @@ func (l *loader) postings(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// seq numbers each account's entries 1..n (unique with the account); the balances and the
+	// accounts' entry counts are set from the entries afterwards (load).
+	seq := map[uint64]int64{}
 	return l.insert(ctx, "ledger_entries", []string{"posting_id", "account_id", "counterparty_id", "amount", "balance_after",
-		"created_at"}, 2*len(list), func(i int) []any {
+		"seq", "created_at"}, 2*len(list), func(i int) []any {
 		p := list[i/2]
 		if i%2 == 0 {
-			return []any{pid + uint64(i/2), p.from, p.to, -p.amount, 0, p.at}
+			seq[p.from]++
+			return []any{pid + uint64(i/2), p.from, p.to, -p.amount, 0, seq[p.from], p.at}
 		}
-		return []any{pid + uint64(i/2), p.to, p.from, p.amount, 0, p.at}
+		seq[p.to]++
+		return []any{pid + uint64(i/2), p.to, p.from, p.amount, 0, seq[p.to], p.at}
 	})
 }

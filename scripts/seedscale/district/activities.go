@@ -174,7 +174,7 @@ func (c *community) ledger(ctx context.Context, acts []model.Activity, signups [
 		owner  uint64 // issuing, spending or the user
 		amount int64
 	}
-	balance := map[uint64]int64{}
+	balance, count := map[uint64]int64{}, map[uint64]int64{} // count: entries per account (its Entries, the last Seq)
 	var legs [][]leg
 	var postings []model.Posting
 	for _, r := range records {
@@ -189,6 +189,7 @@ func (c *community) ledger(ctx context.Context, acts []model.Activity, signups [
 		}
 		for _, x := range l {
 			balance[x.owner] += x.amount
+			count[x.owner]++
 		}
 		legs = append(legs, l)
 		id := r.ID
@@ -199,8 +200,8 @@ func (c *community) ledger(ctx context.Context, acts []model.Activity, signups [
 	}
 	opened := c.now.AddDate(0, 0, -c.shape.Days-1)
 	accounts := []model.Account{
-		{CommunityID: c.id, OwnerKey: model.AccountIssuing, Kind: model.AccountIssuing, Name: "社区积分发行账户", Balance: balance[issuing], CreatedAt: opened, UpdatedAt: c.now},
-		{CommunityID: c.id, OwnerKey: model.AccountSpending, Kind: model.AccountSpending, Name: "社区公益账户", Balance: balance[spending], CreatedAt: opened, UpdatedAt: c.now},
+		{CommunityID: c.id, OwnerKey: model.AccountIssuing, Kind: model.AccountIssuing, Name: "社区积分发行账户", Balance: balance[issuing], Entries: count[issuing], CreatedAt: opened, UpdatedAt: c.now},
+		{CommunityID: c.id, OwnerKey: model.AccountSpending, Kind: model.AccountSpending, Name: "社区公益账户", Balance: balance[spending], Entries: count[spending], CreatedAt: opened, UpdatedAt: c.now},
 	}
 	var volunteers []uint64
 	for uid := range balance {
@@ -212,7 +213,7 @@ func (c *community) ledger(ctx context.Context, acts []model.Activity, signups [
 	owners := append([]uint64{issuing, spending}, volunteers...)
 	for _, uid := range volunteers {
 		accounts = append(accounts, model.Account{CommunityID: c.id, OwnerKey: model.ResidentOwnerKey(uid), Kind: model.AccountResident,
-			UserID: uid, Balance: balance[uid], CreatedAt: opened, UpdatedAt: c.now})
+			UserID: uid, Balance: balance[uid], Entries: count[uid], CreatedAt: opened, UpdatedAt: c.now})
 	}
 	if err := c.store.InsertBatches(ctx, &accounts, batch); err != nil {
 		return err
@@ -224,7 +225,7 @@ func (c *community) ledger(ctx context.Context, acts []model.Activity, signups [
 	if err := c.store.InsertBatches(ctx, &postings, batch); err != nil {
 		return err
 	}
-	running := map[uint64]int64{}
+	running, seq := map[uint64]int64{}, map[uint64]int64{}
 	var entries []model.Entry
 	for i, p := range postings {
 		for _, x := range legs[i] {
@@ -233,8 +234,9 @@ func (c *community) ledger(ctx context.Context, acts []model.Activity, signups [
 				other = legs[i][1].owner
 			}
 			running[x.owner] += x.amount
+			seq[x.owner]++
 			entries = append(entries, model.Entry{PostingID: p.ID, AccountID: accountOf[x.owner], CounterpartyID: accountOf[other],
-				Amount: x.amount, BalanceAfter: running[x.owner], CreatedAt: p.CreatedAt})
+				Amount: x.amount, BalanceAfter: running[x.owner], Seq: seq[x.owner], CreatedAt: p.CreatedAt})
 		}
 	}
 	c.logf("    %d service records, %d postings, %d ledger entries, %d accounts", len(records), len(postings), len(entries), len(accounts))
