@@ -258,6 +258,9 @@ func TestConsoleBrowserCouncil(t *testing.T) {
 	e.Clock.Set(closes.Add(time.Minute))
 	_, err = e.App.Services.Council.CloseDue(context.Background())
 	must(t, err)
+	// Two days on, the console session has ended (idle): log in again and open the vote.
+	login(t, ctx, base, "council-staff")
+	must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/console/"+hash)))
 	waitText(t, ctx, "#vote-status", "已结束")
 	waitText(t, ctx, "#vote-result", "通过")
 	shot(t, ctx, "council-result")

@@ -137,6 +137,10 @@ func server(t *testing.T) (*apptest.Env, string) {
 	t.Helper()
 	e := apptest.New(t, func(c *config.Config) {
 		c.Limits.LoginPerIP, c.Limits.LoginPerUser, c.Limits.PhonePerIP, c.Limits.PhonePerUser = 0, 0, 0, 0
+		c.Limits.ConsoleTicketPerIP = 0
+		// The tests move the clock hours ahead with the page open: the session outlives that (a
+		// test moving it days ahead logs in again).
+		c.Session.ConsoleIdle, c.Session.ConsoleMaxAge = 24*time.Hour, c.Session.TTL
 	})
 	srv := httptest.NewServer(e.App.API.Handler())
 	t.Cleanup(srv.Close)
