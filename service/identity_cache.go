@@ -115,6 +115,8 @@ func (c *IdentityCache) Principal(ctx context.Context, userID uint64) (*Principa
 
 func (c *IdentityCache) identity(ctx context.Context, userID uint64) (decodedEntry, error) {
 	entry, gen := c.keys(userID)
+	// Taken before the read: a change whose message arrives meanwhile drops what is kept below.
+	t := c.mem.identities.Begin()
 	// One round trip: the entry, and the generation to store a fresh load under if it is missing.
 	vals, rerr := c.redis.Client.MGet(ctx, entry, gen).Result()
 	answered := rerr == nil && len(vals) == 2
@@ -138,8 +140,11 @@ func (c *IdentityCache) identity(ctx context.Context, userID uint64) (decodedEnt
 	d := decodedEntry{id: id, principal: principalOf(userID, id.Roles, id.Residencies)}
 	if answered {
 		if b, err := json.Marshal(id); err == nil {
-			if err := c.fill.Run(ctx, c.redis.Client, []string{entry, gen}, seen, b, c.ttl.Milliseconds()).Err(); err != nil {
+			stored, err := c.fill.Run(ctx, c.redis.Client, []string{entry, gen}, seen, b, c.ttl.Milliseconds()).Int()
+			if err != nil {
 				c.log.DebugContext(ctx, "identity cache write failed", "error", err.Error())
+			} else if stored == 1 { // no change since the load began: this instance may use it too
+				c.mem.identities.Keep(t, userID, d, cache.UserTopic(userID))
 			}
 		}
 	}

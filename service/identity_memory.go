@@ -60,14 +60,15 @@ func (m *identityMemory) caller(hash string, now time.Time, minLeft func(console
 	return Caller{UserID: s.userID, entry: &id}, true
 }
 
-// remember keeps what a request read from Redis under t (taken before the read).
+// remember keeps what a request read from Redis under t (taken before the read): the session
+// always, the identity when Redis had it (otherwise the request loads it, and IdentityCache
+// keeps what it loaded, so the user's next request is answered from memory).
 func (m *identityMemory) remember(t cache.Ticket, hash string, who Caller, expires time.Time, console bool) {
-	if who.entry == nil {
-		return
-	}
 	m.sessions.Keep(t, hash, memSession{userID: who.UserID, expires: expires, console: console},
 		cache.SessionTopic(hash), cache.UserTopic(who.UserID))
-	m.identities.Keep(t, who.UserID, *who.entry, cache.UserTopic(who.UserID))
+	if who.entry != nil {
+		m.identities.Keep(t, who.UserID, *who.entry, cache.UserTopic(who.UserID))
+	}
 }
 
 // forget tells every instance that these users' identities and these sessions changed.
