@@ -160,19 +160,19 @@ func (a *API) listAnnouncements(c *gin.Context) error {
 	if err != nil {
 		return service.Internal(err)
 	}
-	writeJSON(c, http.StatusOK, bytes.Replace(body, []byte(`"items":null`), list, 1))
+	writeJSON(c, http.StatusOK, spliceItems(body, list))
 	return nil
 }
 
 // readerPart is how an encoded AnnouncementDTO ends when it is neither the reader's nor read.
 const readerPart = `,"mine":false,"read":false}`
 
-// announcementItems encodes a page of announcements for the viewer as `"items":[…]`: each
+// announcementItems encodes a page of announcements for the viewer as a JSON array: each
 // item's bytes without the reader's part are kept in its Rendered slot (when it has one) and
 // encoded once per instance; the reader's part is appended. The bytes are those of encoding
 // the DTOs whole (TestAnnouncementListEncodingMatches).
 func (a *API) announcementItems(items []service.AnnouncementItem, viewer uint64) ([]byte, error) {
-	out := append(make([]byte, 0, 512*len(items)+16), `"items":[`...)
+	out := append(make([]byte, 0, 512*len(items)+2), '[')
 	for i := range items {
 		it := &items[i]
 		rest, kept := it.Rendered.Load()

@@ -3,6 +3,7 @@
 package api
 
 import (
+	"bytes"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -39,6 +40,13 @@ func ok[T any](c *gin.Context, status int, data T) {
 		return
 	}
 	writeJSON(c, status, body)
+}
+
+// spliceItems puts items, an encoded JSON array, in place of the `"items":null` of body, an
+// envelope encoded without them: the same bytes as encoding it whole, for answers whose items
+// are kept encoded (leaderboard.go, announcements.go).
+func spliceItems(body, items []byte) []byte {
+	return bytes.Replace(body, []byte(`"items":null`), append([]byte(`"items":`), items...), 1)
 }
 
 // writeJSON writes an encoded envelope. Its length is sent, so that a large answer goes out

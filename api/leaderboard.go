@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 
@@ -126,7 +125,7 @@ func (a *API) leaderboard(c *gin.Context) {
 		fail(c, a.log, service.Internal(err))
 		return
 	}
-	body = bytes.Replace(body, []byte(`"items":null`), append([]byte(`"items":`), items...), 1)
+	body = spliceItems(body, items)
 	writeJSON(c, http.StatusOK, body)
 }
 
